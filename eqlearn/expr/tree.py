@@ -1,0 +1,214 @@
+"""Immutable expression trees.
+
+Four node kinds, sympy-style (``e.func(*e.args) == e``):
+
+* :class:`Var` — input variable ``x{index+1}``;
+* :class:`Const` — a real constant; ``value=None`` makes it a *placeholder* (skeleton);
+* :class:`Num` — an exact rational leaf (integers, exponents such as 1/2);
+* :class:`Node` — an operator from :mod:`eqlearn.expr.operators` applied to arguments.
+
+Trees are hashable and never change; every transformation returns a new tree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable, Iterator
+
+__all__ = ["Expr", "Var", "Const", "Num", "Node", "C", "x", "num"]
+
+
+class Expr:
+    """Base class of all tree nodes."""
+
+    __slots__ = ()
+    args: tuple["Expr", ...] = ()
+
+    # -- structure -----------------------------------------------------------------
+    @property
+    def func(self) -> Callable[..., "Expr"]:
+        return lambda *args: self
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.args
+
+    def preorder(self) -> Iterator["Expr"]:
+        """All nodes, parents before children (the order of prefix tokens)."""
+        stack: list[Expr] = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.args))
+
+    def size(self) -> int:
+        """Number of nodes."""
+        return sum(1 for _ in self.preorder())
+
+    def depth(self) -> int:
+        return 1 + max((a.depth() for a in self.args), default=0)
+
+    def variables(self) -> frozenset[int]:
+        """Indices of the variables that occur."""
+        return frozenset(n.index for n in self.preorder() if isinstance(n, Var))
+
+    def constants(self) -> list[Const]:
+        """Constant leaves in prefix order."""
+        return [n for n in self.preorder() if isinstance(n, Const)]
+
+    def n_constants(self) -> int:
+        return len(self.constants())
+
+    def has_var(self) -> bool:
+        return any(isinstance(n, Var) for n in self.preorder())
+
+    def has_placeholder(self) -> bool:
+        return any(isinstance(n, Const) and n.value is None for n in self.preorder())
+
+    # -- transformations ---------------------------------------------------------------
+    def map_leaves(self, fn: Callable[["Expr"], "Expr"]) -> "Expr":
+        """Rebuild the tree with ``fn`` applied to every leaf."""
+        if not self.args:
+            return fn(self)
+        return self.func(*(a.map_leaves(fn) for a in self.args))
+
+    def skeleton(self) -> "Expr":
+        """The same tree with every constant replaced by a placeholder."""
+        return self.map_leaves(lambda n: PLACEHOLDER if isinstance(n, Const) else n)
+
+    def with_constants(self, values) -> "Expr":
+        """Fill constants (placeholders or not) with ``values``, in prefix order."""
+        values = [float(v) for v in values]
+        it = iter(values)
+        n_needed = self.n_constants()
+        if len(values) != n_needed:
+            raise ValueError(f"expression has {n_needed} constants, got {len(values)} values")
+        return self.map_leaves(lambda n: Const(next(it)) if isinstance(n, Const) else n)
+
+    def substitute(self, mapping: dict[int, "Expr"]) -> "Expr":
+        """Replace variables ``Var(i)`` by ``mapping[i]``."""
+        return self.map_leaves(
+            lambda n: mapping.get(n.index, n) if isinstance(n, Var) else n
+        )
+
+    def compact_variables(self) -> "Expr":
+        """Renumber the variables that occur to x1..xk, keeping their order."""
+        used = sorted(self.variables())
+        if used == list(range(len(used))):
+            return self
+        return self.substitute({old: Var(new) for new, old in enumerate(used)})
+
+    # -- convenience construction: x(0) * 2 + C ----------------------------------------
+    def __add__(self, other):
+        return Node("add", (self, _wrap(other)))
+
+    def __radd__(self, other):
+        return Node("add", (_wrap(other), self))
+
+    def __sub__(self, other):
+        return Node("sub", (self, _wrap(other)))
+
+    def __rsub__(self, other):
+        return Node("sub", (_wrap(other), self))
+
+    def __mul__(self, other):
+        return Node("mul", (self, _wrap(other)))
+
+    def __rmul__(self, other):
+        return Node("mul", (_wrap(other), self))
+
+    def __truediv__(self, other):
+        return Node("div", (self, _wrap(other)))
+
+    def __rtruediv__(self, other):
+        return Node("div", (_wrap(other), self))
+
+    def __pow__(self, other):
+        return Node("pow", (self, _wrap(other)))
+
+    def __neg__(self):
+        return Node("neg", (self,))
+
+    def __str__(self) -> str:
+        from .tokens import to_infix
+
+        return to_infix(self)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Var(Expr):
+    """Input variable number ``index`` (0-based), printed ``x{index+1}``."""
+
+    index: int
+
+    def __repr__(self) -> str:
+        return f"x{self.index + 1}"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Const(Expr):
+    """A real constant; ``value=None`` marks a placeholder to be fitted."""
+
+    value: float | None = None
+
+    def __repr__(self) -> str:
+        return "C" if self.value is None else f"Const({self.value!r})"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Num(Expr):
+    """An exact rational leaf, e.g. the 2 of ``x**2`` or the 1 of ``x + 1``."""
+
+    value: Fraction
+
+    def __post_init__(self):
+        if not isinstance(self.value, Fraction):
+            object.__setattr__(self, "value", Fraction(self.value))
+
+    def __repr__(self) -> str:
+        return str(self.value)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Node(Expr):
+    """Operator ``op`` applied to ``args``."""
+
+    op: str
+    args: tuple[Expr, ...]
+
+    @property
+    def func(self) -> Callable[..., Expr]:
+        op = self.op
+        return lambda *args: Node(op, tuple(args))
+
+    @property
+    def is_leaf(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"{self.op}({', '.join(map(repr, self.args))})"
+
+
+PLACEHOLDER = Const(None)
+C = PLACEHOLDER
+
+
+def x(i: int) -> Var:
+    """Variable ``x{i}`` with 1-based ``i`` as printed, e.g. ``x(1)`` is ``x1``."""
+    if i < 1:
+        raise ValueError("variables are numbered from 1: x(1), x(2), ...")
+    return Var(i - 1)
+
+
+def num(value) -> Num:
+    return Num(Fraction(value))
+
+
+def _wrap(value) -> Expr:
+    if isinstance(value, Expr):
+        return value
+    if isinstance(value, (int, Fraction)):
+        return Num(Fraction(value))
+    if isinstance(value, float):
+        return Const(value)
+    raise TypeError(f"cannot use {type(value).__name__} in an expression")

@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+import sympy
+
+from eqlearn.data import canonical_skeleton
+from eqlearn.expr import compile_numpy, evaluate, evaluate_counted, from_prefix, to_numpy, to_sympy
+from eqlearn.prior import SkeletonSampler
+
+from conftest import well_conditioned
+
+
+@pytest.mark.parametrize("preset", ["default", "polynomial", "physics"])
+def test_numpy_evaluation_agrees_with_sympy_lambdify(preset):
+    sampler = SkeletonSampler(preset)
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0.1, 3.0, size=(40, 3)) * rng.choice([-1, 1], size=(40, 3), p=[0.2, 0.8])
+    checked = 0
+    for _ in range(300):
+        skeleton = canonical_skeleton(sampler.sample(rng))
+        consts = rng.uniform(0.5, 2.0, skeleton.n_constants())
+        tree = skeleton.with_constants(consts)
+        ours = evaluate(tree, X)
+        names = [f"x{i + 1}" for i in range(3)]
+        ref = sympy.lambdify(sympy.symbols(names, real=True), to_sympy(tree, names), "numpy")
+        with np.errstate(all="ignore"):
+            theirs = np.broadcast_to(np.asarray(ref(*X.T), dtype=complex), (40,))
+        real = np.abs(theirs.imag) < 1e-12
+        stable = well_conditioned(lambda Z: evaluate(tree, Z), X, ours)
+        ok = np.isfinite(ours) & np.isfinite(theirs.real) & real & stable
+        np.testing.assert_allclose(ours[ok], theirs.real[ok], rtol=1e-9, atol=1e-12,
+                                   err_msg=str(tree))
+        checked += ok.sum()
+        compiled = compile_numpy(tree)(X)
+        np.testing.assert_array_equal(np.isnan(compiled), np.isnan(ours))
+        np.testing.assert_allclose(compiled[ok], ours[ok], rtol=1e-12)
+    assert checked > 300 * 40 * 0.5
+
+
+def test_domain_errors_are_counted_not_raised():
+    tree = from_prefix(["add", "log", "x1", "div", "1", "x2"])
+    X = np.array([[1.0, 1.0], [-1.0, 1.0], [1.0, 0.0], [np.e, 2.0]])
+    y, n_bad = evaluate_counted(tree, X)
+    assert n_bad == 2 and np.isnan(y[1]) and np.isinf(y[2])
+    assert y[3] == pytest.approx(1.5)
+
+
+def test_evaluation_inputs():
+    tree = from_prefix(["mul", "C", "x1"])
+    assert evaluate(tree, [1.0, 2.0], [3.0]).tolist() == [3.0, 6.0]
+    assert evaluate(from_prefix(["2"]), np.ones((3, 1))).tolist() == [2.0] * 3
+    with pytest.raises(ValueError, match="placeholders"):
+        evaluate(tree, np.ones((2, 1)))
+    with pytest.raises(ValueError, match="x2"):
+        evaluate(from_prefix(["x2"]), np.ones((2, 1)))
+    with pytest.raises(ValueError, match="1 constants"):
+        evaluate(tree, np.ones((2, 1)), [1.0, 2.0])
+    f = to_numpy(tree.with_constants([2.0]))
+    assert f(np.array([[1.0], [4.0]])).tolist() == [2.0, 8.0]
+    assert f(np.array([[1.0]]), [5.0]).tolist() == [5.0]

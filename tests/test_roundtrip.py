@@ -1,0 +1,51 @@
+"""Acceptance: random skeletons from every preset go tokens → tree → sympy → tree → tokens
+unchanged, or provably sympy-equivalent."""
+import numpy as np
+import pytest
+import sympy
+
+from eqlearn.data import canonical_skeleton
+from eqlearn.expr import from_prefix, from_sympy, to_prefix, to_sympy
+from eqlearn.prior import SkeletonSampler, list_presets
+from eqlearn.timeout import CallTimeout, call_with_timeout
+
+N_SKELETONS = 10_000
+
+
+def _proven_equal(s1: sympy.Expr, s2: sympy.Expr) -> bool:
+    """Structurally identical, or a time-bounded sympy proof that the difference is 0
+    (sympy rewrites some trees on construction, e.g. it distributes 2*(a + b))."""
+    if s1 == s2:
+        return True
+    # an exact constant sympy produced (exp(log(x) + 1) → E*x) comes back as a float
+    s2 = s2.xreplace({f: sympy.nsimplify(f, [sympy.E, sympy.pi]) for f in s2.atoms(sympy.Float)})
+    try:
+        return call_with_timeout(lambda: sympy.simplify(sympy.expand(s1 - s2)) == 0, timeout=10)
+    except CallTimeout:
+        return False
+
+
+@pytest.mark.parametrize("preset", ["default", "polynomial", "physics"])
+def test_token_sympy_round_trip(preset):
+    assert preset in list_presets()
+    sampler = SkeletonSampler(preset)
+    rng = np.random.default_rng(7)
+    unchanged = equivalent = 0
+    failures = []
+    for _ in range(N_SKELETONS):
+        tokens = to_prefix(canonical_skeleton(sampler.sample(rng)))
+        tree = from_prefix(tokens)
+        s1 = to_sympy(tree)
+        names: list[str] = []
+        back = from_sympy(s1, placeholders_out=names)
+        tokens2 = to_prefix(back)
+        if tokens2 == tokens:
+            unchanged += 1
+            continue
+        if _proven_equal(s1, to_sympy(back, placeholder_names=names)):
+            equivalent += 1
+        else:
+            failures.append(" ".join(tokens))
+    assert not failures, f"{len(failures)} not equivalent, e.g. {failures[:3]}"
+    assert unchanged + equivalent == N_SKELETONS
+    print(f"{preset}: {unchanged} unchanged, {equivalent} sympy-equivalent")
