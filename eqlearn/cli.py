@@ -73,5 +73,52 @@ def presets():
         console.print(f"[bold]{name}[/]: {load_prior(name).description}")
 
 
-def main(argv: Optional[list[str]] = None) -> None:  # pragma: no cover - console entry
-    app(argv)
+@app.command()
+def train(
+    out: Path = typer.Option(..., help="Run folder: checkpoints (last/, best/) and train_log.jsonl."),
+    corpus: list[Path] = typer.Option([], help="Corpus folder (repeat for a mixture)."),
+    weight: list[float] = typer.Option([], help="Mixing weight per corpus (default: equal)."),
+    prior: Optional[str] = typer.Option(None, help="Generate a corpus from this prior first."),
+    corpus_size: int = typer.Option(100_000, help="Skeletons to generate with --prior."),
+    init: Optional[str] = typer.Option(None, help="Start from a model ('default' or a folder)."),
+    size: str = typer.Option("default", help="Model size for a new model: default or tiny."),
+    steps: int = typer.Option(10_000),
+    batch_size: int = typer.Option(64),
+    lr: float = typer.Option(5e-4),
+    warmup: int = typer.Option(500),
+    max_points: int = typer.Option(100, help="Points per equation at training time (cap)."),
+    max_hours: Optional[float] = typer.Option(None, help="Stop and save after this wall time."),
+    valid_every: int = typer.Option(1000),
+    valid_size: int = typer.Option(200),
+    seed: int = typer.Option(0),
+    device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    num_workers: int = typer.Option(0, help="DataLoader worker processes."),
+    threads: Optional[int] = typer.Option(None, help="torch CPU threads."),
+    exclude: str = typer.Option("feynman,nguyen", help="Suites to keep out of a generated corpus."),
+):
+    """Pre-train a model, resume a run, or fine-tune (--init default --prior my.toml).
+
+    Multi-GPU / multi-node: start it with torchrun, e.g.
+    ``torchrun --nproc_per_node 8 -m eqlearn train --corpus ... --out ...``.
+    """
+    from .model import ModelConfig
+    from .train import TrainConfig, train as run_training
+
+    corpora = [str(c) for c in corpus]
+    if prior is not None:
+        from .data import generate_corpus
+
+        folder = out / "corpus"
+        generate_corpus(prior, corpus_size, folder, workers=1, seed=seed,
+                        exclude=_split(exclude), progress=True)
+        corpora.append(str(folder))
+    model = {} if size == "default" else ModelConfig.tiny().to_dict()
+    model.pop("vocab_size", None)
+    cfg = TrainConfig(corpora=corpora, weights=list(weight), out=str(out), init=init, model=model,
+                      steps=steps, batch_size=batch_size, lr=lr, warmup=warmup,
+                      max_points=max_points, max_hours=max_hours, valid_every=valid_every,
+                      valid_size=valid_size, seed=seed, device=device, num_workers=num_workers,
+                      threads=threads)
+    summary = run_training(cfg)
+    console.print(f"trained to step {summary['step']} ({summary['samples_seen']} samples, "
+                  f"{summary['seconds'] / 3600:.2f} h); checkpoints in {out}")

@@ -290,9 +290,20 @@ def _walk_factors(e: Expr, m: Fraction, state: list) -> None:
         if k.denominator == 1:
             _walk_factors(e.args[0], k, state)
         else:
-            _add_factor(e.args[0], k, state)
+            _add_fractional_power(e.args[0], k, state)
     else:
         _add_factor(e, m, state)
+
+
+def _add_fractional_power(base: Expr, k: Fraction, state: list) -> None:
+    """``(c*u)**k → c**k * u**k`` when the coefficient c is a placeholder or positive; the
+    rest of the base stays whole (``sqrt(x*y)`` is not ``sqrt(x)*sqrt(y)`` for x, y < 0)."""
+    coef, factors = _collect_factors(base)
+    if not factors or not (_is_placeholder(coef) or _coef_sign(coef) > 0) or _coef_is(coef, ONE):
+        _add_factor(base, k, state)
+        return
+    state[0] = _coef_mul(state[0], _coef_pow(coef, k))
+    _add_factor(_build_product(ONE, factors), k, state)
 
 
 def _power_of(base: Expr, k: Fraction) -> Expr:

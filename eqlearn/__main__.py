@@ -1,0 +1,4 @@
+"""``python -m eqlearn`` (also what ``torchrun -m eqlearn train ...`` runs)."""
+from .cli import app
+
+app()

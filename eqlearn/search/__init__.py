@@ -1,0 +1,1 @@
+"""Search: decoding skeletons, fitting constants, selecting equations, genetic programming."""

@@ -1,0 +1,257 @@
+"""Pre-training and fine-tuning of the equation model — one readable file.
+
+Batches stream from skeleton corpora with constants and points drawn on the fly
+(:mod:`eqlearn.data.dataset`). AdamW, linear warm-up then cosine decay, gradient clipping,
+bf16 autocast on CUDA, periodic validation on held-out skeletons, safetensors checkpoints
+(no pickle), resume, and multi-process training with DDP when started by ``torchrun``
+(``nccl`` on GPUs, ``gloo`` on CPUs).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from .data.dataset import BatchStream, SkeletonTable
+from .evaluation import evaluate_skeleton_recovery
+from .expr.tokens import Vocabulary
+from .model.config import ModelConfig
+from .model.model import EquationModel
+
+__all__ = ["TrainConfig", "train", "Trainer"]
+
+STATE_FILE = "trainer_state.json"
+OPTIM_FILE = "optimizer.safetensors"
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs; the CLI's options have the same names."""
+
+    corpora: list[str] = field(default_factory=list)  #: corpus folders
+    weights: list[float] = field(default_factory=list)  #: mixing weights (default: equal)
+    out: str = "runs/model"          #: checkpoints, logs
+    init: str | None = None          #: start from a model ("default" or a folder): fine-tuning
+    model: dict = field(default_factory=dict)  #: ModelConfig overrides (new models only)
+    steps: int = 10_000
+    batch_size: int = 64
+    lr: float = 5e-4
+    min_lr_ratio: float = 0.05
+    warmup: int = 500
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    max_points: int = 200            #: points per equation at training time (cap)
+    max_hours: float | None = None   #: stop (and save) after this wall time
+    valid_every: int = 1000
+    valid_size: int = 200            #: held-out equations per validation
+    valid_beam: int = 5
+    log_every: int = 50
+    seed: int = 0
+    device: str = "auto"
+    num_workers: int = 0             #: DataLoader workers producing batches
+    threads: int | None = None       #: torch CPU threads
+
+
+def _cosine(step: int, cfg: TrainConfig) -> float:
+    if step < cfg.warmup:
+        return (step + 1) / cfg.warmup
+    t = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
+
+
+class Trainer:
+    """Holds the model, optimiser and data of one run; :meth:`run` trains."""
+
+    def __init__(self, cfg: TrainConfig):
+        self.cfg = cfg
+        self.rank = int(os.environ.get("RANK", 0))
+        self.world = int(os.environ.get("WORLD_SIZE", 1))
+        self.device = _pick_device(cfg.device, int(os.environ.get("LOCAL_RANK", 0)))
+        if self.world > 1 and not dist.is_initialized():
+            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        torch.manual_seed(cfg.seed)
+        self.out = Path(cfg.out)
+        self.model = self._build_model()
+        self.optim = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr,
+                                       weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
+        self.step, self.samples_seen, self.seconds = 0, 0, 0.0
+        self.best_valid = math.inf
+        self._maybe_resume()
+        self.net = self.model
+        if self.world > 1:
+            self.net = torch.nn.parallel.DistributedDataParallel(
+                self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+        self._load_data()
+
+    # -- set-up ----------------------------------------------------------------------------
+    def _build_model(self) -> EquationModel:
+        cfg = self.cfg
+        if cfg.init:
+            model = EquationModel.load(cfg.init)
+            model.meta = {**model.meta, "fine_tuned_from": str(cfg.init)}
+        else:
+            config = ModelConfig(**cfg.model)
+            model = EquationModel(config, Vocabulary.build(max_vars=10))
+        return model.to(self.device).train()
+
+    def _load_data(self) -> None:
+        cfg, c = self.cfg, self.model.config
+        if not cfg.corpora:
+            raise ValueError("training needs at least one corpus (--corpus DIR)")
+        weights = cfg.weights or [1.0] * len(cfg.corpora)
+        if len(weights) != len(cfg.corpora):
+            raise ValueError("give one weight per corpus")
+        train = [SkeletonTable.from_corpus(p, self.model.vocab, c.max_len, "train")
+                 for p in cfg.corpora]
+        self.valid = [SkeletonTable.from_corpus(p, self.model.vocab, c.max_len, "valid",
+                                                limit=cfg.valid_size) for p in cfg.corpora]
+        self.model.meta.update(priors={t.name: t.prior.to_dict() for t in train},
+                               corpora=[str(p) for p in cfg.corpora],
+                               train_skeletons=int(sum(len(t) for t in train)))
+        stream = BatchStream(train, weights, self.model.vocab, cfg.batch_size, c.max_vars,
+                             cfg.max_points, seed=cfg.seed + 1000 * self.step, rank=self.rank)
+        loader = torch.utils.data.DataLoader(stream, batch_size=None,
+                                             num_workers=cfg.num_workers)
+        self.batches = iter(loader)
+
+    def _maybe_resume(self) -> None:
+        state_path = self.out / "last" / STATE_FILE
+        if not state_path.is_file():
+            return
+        state = json.loads(state_path.read_text())
+        last = EquationModel.load(self.out / "last", device=str(self.device))
+        self.model.load_state_dict(last.state_dict())
+        self.model.meta = last.meta
+        self.optim.load_state_dict(_load_optimizer(self.out / "last" / OPTIM_FILE,
+                                                   state["optimizer"], self.device))
+        self.step, self.samples_seen = state["step"], state["samples_seen"]
+        self.seconds, self.best_valid = state["seconds"], state["best_valid"]
+        self._log({"event": "resumed", "step": self.step})
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self) -> dict:
+        cfg = self.cfg
+        start = time.perf_counter() - self.seconds
+        amp = torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" \
+            else torch.autocast("cpu", enabled=False)
+        window_t, window_n, losses = time.perf_counter(), 0, []
+        while self.step < cfg.steps:
+            batch = next(self.batches).to(self.device)
+            for group in self.optim.param_groups:
+                group["lr"] = cfg.lr * _cosine(self.step, cfg)
+            with amp:
+                logits = self.net(batch.points, batch.point_mask, batch.var_mask,
+                                  batch.tokens[:, :-1], batch.tokens[:, :-1] == 0)
+            loss = torch.nn.functional.cross_entropy(
+                logits.float().flatten(0, 1), batch.tokens[:, 1:].flatten(), ignore_index=0)
+            self.optim.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+            self.optim.step()
+            self.step += 1
+            n = batch.tokens.shape[0] * self.world
+            self.samples_seen += n
+            window_n += n
+            losses.append(loss.item())
+            self.seconds = time.perf_counter() - start
+            if self.step % cfg.log_every == 0:
+                now = time.perf_counter()
+                self._log({"step": self.step, "loss": float(np.mean(losses)),
+                           "lr": self.optim.param_groups[0]["lr"],
+                           "samples_per_s": window_n / (now - window_t),
+                           "samples_seen": self.samples_seen, "hours": self.seconds / 3600})
+                window_t, window_n, losses = now, 0, []
+            out_of_time = cfg.max_hours is not None and self.seconds > cfg.max_hours * 3600
+            if self.step % cfg.valid_every == 0 or self.step == cfg.steps or out_of_time:
+                self.validate_and_save()
+            if out_of_time:
+                break
+        if self.world > 1:
+            dist.barrier()
+        return {"step": self.step, "samples_seen": self.samples_seen, "seconds": self.seconds}
+
+    def validate_and_save(self) -> None:
+        if self.rank != 0:
+            return
+        self.model.eval()
+        metrics = evaluate_skeleton_recovery(self.model, self.valid, beam_size=self.cfg.valid_beam,
+                                             n_per_table=self.cfg.valid_size, seed=12345,
+                                             max_points=self.cfg.max_points)
+        self.model.train()
+        record = {"step": self.step, "samples_seen": self.samples_seen,
+                  "hours": self.seconds / 3600, "valid": metrics["overall"]}
+        self._log(record)
+        self.model.meta["training"] = {
+            "steps": self.step, "samples_seen": self.samples_seen,
+            "hours": round(self.seconds / 3600, 3), "device": str(self.device),
+            "world_size": self.world, "config": asdict(self.cfg), "valid": metrics["overall"]}
+        self._save("last", with_optimizer=True)
+        if metrics["overall"]["loss"] < self.best_valid:
+            self.best_valid = metrics["overall"]["loss"]
+            self._save("best")
+
+    def _save(self, name: str, with_optimizer: bool = False) -> None:
+        folder = self.out / name
+        self.model.save(folder)
+        if with_optimizer:
+            groups = _save_optimizer(self.optim, folder / OPTIM_FILE)
+            state = {"step": self.step, "samples_seen": self.samples_seen,
+                     "seconds": self.seconds, "best_valid": self.best_valid, "optimizer": groups}
+            (folder / STATE_FILE).write_text(json.dumps(state))
+
+    def _log(self, record: dict) -> None:
+        if self.rank != 0:
+            return
+        self.out.mkdir(parents=True, exist_ok=True)
+        with open(self.out / "train_log.jsonl", "a") as fh:
+            fh.write(json.dumps(record) + "\n")
+        print(json.dumps(record), flush=True)
+
+
+def _pick_device(name: str, local_rank: int) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        torch.cuda.set_device(local_rank)
+        return torch.device("cuda", local_rank)
+    return torch.device(name)
+
+
+def _save_optimizer(optim: torch.optim.Optimizer, path: Path) -> dict:
+    """Tensors of the optimiser state to safetensors; returns the JSON-able rest."""
+    from safetensors.torch import save_file
+
+    state = optim.state_dict()
+    tensors = {f"{pid}.{key}": value.detach().cpu().contiguous()
+               for pid, slots in state["state"].items() for key, value in slots.items()}
+    save_file(tensors, str(path))
+    return {"param_groups": state["param_groups"]}
+
+
+def _load_optimizer(path: Path, groups: dict, device) -> dict:
+    from safetensors.torch import load_file
+
+    state: dict = {}
+    for name, tensor in load_file(str(path)).items():
+        pid, key = name.split(".", 1)
+        state.setdefault(int(pid), {})[key] = tensor if key == "step" else tensor.to(device)
+    return {"state": state, "param_groups": groups["param_groups"]}
+
+
+def train(cfg: TrainConfig) -> dict:
+    """Train (or resume, or fine-tune) as ``cfg`` says; returns a summary."""
+    trainer = Trainer(cfg)
+    try:
+        return trainer.run()
+    finally:
+        if trainer.world > 1 and dist.is_initialized():
+            dist.destroy_process_group()

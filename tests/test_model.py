@@ -1,0 +1,179 @@
+"""The neural model: invariances, masks, overfitting, checkpoints, DDP."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from eqlearn.data import generate_corpus
+from eqlearn.data.dataset import BatchStream, SkeletonTable, collate, make_sample
+from eqlearn.prior import PriorConfig
+from eqlearn.expr import Vocabulary
+from eqlearn.model import EquationModel, ModelConfig, ModelLoadError
+from eqlearn.model.encoding import value_features
+from eqlearn.search.decode import SkeletonDecoder
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    torch.manual_seed(0)
+    return EquationModel(ModelConfig.tiny(), Vocabulary.build()).eval()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    generate_corpus("default", 400, folder, seed=11, chunk_size=200, progress=False)
+    return folder
+
+
+def _batch(rng, sizes, n_vars=2, max_vars=3):
+    samples = [(rng.normal(size=(n, n_vars)), rng.normal(size=n)) for n in sizes]
+    return samples, collate(samples, max_vars)
+
+
+def test_value_features_span_extreme_magnitudes():
+    v = torch.tensor([1e-30, 1e-7, 1.0, 3.0, 1e13, 1e30, -2.0, 0.0, float("nan")],
+                     dtype=torch.float64)
+    f = value_features(v)
+    assert f.dtype == torch.float32 and torch.isfinite(f).all()
+    assert len({tuple(row.tolist()) for row in f}) == len(v)  # all distinguishable
+    assert f[7, 3] == 1 and f[8, 4] == 1  # zero and non-finite flags
+
+
+def test_encoder_is_invariant_to_point_order(tiny):
+    rng = np.random.default_rng(0)
+    samples, batch = _batch(rng, [50])
+    perm = rng.permutation(50)
+    X, y = samples[0]
+    batch2 = collate([(X[perm], y[perm])], 3)
+    a = tiny.encode(batch.points, batch.point_mask, batch.var_mask)
+    b = tiny.encode(batch2.points, batch2.point_mask, batch2.var_mask)
+    torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_padding_does_not_change_outputs(tiny):
+    rng = np.random.default_rng(1)
+    samples, batch = _batch(rng, [30, 80])
+    alone = collate([samples[0]], 3)
+    tokens = torch.tensor([[1, 5, 6]])
+    padded = tiny(batch.points[:1], batch.point_mask[:1], batch.var_mask[:1], tokens)
+    single = tiny(alone.points, alone.point_mask, alone.var_mask, tokens)
+    torch.testing.assert_close(padded, single, rtol=1e-5, atol=1e-5)
+    # token padding at the end does not change earlier positions (causal)
+    longer = torch.tensor([[1, 5, 6, 0, 0]])
+    out = tiny(alone.points, alone.point_mask, alone.var_mask, longer, longer == 0)
+    torch.testing.assert_close(out[:, :3], single, rtol=1e-5, atol=1e-5)
+
+
+def test_tiny_model_overfits_a_handful_of_skeletons():
+    """Four skeletons that the data tell apart: a tiny model learns to name each of them."""
+    torch.manual_seed(0)
+    vocab = Vocabulary.build()
+    model = EquationModel(ModelConfig.tiny(d_model=64, d_ff=128, n_dec_layers=2), vocab)
+    skeletons = [["sin", "x1"], ["pow", "x1", "2"], ["exp", "x1"], ["abs", "x1"]]
+    prior = PriorConfig.from_dict({"support": {"loguniform": 0.0, "uniform_bounds": [-3.0, 3.0],
+                                               "uniform_min_width": 5.0, "points": [30, 40]}})
+    table = SkeletonTable.from_tokens([(s, 1) for s in skeletons], prior, vocab, 48)
+    stream = BatchStream([table], [1.0], vocab, batch_size=16, max_vars=3, max_points=40)
+    rng = np.random.default_rng(0)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    for _ in range(200):
+        b = stream.next_batch(rng)
+        logits = model(b.points, b.point_mask, b.var_mask, b.tokens[:, :-1], b.tokens[:, :-1] == 0)
+        loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), b.tokens[:, 1:].flatten(),
+                                                 ignore_index=0)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.05
+    decoder = SkeletonDecoder(model.eval())
+    for tokens in skeletons:
+        sample = make_sample(tokens, 1, prior, rng, 40)
+        assert list(decoder.greedy(*sample).tokens) == tokens
+
+
+def test_checkpoint_round_trip_gives_identical_outputs(tiny, tmp_path):
+    tiny.save(tmp_path / "ck")
+    loaded = EquationModel.load(tmp_path / "ck")
+    rng = np.random.default_rng(2)
+    _, batch = _batch(rng, [20])
+    tokens = torch.tensor([[1, 7, 8, 9]])
+    torch.testing.assert_close(loaded(batch.points, batch.point_mask, batch.var_mask, tokens),
+                               tiny(batch.points, batch.point_mask, batch.var_mask, tokens),
+                               rtol=0, atol=0)
+    assert loaded.vocab == tiny.vocab and loaded.config == tiny.config
+    assert not list(tmp_path.glob("ck/*.pt")) and not list(tmp_path.glob("ck/*.pkl"))
+
+
+def test_bad_checkpoints_fail_clearly(tiny, tmp_path):
+    with pytest.raises(ModelLoadError, match="no model"):
+        EquationModel.load(tmp_path / "missing")
+    folder = tiny.save(tmp_path / "ck")
+    (folder / "model.safetensors").write_bytes(b"garbage")
+    with pytest.raises(ModelLoadError, match="corrupt"):
+        EquationModel.load(folder)
+    folder = tiny.save(tmp_path / "ck2")
+    info = json.loads((folder / "config.json").read_text())
+    info["format_version"] = 99
+    (folder / "config.json").write_text(json.dumps(info))
+    with pytest.raises(ModelLoadError, match="format"):
+        EquationModel.load(folder)
+    folder = tiny.save(tmp_path / "ck3")
+    info = json.loads((folder / "config.json").read_text())
+    info["model"]["d_model"] = 64
+    (folder / "config.json").write_text(json.dumps(info))
+    with pytest.raises(ModelLoadError, match="shape"):
+        EquationModel.load(folder)
+    (folder / "config.json").write_text("{not json")
+    with pytest.raises(ModelLoadError, match="corrupt"):
+        EquationModel.load(folder)
+
+
+def test_beam_search_returns_sorted_well_formed_skeletons(tiny):
+    rng = np.random.default_rng(3)
+    X, y = rng.uniform(1, 2, size=(30, 2)), rng.normal(size=30)
+    hyps = SkeletonDecoder(tiny).beam_search(X, y, beam_size=8)
+    assert hyps and [h.log_prob for h in hyps] == sorted((h.log_prob for h in hyps), reverse=True)
+    from eqlearn.expr import from_prefix
+    for h in hyps:
+        tree = from_prefix(list(h.tokens))
+        assert max(tree.variables(), default=-1) < 2  # only the data's variables
+    samples = SkeletonDecoder(tiny).sample(X, y, n=16, seed=0)
+    assert samples == SkeletonDecoder(tiny).sample(X, y, n=16, seed=0)
+    for h in samples:
+        from_prefix(list(h.tokens))
+
+
+def test_training_run_saves_and_resumes(corpus, tmp_path):
+    from eqlearn.train import TrainConfig, train
+    cfg = TrainConfig(corpora=[str(corpus)], out=str(tmp_path / "run"), steps=6, batch_size=8,
+                      valid_every=3, valid_size=5, log_every=3, max_points=30, warmup=2,
+                      model={k: v for k, v in ModelConfig.tiny().to_dict().items()
+                             if k != "vocab_size"}, threads=1)
+    assert train(cfg)["step"] == 6
+    cfg.steps = 9
+    summary = train(cfg)  # resumes from last/
+    assert summary["step"] == 9 and summary["samples_seen"] == 9 * 8
+    log = [json.loads(l) for l in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
+    assert any(r.get("event") == "resumed" and r["step"] == 6 for r in log)
+    assert EquationModel.load(tmp_path / "run" / "last").meta["training"]["steps"] == 9
+
+
+def test_ddp_with_two_cpu_processes(corpus, tmp_path):
+    """Two gloo processes started by torchrun train one model in step."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+           "--master_port", "29731", "-m", "eqlearn", "train", "--corpus", str(corpus),
+           "--out", str(tmp_path / "ddp"), "--size", "tiny", "--steps", "4", "--batch-size",
+           "4", "--valid-every", "4", "--valid-size", "3", "--max-points", "20", "--warmup",
+           "1", "--device", "cpu", "--threads", "1"]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    meta = EquationModel.load(tmp_path / "ddp" / "last").meta["training"]
+    assert meta["world_size"] == 2 and meta["samples_seen"] == 4 * 4 * 2
