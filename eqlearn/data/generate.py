@@ -27,6 +27,7 @@ from ..expr.tokens import Vocabulary, to_prefix
 from ..expr.tree import Expr
 from ..prior.config import PriorConfig, load_prior
 from ..prior.sampler import SkeletonSampler
+from ..progress import progress_bar
 from .fingerprint import Fingerprinter
 
 __all__ = ["canonical_skeleton", "generate_corpus", "read_corpus", "CorpusStats"]
@@ -204,7 +205,7 @@ def generate_corpus(prior: str | PriorConfig, n: int, out: str | Path, *, worker
     start_chunk = writer.manifest["next_chunk"]
     stats = CorpusStats(written=writer.manifest["written"])
     t0 = time.perf_counter()
-    with _progress(progress, n, stats.written) as advance:
+    with progress_bar(progress, n, "skeletons", completed=stats.written) as advance:
         for index, kept, rejected in _chunks(prior, seed, chunk_size, workers, start_chunk):
             before = writer.manifest["written"] + len(writer.buffer)
             complete = writer.add(kept, rejected, n)
@@ -233,29 +234,6 @@ def _chunks(prior: PriorConfig, seed: int, chunk_size: int, workers: int,
     ctx = mp.get_context("fork")
     with ctx.Pool(workers, initializer=_init_worker, initargs=init) as pool:
         yield from pool.imap(_process_chunk, indices, chunksize=1)
-
-
-class _progress:
-    """A rich progress bar, or nothing."""
-
-    def __init__(self, enabled: bool, total: int, completed: int):
-        self.enabled, self.total, self.completed = enabled, total, completed
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda k: None
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeRemainingColumn)
-
-        self.bar = Progress(TextColumn("skeletons"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn())
-        self.bar.start()
-        task = self.bar.add_task("generate", total=self.total, completed=self.completed)
-        return lambda k: self.bar.advance(task, k)
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            self.bar.stop()
 
 
 def read_corpus(folder: str | Path, with_fingerprints: bool = False) -> Iterator:

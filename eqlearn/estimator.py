@@ -1,0 +1,264 @@
+"""``EquationRegressor``: the scikit-learn front door of eqlearn."""
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .expr.evaluate import compile_numpy, evaluate
+from .expr.export import to_latex, to_sympy
+from .expr.tokens import to_infix
+from .expr.tree import Const, Expr, Var
+from .inputs import DataWarning, check_fit_data, check_predict_data
+from .model.model import EquationModel
+from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
+                            propose_skeletons)
+from .search.scaling import Scaling
+from .progress import progress_bar
+from .search.selection import Candidate, pareto_front, select
+
+__all__ = ["EquationRegressor", "Equation"]
+
+METHODS = ("neural", "search", "hybrid")
+
+
+@lru_cache(maxsize=4)
+def _load_model(name: str) -> EquationModel:
+    return EquationModel.load(name)
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One equation of the Pareto front, in the user's units and variable names."""
+
+    expr: Expr
+    names: tuple[str, ...]
+    complexity: int
+    loss: float          #: normalised loss (see ``EquationRegressor``)
+    r2: float
+    source: str
+
+    def __str__(self) -> str:
+        return to_infix(self.expr, self.names, precision=6)
+
+    def sympy(self):
+        return to_sympy(self.expr, self.names)
+
+    def latex(self, precision: int = 4) -> str:
+        return to_latex(self.expr, self.names, precision=precision)
+
+    def to_callable(self):
+        """``f(X)`` on an array with the fitted columns."""
+        return compile_numpy(self.expr)
+
+    def constants(self) -> list[float]:
+        return [c.value for c in self.expr.constants()]
+
+
+class EquationRegressor(RegressorMixin, BaseEstimator):
+    """Symbolic regression: find a compact equation ``y = f(X)``.
+
+    Parameters
+    ----------
+    model : str, default="default"
+        The pretrained model (name of a shipped model, or a checkpoint folder).
+    method : {"neural", "search", "hybrid"}, default="neural"
+        Where candidate equations come from.
+    beam_size : int, default=16
+        Beam width of the neural decoder.
+    n_samples : int, default=64
+        Additional skeletons sampled from the model.
+    time_budget : float, default=30.0
+        Seconds for the whole fit (honoured: fits stop when it is spent).
+    operators : sequence of str, optional
+        Allowed operators (e.g. ``["add", "mul", "sin"]``); default all.
+    max_complexity : int, default=40
+    loss : {"auto", "mse", "relative", "huber"}, default="auto"
+        ``"auto"`` uses ``"relative"`` when y has one sign and spans more than three
+        decades, else ``"mse"``. Reported losses are normalised: mse / var(y), or the mean
+        squared relative error.
+    selection : {"best", "accuracy", "simplest"}, default="best"
+    n_restarts : int, default=3
+        Random restarts of each constant fit.
+    random_state : int, optional
+    verbose : bool, default=False
+        Show a progress bar.
+
+    Attributes
+    ----------
+    equations_ : pandas.DataFrame
+        The Pareto front: equation, complexity, loss, r2, source, sympy; simplest first.
+    best_ : Equation
+        The selected equation.
+    best_index_ : int
+    front_ : list of Equation
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str (only for DataFrame input)
+    variable_names_ : list of str
+    scaling_ : Scaling
+        Powers of ten applied to X and y before the search.
+    loss_kind_ : str
+    n_candidates_ : int
+        Candidate equations fitted.
+    fit_seconds_ : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eqlearn import EquationRegressor
+    >>> X = np.random.default_rng(0).uniform(1, 3, size=(200, 2))
+    >>> y = X[:, 0] ** 2 + np.sin(X[:, 1])
+    >>> reg = EquationRegressor(time_budget=20, random_state=0).fit(X, y)  # doctest: +SKIP
+    >>> print(reg.best_)                                                     # doctest: +SKIP
+    x1**2 + sin(x2)
+    """
+
+    def __init__(self, model="default", method="neural", beam_size=16, n_samples=64,
+                 time_budget=30.0, operators=None, max_complexity=40, loss="auto",
+                 selection="best", n_restarts=3, random_state=None, verbose=False):
+        self.model = model
+        self.method = method
+        self.beam_size = beam_size
+        self.n_samples = n_samples
+        self.time_budget = time_budget
+        self.operators = operators
+        self.max_complexity = max_complexity
+        self.loss = loss
+        self.selection = selection
+        self.n_restarts = n_restarts
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- fitting ---------------------------------------------------------------------------
+    def fit(self, X, y, *, variable_names: Sequence[str] | None = None, sample_weight=None):
+        """Search equations for ``y ≈ f(X)``; see the class docstring."""
+        t0 = time.perf_counter()
+        self._check_params()
+        data = check_fit_data(self, X, y, sample_weight, variable_names)
+        self.variable_names_ = data.names
+        weight = data.weight / data.weight.mean()
+        self.loss_kind_ = self._resolve_loss(data.y)
+        self.scaling_ = Scaling.fit(data.X, data.y)
+        Xs, ys = self.scaling_.transform(data.X, data.y)
+        if np.ptp(ys) == 0:
+            warnings.warn("y is constant: the equation is that constant", DataWarning,
+                          stacklevel=2)
+            candidates = [Candidate(Const(float(ys[0])), 0.0, 1, "constant")]
+        else:
+            candidates = self._search(Xs, ys, weight, t0 + float(self.time_budget))
+        self._store(candidates, data)
+        self.fit_seconds_ = time.perf_counter() - t0
+        return self
+
+    def _check_params(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        if self.method != "neural":
+            raise NotImplementedError(f"method={self.method!r} arrives with the search engine")
+        if not (isinstance(self.time_budget, (int, float)) and self.time_budget > 0):
+            raise ValueError("time_budget must be a positive number of seconds")
+        if self.loss not in ("auto", "mse", "relative", "huber"):
+            raise ValueError(f"unknown loss {self.loss!r}")
+        operator_names(self.operators)
+
+    def _resolve_loss(self, y: np.ndarray) -> str:
+        if self.loss != "auto":
+            return self.loss
+        one_sign = np.all(y > 0) or np.all(y < 0)
+        if one_sign and np.log10(np.abs(y).max() / np.abs(y).min()) > 3:
+            return "relative"
+        return "mse"
+
+    def _settings(self) -> SearchSettings:
+        seed = 0 if self.random_state is None else int(self.random_state)
+        return SearchSettings(loss=self.loss_kind_, operators=operator_names(self.operators),
+                              max_complexity=self.max_complexity, n_restarts=self.n_restarts,
+                              fit_time=max(0.2, min(2.0, self.time_budget / 20)),
+                              random_state=seed)
+
+    def _search(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, deadline: float):
+        settings = self._settings()
+        rng = np.random.default_rng(settings.random_state)
+        candidates = fit_skeletons(baseline_skeletons(X.shape[1]), X, y, w, settings, deadline,
+                                   source="baseline")
+        model = _load_model(str(self.model))
+        cols = self._model_columns(X, y, model.config.max_vars)
+        skeletons = propose_skeletons(model, X[:, cols], y, beam_size=self.beam_size,
+                                      n_samples=self.n_samples, rng=rng)
+        if len(cols) < X.shape[1]:
+            skeletons = [(s.substitute({i: Var(c) for i, c in enumerate(cols)}), lp)
+                         for s, lp in skeletons]
+        with progress_bar(self.verbose, len(skeletons), "fitting candidates") as advance:
+            candidates += fit_skeletons(skeletons, X, y, w, settings, deadline, on_fit=advance)
+        return candidates
+
+    def _model_columns(self, X, y, max_vars: int) -> list[int]:
+        """All columns, or the ``max_vars`` most related to y when there are more."""
+        if X.shape[1] <= max_vars:
+            return list(range(X.shape[1]))
+        from scipy.stats import spearmanr
+
+        score = [abs(np.nan_to_num(spearmanr(X[:, j], y)[0])) for j in range(X.shape[1])]
+        cols = sorted(np.argsort(score)[::-1][:max_vars].tolist())
+        warnings.warn(f"{X.shape[1]} variables but the model reads at most {max_vars}: "
+                      f"proposing equations in the {max_vars} most related to y "
+                      f"({', '.join(self.variable_names_[c] for c in cols)})", DataWarning,
+                      stacklevel=3)
+        return cols
+
+    def _store(self, candidates: list[Candidate], data) -> None:
+        front = pareto_front(candidates)
+        if not front:
+            raise RuntimeError("no candidate equation could be fitted to the data")
+        self.n_candidates_ = len(candidates)
+        self.best_index_ = select(front, self.selection)
+        names = tuple(data.names)
+        var = float(np.var(data.y))
+        self.front_ = []
+        for cand in front:
+            expr = self.scaling_.to_original(cand.expr)
+            pred = evaluate(expr, data.X)
+            mse = float(np.mean((pred - data.y) ** 2))
+            r2 = 1.0 - mse / var if var > 0 else float(mse == 0)
+            self.front_.append(Equation(expr, names, cand.complexity, cand.loss, r2, cand.source))
+        self.best_ = self.front_[self.best_index_]
+        self.equations_ = pd.DataFrame({
+            "equation": [str(e) for e in self.front_],
+            "complexity": [e.complexity for e in self.front_],
+            "loss": [e.loss for e in self.front_],
+            "r2": [e.r2 for e in self.front_],
+            "source": [e.source for e in self.front_],
+            "sympy": [e.sympy() for e in self.front_],
+        })
+        self.equations_["selected"] = np.arange(len(self.front_)) == self.best_index_
+
+    # -- using the result ------------------------------------------------------------------
+    def _equation(self, index: int | None) -> Equation:
+        check_is_fitted(self, "front_")
+        return self.best_ if index is None else self.front_[index]
+
+    def predict(self, X, index: int | None = None) -> np.ndarray:
+        """Values of the selected equation (or of ``front_[index]``)."""
+        eq = self._equation(index)
+        return evaluate(eq.expr, check_predict_data(self, X))
+
+    def sympy(self, index: int | None = None):
+        return self._equation(index).sympy()
+
+    def latex(self, index: int | None = None, precision: int = 4) -> str:
+        return self._equation(index).latex(precision)
+
+    def to_callable(self, index: int | None = None):
+        return self._equation(index).to_callable()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # rows with NaN are dropped with a warning
+        return tags

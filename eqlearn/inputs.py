@@ -1,0 +1,118 @@
+"""Checking what users give ``fit``: clear messages, never a traceback from deep inside numpy.
+
+* numpy arrays, lists and pandas DataFrames (column names become variable names), checked by
+  scikit-learn's ``validate_data`` first (shapes, dtypes, sparse input, complex numbers);
+* rows with NaN/inf in X or y are dropped with a warning (an error if too few remain);
+* wrong shapes, strings, too few points, non-finite sample weights: ``ValueError`` saying so;
+* a constant target is allowed and gives the constant equation (with a warning).
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["FitData", "check_fit_data", "check_predict_data", "MIN_POINTS", "DataWarning"]
+
+MIN_POINTS = 5
+
+
+class DataWarning(UserWarning):
+    """Something about the data was changed or is suspicious."""
+
+
+@dataclass
+class FitData:
+    X: np.ndarray            #: (n, d) float64, finite
+    y: np.ndarray            #: (n,) float64, finite
+    weight: np.ndarray       #: (n,) float64, positive
+    names: list[str]         #: variable names
+    n_dropped: int           #: rows dropped for NaN/inf
+
+
+def _names(X, given, n_features: int) -> list[str]:
+    """Variable names: given ones, else string DataFrame columns (made identifiers), else
+    x1, x2, …"""
+    if given is not None:
+        names = [str(n) for n in given]
+        bad = [n for n in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n)]
+        if bad:
+            raise ValueError(f"variable names must be identifiers (letters, digits, _): {bad}")
+    elif hasattr(X, "columns") and all(isinstance(c, str) for c in X.columns):
+        names = [_identifier(c) for c in X.columns]
+    else:
+        names = [f"x{i + 1}" for i in range(n_features)]
+    if len(names) != n_features:
+        raise ValueError(f"{len(names)} variable names for {n_features} columns of X")
+    if len(set(names)) != len(names):
+        raise ValueError(f"variable names must be distinct, got {names}")
+    return names
+
+
+def _identifier(name: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_]", "_", name.strip()) or "x"
+    return name if re.match(r"[A-Za-z_]", name) else f"x_{name}"
+
+
+def _numeric_target(y) -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.dtype.kind in "USO":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError("y must be numeric: could not convert its values to float") from None
+    if arr.dtype.kind == "c":
+        raise ValueError("Complex data not supported")
+    return arr
+
+
+def _n_rows(X) -> int:
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _take_rows(X, keep: np.ndarray):
+    if hasattr(X, "iloc"):
+        return X.iloc[np.flatnonzero(keep)]
+    return np.asarray(X)[keep] if not isinstance(X, list) else [r for r, k in zip(X, keep) if k]
+
+
+def check_fit_data(estimator, X, y, sample_weight=None, variable_names=None) -> FitData:
+    """Validate and clean training data (scikit-learn's checks, then ours)."""
+    from sklearn.utils.validation import _check_sample_weight, validate_data
+
+    if y is None:
+        raise ValueError("requires y to be passed, but the target y is None")
+    names_source = X
+    y_arr = _numeric_target(y)
+    bad_y = ~np.isfinite(y_arr) if y_arr.ndim == 1 else np.zeros(len(y_arr), dtype=bool)
+    if bad_y.any() and len(bad_y) == _n_rows(X):  # sklearn wants a finite y: drop rows first
+        X, y_arr = _take_rows(X, ~bad_y), y_arr[~bad_y]
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)[~bad_y]
+    Xa, ya = validate_data(estimator, X, y_arr, accept_sparse=False, ensure_all_finite=False,
+                           dtype=np.float64, y_numeric=True, ensure_min_samples=MIN_POINTS)
+    w = _check_sample_weight(sample_weight, Xa, dtype=np.float64, ensure_non_negative=True)
+    if not np.all(np.isfinite(w)):
+        raise ValueError("sample_weight must be finite")
+    if np.all(w == 0):
+        raise ValueError("sample weights are all zero: nothing to fit")
+    names = _names(names_source, variable_names, Xa.shape[1])
+    keep = np.isfinite(Xa).all(axis=1) & (w > 0)
+    n_dropped = int((~keep).sum()) + int(bad_y.sum())
+    if n_dropped:
+        warnings.warn(f"dropped {n_dropped} of {len(bad_y)} rows with NaN/inf values or zero "
+                      "weight", DataWarning, stacklevel=3)
+    Xa, ya, w = Xa[keep], ya[keep], w[keep]
+    if len(ya) < MIN_POINTS:
+        raise ValueError(f"need at least {MIN_POINTS} rows with finite values, got {len(ya)}")
+    return FitData(Xa, ya, w, names, n_dropped)
+
+
+def check_predict_data(estimator, X) -> np.ndarray:
+    """Validate inputs of predict (same columns as in fit; NaN/inf give NaN predictions)."""
+    from sklearn.utils.validation import validate_data
+
+    return validate_data(estimator, X, reset=False, accept_sparse=False,
+                         ensure_all_finite=False, dtype=np.float64)

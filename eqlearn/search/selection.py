@@ -1,0 +1,75 @@
+"""Model selection on the Pareto front of (complexity, loss).
+
+Rules (as in PySR's ``model_selection``):
+
+* ``"accuracy"`` — the lowest loss;
+* ``"simplest"`` — the lowest complexity among the accurate ones;
+* ``"best"`` — among the accurate ones (loss within ``tolerance`` × the lowest loss, or
+  within an absolute floor for exact fits), the largest drop in log-loss per unit of
+  complexity along the front.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from ..expr.operators import OPERATORS
+from ..expr.tree import Expr, Node
+
+__all__ = ["Candidate", "complexity", "pareto_front", "select"]
+
+
+def complexity(expr: Expr) -> int:
+    """PySR-style complexity: operator nodes cost their table complexity, leaves cost 1."""
+    return sum(OPERATORS[n.op].complexity if isinstance(n, Node) else 1 for n in expr.preorder())
+
+
+@dataclass
+class Candidate:
+    """A fitted equation and where it came from."""
+
+    expr: Expr
+    loss: float                 #: the fit's loss (normalised, see the estimator)
+    complexity: int
+    source: str = ""            #: "neural", "search", "baseline", …
+    info: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple:
+        return (self.complexity, self.loss)
+
+
+def pareto_front(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Candidates no other candidate beats in both complexity and loss, simplest first."""
+    finite = [c for c in candidates if np.isfinite(c.loss)]
+    front: list[Candidate] = []
+    for cand in sorted(finite, key=lambda c: (c.complexity, c.loss)):
+        if not front or cand.loss < front[-1].loss * (1 - 1e-12):
+            if front and cand.complexity == front[-1].complexity:
+                continue
+            front.append(cand)
+    return front
+
+
+def select(front: Sequence[Candidate], rule: str = "best", tolerance: float = 1.5,
+           floor: float = 1e-20) -> int:
+    """Index in ``front`` of the chosen equation."""
+    if not front:
+        raise ValueError("no candidate equation to select from")
+    losses = np.array([c.loss for c in front])
+    if rule == "accuracy":
+        return int(np.argmin(losses))
+    accurate = losses <= max(tolerance * losses.min(), floor)
+    if rule == "simplest":
+        return int(np.flatnonzero(accurate)[0])
+    if rule != "best":
+        raise ValueError(f"unknown selection rule {rule!r}: best, accuracy or simplest")
+    scores = np.zeros(len(front))
+    logs = np.log(np.maximum(losses, 1e-300))
+    for i in range(1, len(front)):
+        dc = front[i].complexity - front[i - 1].complexity
+        scores[i] = -(logs[i] - logs[i - 1]) / max(dc, 1)
+    candidates = np.flatnonzero(accurate)
+    return int(candidates[np.argmax(scores[candidates])])

@@ -1,0 +1,187 @@
+"""EquationRegressor: inputs, outputs, scikit-learn conventions (on a tiny random model;
+recovery with the shipped model is in test_recovery.py)."""
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import sympy
+import torch
+
+from eqlearn import EquationRegressor
+from eqlearn.expr import Vocabulary, parse_expr, evaluate
+from eqlearn.inputs import DataWarning
+from eqlearn.model import EquationModel, ModelConfig
+from eqlearn.search.constants import fit_constants
+
+FAST = dict(time_budget=3.0, beam_size=2, n_samples=4, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny")
+    EquationModel(ModelConfig.tiny(), Vocabulary.build()).save(folder)
+    return str(folder)
+
+
+@pytest.fixture
+def linear_data():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(60, 2))
+    return X, 2.5 * X[:, 0] - 1.5 * X[:, 1] + 0.7
+
+
+def test_check_estimator_passes_on_a_tiny_configuration(tiny_model):
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(
+            EquationRegressor(model=tiny_model, time_budget=1.0, beam_size=2, n_samples=4,
+                              random_state=0),
+            on_fail=None,
+            expected_failed_checks={
+                # 30 features, at most 15 distinct points: infinitely many exact fits, and an
+                # equation search need not return the same one for weights and repetitions
+                "check_sample_weight_equivalence_on_dense_data": "underdetermined data",
+            })
+    failed = [(r["check_name"], str(r["exception"])[:200]) for r in results
+              if r["status"] == "failed"]
+    assert not failed
+
+
+def test_fit_outputs(tiny_model, linear_data):
+    X, y = linear_data
+    reg = EquationRegressor(model=tiny_model, **FAST).fit(X, y)
+    front = reg.equations_
+    assert list(front.columns[:6]) == ["equation", "complexity", "loss", "r2", "source", "sympy"]
+    assert front["complexity"].is_monotonic_increasing
+    assert front["loss"].is_monotonic_decreasing
+    assert front["selected"].sum() == 1
+    np.testing.assert_allclose(reg.predict(X), y, rtol=1e-8, atol=1e-8)
+    assert reg.score(X, y) == pytest.approx(1.0)
+    x1, x2 = sympy.symbols("x1 x2", real=True)
+    residue = sympy.expand(reg.sympy() - (2.5 * x1 - 1.5 * x2 + 0.7))
+    assert all(abs(float(f)) < 1e-9 for f in residue.atoms(sympy.Float))
+    assert "x_{1}" in reg.latex()
+    np.testing.assert_allclose(reg.to_callable()(X), y, rtol=1e-8, atol=1e-8)
+    for i in range(len(front)):
+        assert reg.predict(X, index=i).shape == y.shape
+
+
+def test_dataframe_columns_become_variable_names(tiny_model, linear_data):
+    X, y = linear_data
+    df = pd.DataFrame(X, columns=["mass", "speed"])
+    reg = EquationRegressor(model=tiny_model, **FAST).fit(df, y)
+    assert reg.variable_names_ == ["mass", "speed"]
+    assert list(reg.feature_names_in_) == ["mass", "speed"]
+    assert "mass" in str(reg.best_) and "speed" in str(reg.best_)
+    reg2 = EquationRegressor(model=tiny_model, **FAST).fit(X, y, variable_names=["a", "b"])
+    assert {s.name for s in reg2.sympy().free_symbols} == {"a", "b"}
+
+
+def test_time_budget_is_honoured(tiny_model):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0.5, 2, size=(300, 3))
+    y = np.sin(X[:, 0] * X[:, 1]) + np.exp(-X[:, 2])
+    t0 = time.perf_counter()
+    EquationRegressor(model=tiny_model, time_budget=2.0, beam_size=8, n_samples=64,
+                      random_state=0).fit(X, y)
+    assert time.perf_counter() - t0 < 2.0 + 2.5  # decoding the tiny model + one last fit
+
+
+def test_planted_constants_come_back_to_1e6():
+    rng = np.random.default_rng(2)
+    X = rng.uniform(0.5, 3.0, size=(200, 2))
+    for formula, true in [("C*x1*exp(C*x2)", [3.2, -0.5]),
+                          ("C/(x1**5*(exp(C/(x1*x2)) - 1))", [3.7, 4.8]),
+                          ("C*sin(C*x1 + C) + C*x2", [1.5, 2.2, 0.4, -0.8])]:
+        skeleton = parse_expr(formula)
+        y = evaluate(skeleton.with_constants(true), X)
+        fit = fit_constants(skeleton, X, y, random_state=0)
+        np.testing.assert_allclose(fit.constants, true, rtol=1e-6)
+
+
+def test_relative_loss_and_scaling_recover_si_constants(tiny_model):
+    """Planck's law in raw SI units: with the skeleton among the candidates, the constants
+    come back in SI units (checked against CODATA values)."""
+    from eqlearn.search.constants import fit_constants
+    from eqlearn.search.scaling import Scaling
+
+    h, c, k = 6.62607015e-34, 299792458.0, 1.380649e-23
+    rng = np.random.default_rng(3)
+    lam, T = 10 ** rng.uniform(-7, -5, 200), 10 ** rng.uniform(3, 4, 200)
+    I = 2 * np.pi * h * c**2 / lam**5 / np.expm1(h * c / (lam * k * T))
+    X = np.c_[lam, T]
+    scaling = Scaling.fit(X, I)
+    Xs, ys = scaling.transform(X, I)
+    fit = fit_constants(parse_expr("C/(x1**5*(exp(C/(x1*x2)) - 1))"), Xs, ys, loss="relative")
+    back = scaling.to_original(fit.expr)
+    values = sorted(abs(c.value) for c in back.constants())
+    np.testing.assert_allclose(values, sorted([2 * np.pi * h * c**2, h * c / k]), rtol=1e-9)
+
+
+@pytest.mark.parametrize("X, y, message", [
+    (np.ones((10, 2)), np.ones(9), "inconsistent numbers of samples"),
+    (np.ones((3, 2)), np.ones(3), "minimum of 5 is required"),
+    (np.ones((10, 0)), np.ones(10), "0 feature"),
+    (np.ones((10, 2, 2)), np.ones(10), "dim"),
+    ([["a", "b"]] * 10, np.ones(10), "could not convert"),
+    (np.ones((10, 2)), None, "requires y"),
+    (np.ones((10, 2)), ["x"] * 10, "could not convert"),
+])
+def test_bad_inputs_get_clear_errors(tiny_model, X, y, message):
+    with pytest.raises(ValueError, match=message):
+        EquationRegressor(model=tiny_model, **FAST).fit(X, y)
+
+
+def test_nan_and_inf_rows_are_dropped_with_a_warning(tiny_model, linear_data):
+    X, y = linear_data
+    X, y = X.copy(), y.copy()
+    X[3, 0], y[7], X[9, 1] = np.nan, np.inf, -np.inf
+    with pytest.warns(DataWarning, match="dropped 3 of 60 rows"):
+        reg = EquationRegressor(model=tiny_model, **FAST).fit(X, y)
+    assert reg.score(np.delete(X, [3, 7, 9], 0), np.delete(y, [3, 7, 9])) > 0.999
+    with pytest.raises(ValueError, match="finite values"):
+        EquationRegressor(model=tiny_model, **FAST).fit(np.full((10, 2), np.nan), np.ones(10))
+
+
+def test_constant_target_gives_the_constant(tiny_model):
+    with pytest.warns(DataWarning, match="constant"):
+        reg = EquationRegressor(model=tiny_model, **FAST).fit(np.random.rand(20, 2),
+                                                               np.full(20, 4.5))
+    assert str(reg.best_) == "4.5"
+    np.testing.assert_array_equal(reg.predict(np.random.rand(3, 2)), [4.5] * 3)
+
+
+def test_huge_values_are_rescaled(tiny_model):
+    rng = np.random.default_rng(4)
+    X = rng.uniform(1e12, 3e12, size=(50, 1))
+    y = 4e30 * X[:, 0] + 1e42
+    reg = EquationRegressor(model=tiny_model, **FAST).fit(X, y)
+    assert reg.scaling_.x_scale[0] == 1e12 and reg.scaling_.y_scale > 1e40
+    np.testing.assert_allclose(reg.predict(X), y, rtol=1e-9)
+
+
+def test_bad_parameters(tiny_model, linear_data):
+    X, y = linear_data
+    for params, message in [(dict(method="magic"), "method"), (dict(time_budget=0), "time_budget"),
+                            (dict(operators=["frob"]), "unknown operators"),
+                            (dict(loss="l7"), "loss")]:
+        with pytest.raises(ValueError, match=message):
+            EquationRegressor(model=tiny_model, **{**FAST, **params}).fit(X, y)
+    with pytest.raises(ValueError, match="no model"):
+        EquationRegressor(model="no-such-model", **FAST).fit(X, y)
+
+
+def test_unfitted_and_wrong_width_predict(tiny_model, linear_data):
+    from sklearn.exceptions import NotFittedError
+
+    X, y = linear_data
+    with pytest.raises(NotFittedError):
+        EquationRegressor(model=tiny_model).predict(X)
+    reg = EquationRegressor(model=tiny_model, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        reg.predict(np.ones((4, 3)))
