@@ -18,6 +18,8 @@ from .expr.tokens import to_infix
 from .expr.tree import Const, Expr, Var
 from .inputs import DataWarning, check_fit_data, check_predict_data
 from .model.model import EquationModel
+from .search.gp import GPConfig
+from .search.hybrid import search_candidates
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
                             propose_skeletons)
 from .search.scaling import Scaling
@@ -27,6 +29,8 @@ from .search.selection import Candidate, pareto_front, select
 __all__ = ["EquationRegressor", "Equation"]
 
 METHODS = ("neural", "search", "hybrid")
+MIN_HYBRID_BUDGET = 3.0  #: below this many seconds "hybrid" runs the neural part only
+NEURAL_SHARE = 0.35      #: share of a hybrid budget for the neural proposals
 
 
 @lru_cache(maxsize=4)
@@ -69,8 +73,10 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     ----------
     model : str, default="default"
         The pretrained model (name of a shipped model, or a checkpoint folder).
-    method : {"neural", "search", "hybrid"}, default="neural"
-        Where candidate equations come from.
+    method : {"neural", "search", "hybrid"}, default="hybrid"
+        Where candidate equations come from: the pretrained model alone, genetic programming
+        alone, or genetic programming seeded and guided by the model (with less than 3 s of
+        budget, "hybrid" runs the model only).
     beam_size : int, default=16
         Beam width of the neural decoder.
     n_samples : int, default=64
@@ -87,6 +93,11 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     selection : {"best", "accuracy", "simplest"}, default="best"
     n_restarts : int, default=3
         Random restarts of each constant fit.
+    workers : int, default=2
+        Processes for the search islands.
+    max_epochs : int, optional
+        Stop the search after this many epochs (10 generations each). With it, and the time
+        budget not reached, results depend on ``random_state`` only.
     random_state : int, optional
     verbose : bool, default=False
         Show a progress bar.
@@ -107,6 +118,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     loss_kind_ : str
     n_candidates_ : int
         Candidate equations fitted.
+    search_stats_ : dict
+        Evaluations, epochs, evaluations per second of the search (empty without search).
     fit_seconds_ : float
 
     Examples
@@ -120,9 +133,10 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     x1**2 + sin(x2)
     """
 
-    def __init__(self, model="default", method="neural", beam_size=16, n_samples=64,
+    def __init__(self, model="default", method="hybrid", beam_size=16, n_samples=64,
                  time_budget=30.0, operators=None, max_complexity=40, loss="auto",
-                 selection="best", n_restarts=3, random_state=None, verbose=False):
+                 selection="best", n_restarts=3, workers=2, max_epochs=None,
+                 random_state=None, verbose=False):
         self.model = model
         self.method = method
         self.beam_size = beam_size
@@ -133,6 +147,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         self.loss = loss
         self.selection = selection
         self.n_restarts = n_restarts
+        self.workers = workers
+        self.max_epochs = max_epochs
         self.random_state = random_state
         self.verbose = verbose
 
@@ -160,8 +176,6 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     def _check_params(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
-        if self.method != "neural":
-            raise NotImplementedError(f"method={self.method!r} arrives with the search engine")
         if not (isinstance(self.time_budget, (int, float)) and self.time_budget > 0):
             raise ValueError("time_budget must be a positive number of seconds")
         if self.loss not in ("auto", "mse", "relative", "huber"):
@@ -185,10 +199,26 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
 
     def _search(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, deadline: float):
         settings = self._settings()
-        rng = np.random.default_rng(settings.random_state)
         candidates = fit_skeletons(baseline_skeletons(X.shape[1]), X, y, w, settings, deadline,
                                    source="baseline")
-        model = _load_model(str(self.model))
+        search = self.method == "search" or (
+            self.method == "hybrid" and self.time_budget >= MIN_HYBRID_BUDGET)
+        model = None
+        if self.method in ("neural", "hybrid"):
+            model = _load_model(str(self.model))
+            now = time.perf_counter()
+            neural_end = now + NEURAL_SHARE * (deadline - now) if search else deadline
+            candidates += self._neural(model, X, y, w, settings, neural_end)
+        self.search_stats_ = {}
+        if search:
+            cfg = GPConfig(workers=self.workers, max_epochs=self.max_epochs)
+            found, self.search_stats_ = search_candidates(X, y, w, settings, deadline,
+                                                          model=model, seeds=candidates, cfg=cfg)
+            candidates += found
+        return candidates
+
+    def _neural(self, model, X, y, w, settings, deadline):
+        rng = np.random.default_rng(settings.random_state)
         cols = self._model_columns(X, y, model.config.max_vars)
         skeletons = propose_skeletons(model, X[:, cols], y, beam_size=self.beam_size,
                                       n_samples=self.n_samples, rng=rng)
@@ -196,8 +226,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             skeletons = [(s.substitute({i: Var(c) for i, c in enumerate(cols)}), lp)
                          for s, lp in skeletons]
         with progress_bar(self.verbose, len(skeletons), "fitting candidates") as advance:
-            candidates += fit_skeletons(skeletons, X, y, w, settings, deadline, on_fit=advance)
-        return candidates
+            return fit_skeletons(skeletons, X, y, w, settings, deadline, on_fit=advance)
 
     def _model_columns(self, X, y, max_vars: int) -> list[int]:
         """All columns, or the ``max_vars`` most related to y when there are more."""

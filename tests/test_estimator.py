@@ -15,7 +15,7 @@ from eqlearn.inputs import DataWarning
 from eqlearn.model import EquationModel, ModelConfig
 from eqlearn.search.constants import fit_constants
 
-FAST = dict(time_budget=3.0, beam_size=2, n_samples=4, random_state=0)
+FAST = dict(method="neural", time_budget=3.0, beam_size=2, n_samples=4, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +39,8 @@ def test_check_estimator_passes_on_a_tiny_configuration(tiny_model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         results = check_estimator(
-            EquationRegressor(model=tiny_model, time_budget=1.0, beam_size=2, n_samples=4,
-                              random_state=0),
+            EquationRegressor(model=tiny_model, method="neural", time_budget=1.0, beam_size=2,
+                              n_samples=4, random_state=0),
             on_fail=None,
             expected_failed_checks={
                 # 30 features, at most 15 distinct points: infinitely many exact fits, and an
@@ -87,9 +87,12 @@ def test_time_budget_is_honoured(tiny_model):
     X = rng.uniform(0.5, 2, size=(300, 3))
     y = np.sin(X[:, 0] * X[:, 1]) + np.exp(-X[:, 2])
     t0 = time.perf_counter()
-    EquationRegressor(model=tiny_model, time_budget=2.0, beam_size=8, n_samples=64,
-                      random_state=0).fit(X, y)
+    EquationRegressor(model=tiny_model, method="neural", time_budget=2.0, beam_size=8,
+                      n_samples=64, random_state=0).fit(X, y)
     assert time.perf_counter() - t0 < 2.0 + 2.5  # decoding the tiny model + one last fit
+    t0 = time.perf_counter()
+    EquationRegressor(model=tiny_model, method="hybrid", time_budget=6.0, random_state=0).fit(X, y)
+    assert time.perf_counter() - t0 < 6.0 + 3.0
 
 
 def test_planted_constants_come_back_to_1e6():
