@@ -64,6 +64,77 @@ def generate(
     console.print("rejected: " + json.dumps(stats.rejected))
 
 
+def _fail(message: str) -> None:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code=2)
+
+
+def _read_table(path: Path, target: str):
+    """(X DataFrame, y Series) from a CSV file, with clear messages for what can go wrong."""
+    import pandas as pd
+
+    if not path.is_file():
+        _fail(f"{path} does not exist")
+    try:
+        df = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        _fail(f"{path} is empty")
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        _fail(f"{path} is not a readable CSV file: {exc}")
+    if df.empty:
+        _fail(f"{path} has a header but no rows")
+    if target not in df.columns:
+        _fail(f"no column {target!r} in {path}; columns: {', '.join(map(str, df.columns))}")
+    bad = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    if bad:
+        _fail(f"non-numeric columns in {path}: {', '.join(map(str, bad))} "
+              "(remove them or convert them to numbers)")
+    if df.shape[1] < 2:
+        _fail(f"{path} has only the target column: nothing to explain it with")
+    return df.drop(columns=[target]), df[target]
+
+
+@app.command()
+def fit(
+    data: Path = typer.Argument(..., help="CSV file with a header row."),
+    target: str = typer.Option(..., help="Column to explain."),
+    time: float = typer.Option(60.0, "--time", help="Time budget in seconds."),
+    out: Optional[Path] = typer.Option(None, help="Folder for equations.csv, result.json, fit.png."),
+    method: str = typer.Option("hybrid", help="neural, search or hybrid."),
+    model: str = typer.Option("default", help="Pretrained model name or folder."),
+    operators: str = typer.Option("", help="Allowed operators, e.g. add,mul,sin (default all)."),
+    max_complexity: int = typer.Option(40),
+    seed: int = typer.Option(0, help="Random seed."),
+):
+    """Find equations for TARGET in a CSV file; print the Pareto front, save results."""
+    import warnings
+
+    from .estimator import EquationRegressor
+    from .report import front_table, plot_fit, save_results
+
+    X, y = _read_table(data, target)
+    reg = EquationRegressor(model=model, method=method, time_budget=time,
+                            operators=list(_split(operators)) or None,
+                            max_complexity=max_complexity, random_state=seed, verbose=True)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            reg.fit(X, y)
+    except ValueError as exc:
+        _fail(str(exc))
+    for w in caught:
+        console.print(f"[yellow]warning:[/] {w.message}")
+    console.print(front_table(reg, title=f"{target} = f({', '.join(reg.variable_names_)})"))
+    console.print(f"[bold]{target} = {reg.best_}[/]   (R² = {reg.best_.r2:.6f}, "
+                  f"{reg.fit_seconds_:.1f} s, {reg.n_candidates_} candidates)")
+    if out is not None:
+        files = save_results(reg, out, {"data": str(data), "target": target})
+        finite = X.notna().all(axis=1) & y.notna()
+        files.append(plot_fit(reg, X[finite], y[finite].to_numpy(float), out / "fit.png",
+                              target))
+        console.print("saved " + ", ".join(str(f) for f in files))
+
+
 @app.command()
 def presets():
     """List the bundled prior presets."""

@@ -86,10 +86,10 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     operators : sequence of str, optional
         Allowed operators (e.g. ``["add", "mul", "sin"]``); default all.
     max_complexity : int, default=40
-    loss : {"auto", "mse", "relative", "huber"}, default="auto"
-        ``"auto"`` uses ``"relative"`` when y has one sign and spans more than three
-        decades, else ``"mse"``. Reported losses are normalised: mse / var(y), or the mean
-        squared relative error.
+    loss : {"auto", "mse", "relative", "log", "huber"}, default="auto"
+        ``"auto"`` uses ``"log"`` (squared log ratio) when y has one sign and spans more than
+        three decades, else ``"mse"``. Reported losses are normalised: mse / var(y), the mean
+        squared relative error, or the mean squared log ratio.
     selection : {"best", "accuracy", "simplest"}, default="best"
     n_restarts : int, default=3
         Random restarts of each constant fit.
@@ -178,16 +178,18 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         if not (isinstance(self.time_budget, (int, float)) and self.time_budget > 0):
             raise ValueError("time_budget must be a positive number of seconds")
-        if self.loss not in ("auto", "mse", "relative", "huber"):
+        if self.loss not in ("auto", "mse", "relative", "log", "huber"):
             raise ValueError(f"unknown loss {self.loss!r}")
         operator_names(self.operators)
 
     def _resolve_loss(self, y: np.ndarray) -> str:
+        if self.loss == "log" and not (np.all(y > 0) or np.all(y < 0)):
+            raise ValueError("loss='log' needs a target of one sign")
         if self.loss != "auto":
             return self.loss
         one_sign = np.all(y > 0) or np.all(y < 0)
         if one_sign and np.log10(np.abs(y).max() / np.abs(y).min()) > 3:
-            return "relative"
+            return "log"
         return "mse"
 
     def _settings(self) -> SearchSettings:

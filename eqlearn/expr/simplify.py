@@ -391,7 +391,8 @@ def _canon_exp(arg: Expr, node: Node) -> Expr:
     for c in constant[1:]:
         factor = _coef_add(factor, c)
     if factor.value is not None:
-        factor = Const(float(np.exp(factor.value)))
+        with np.errstate(over="ignore"):
+            factor = Const(float(np.exp(factor.value)))
     return canonicalize(Node("mul", (factor, Node("exp", (rest,)))))
 
 

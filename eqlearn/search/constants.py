@@ -7,7 +7,8 @@ Levenberg–Marquardt / trust-region least squares (``scipy.optimize.least_squar
 initialisation); a wall-clock bound per fit; sample weights; losses:
 
 * ``"mse"`` — squared error;
-* ``"relative"`` — squared relative error ``(f - y)/|y|``, for data spanning decades;
+* ``"relative"`` — squared relative error ``(f - y)/|y|``;
+* ``"log"`` — squared log ratio ``log(f/y)``, for one-signed data spanning many decades;
 * ``"huber"`` — robust squared error (outliers count linearly).
 """
 from __future__ import annotations
@@ -63,14 +64,40 @@ def linear_constant_slots(skeleton: Expr) -> list[int]:
     return slots
 
 
-def _residual_fn(y: np.ndarray, w: np.ndarray, loss: str):
-    scale = np.sqrt(w) / (np.abs(y) if loss == "relative" else 1.0)
+class _Residuals:
+    """Residuals of the chosen loss, and their Jacobian from the model's Jacobian."""
 
-    def residual(pred: np.ndarray) -> np.ndarray:
-        r = (pred - y) * scale
+    def __init__(self, y: np.ndarray, w: np.ndarray, loss: str):
+        self.loss = loss
+        self.sqrt_w = np.sqrt(w)
+        self.sign = 1.0 if np.all(y > 0) else -1.0
+        if loss == "log":
+            if not (np.all(y > 0) or np.all(y < 0)):
+                raise ValueError("the log loss needs a target of one sign")
+            self.log_y = np.log(self.sign * y)
+        self.y = y
+        self.scale = self.sqrt_w / (np.abs(y) if loss == "relative" else 1.0)
+
+    def __call__(self, pred: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            if self.loss == "log":
+                r = (np.log(self.sign * pred) - self.log_y) * self.sqrt_w
+            else:
+                r = (pred - self.y) * self.scale
         return np.where(np.isfinite(r), r, _BIG)
 
-    return residual, scale
+    def jacobian(self, pred: np.ndarray, J: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            if self.loss == "log":
+                out = J * (self.sqrt_w / pred)[:, None]
+            else:
+                out = J * self.scale[:, None]
+        return np.where(np.isfinite(out), out, 0.0)
+
+    @property
+    def linear_scale(self) -> np.ndarray:
+        """Row weights for the linear projection (relative weights for log/relative)."""
+        return self.sqrt_w / np.abs(self.y) if self.loss in ("log", "relative") else self.sqrt_w
 
 
 def _project_linear(program, X, y, c, slots, scale) -> np.ndarray:
@@ -114,7 +141,7 @@ def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse"
 
     Parameters
     ----------
-    loss : {"mse", "relative", "huber"}
+    loss : {"mse", "relative", "log", "huber"}
     method : {"lm", "bfgs"}
         Least squares (Levenberg–Marquardt, or trust-region for Huber) or BFGS.
     n_restarts : int
@@ -130,7 +157,7 @@ def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse"
     rng = np.random.default_rng(random_state)
     program = JacobianProgram(skeleton)
     k = program.n_constants
-    residual, scale = _residual_fn(y, w, loss)
+    residual = _Residuals(y, w, loss)
     if huber_delta is None:
         huber_delta = 1.345 * float(np.median(np.abs(y - np.median(y)))) / 0.6745 + 1e-12
     n_evals = 0
@@ -141,8 +168,7 @@ def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse"
         return residual(program(X, c)[0])
 
     def jac(c):
-        J = program(X, c)[1] * scale[:, None]
-        return np.where(np.isfinite(J), J, 0.0)
+        return residual.jacobian(*program(X, c))
 
     if k == 0:
         r = fun(np.zeros(0))
@@ -153,7 +179,7 @@ def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse"
     for start in _initial_points(k, n_restarts, rng, init):
         if best_c is not None and time.perf_counter() - t0 > time_limit:
             break
-        c0 = _project_linear(program, X, y, start, slots, scale)
+        c0 = _project_linear(program, X, y, start, slots, residual.linear_scale)
         if not np.isfinite(fun(c0)).all() or np.max(np.abs(fun(c0))) >= _BIG:
             c0 = start
         c, ok = _optimise(fun, jac, c0, method, loss, huber_delta, max_nfev or 50 * (k + 1),

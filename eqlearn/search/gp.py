@@ -22,6 +22,7 @@ import numpy as np
 
 from ..expr.evaluate import evaluate
 from ..expr.simplify import canonicalize
+from ..expr.tree import Const, Node
 from .constants import fit_constants
 from .mutations import Grammar, crossover, mutate
 from .selection import Candidate, complexity
@@ -58,30 +59,82 @@ class Individual:
 
 
 class Evaluator:
-    """Normalised loss of a tree on the data (mse / var(y), or mean squared relative error)."""
+    """Normalised loss of a tree on the data: mse / var(y), or the mean squared relative
+    error, or the mean squared log ratio.
 
-    def __init__(self, X, y, weight, loss: str = "mse"):
+    With ``linear_scaling`` (Keijzer 2003) a tree ``f`` is scored as its best affine
+    transform ``a*f + b`` (closed-form weighted least squares), so the search need not find
+    the outer constants; :meth:`phenotype` writes the transform into the tree.
+    """
+
+    def __init__(self, X, y, weight, loss: str = "mse", linear_scaling: bool = True):
         self.X, self.y, self.w, self.kind = X, y, weight, loss
         self.scale = 1.0 / np.abs(y) if loss == "relative" else np.ones_like(y)
         var = float(np.average((y - np.average(y, weights=weight)) ** 2, weights=weight))
-        self.norm = 1.0 if loss == "relative" or var == 0 else var
+        self.norm = 1.0 if loss in ("relative", "log") or var == 0 else var
+        if loss == "log":
+            self.sign = 1.0 if np.all(y > 0) else -1.0
+            self.log_y = np.log(self.sign * y)
+        self.linear_scaling = linear_scaling
         self.n_evals = 0
+
+    def _affine(self, pred: np.ndarray) -> tuple[float, float]:
+        """Best (a, b) for a*pred + b under the weighted (relative) squared loss; for the
+        log loss the best factor a (and b = 0)."""
+        if self.kind == "log":
+            with np.errstate(all="ignore"):
+                d = self.log_y - np.log(self.sign * pred)
+            if not np.all(np.isfinite(d)):
+                return 1.0, 0.0
+            return float(np.exp(np.average(d, weights=self.w))), 0.0
+        ww = self.w * self.scale**2
+        sw = ww.sum()
+        mp, my = (ww * pred).sum() / sw, (ww * self.y).sum() / sw
+        var = (ww * (pred - mp) ** 2).sum()
+        if not np.isfinite(var) or var <= 1e-300:
+            return 0.0, float(my)
+        a = float((ww * (pred - mp) * (self.y - my)).sum() / var)
+        return a, float(my - a * mp)
+
+    def _loss_of(self, pred: np.ndarray) -> float:
+        if self.kind == "log":
+            r = np.log(self.sign * pred) - self.log_y
+        else:
+            r = (pred - self.y) * self.scale
+        if not np.all(np.isfinite(r)):
+            return np.inf
+        return float(np.average(r * r, weights=self.w)) / self.norm
 
     def __call__(self, expr) -> float:
         self.n_evals += 1
-        pred = evaluate(expr, self.X)
         with np.errstate(all="ignore"):
-            r = (pred - self.y) * self.scale
-            if not np.all(np.isfinite(r)):
-                return np.inf
-            return float(np.average(r * r, weights=self.w)) / self.norm
+            pred = evaluate(expr, self.X)
+            raw = self._loss_of(pred)
+            if not self.linear_scaling or not np.all(np.isfinite(pred)):
+                return raw
+            a, b = self._affine(pred)
+            return min(raw, self._loss_of(a * pred + b))
 
-    def refit(self, expr, time_limit: float = 0.2, seed: int = 0) -> tuple[object, float]:
-        if expr.n_constants() == 0:
+    def phenotype(self, expr):
+        """``expr`` or ``a*expr + b``, whichever fits better (canonical form)."""
+        with np.errstate(all="ignore"):
+            pred = evaluate(expr, self.X)
+            if not self.linear_scaling or not np.all(np.isfinite(pred)):
+                return expr
+            a, b = self._affine(pred)
+            if self._loss_of(a * pred + b) >= self._loss_of(pred):
+                return expr
+        scaled = Node("mul", (Const(a), expr))
+        return canonicalize(scaled if b == 0.0 else Node("add", (scaled, Const(b))))
+
+    def refit(self, expr, time_limit: float = 0.05, seed: int = 0) -> tuple[object, float]:
+        """Least-squares polish of the constants, started from their current values."""
+        k = expr.n_constants()
+        if k == 0:
             return expr, self(expr)
-        loss = "relative" if self.kind == "relative" else "mse"
+        loss = self.kind if self.kind in ("relative", "log") else "mse"
         fit = fit_constants(expr.skeleton(), self.X, self.y, sample_weight=self.w, loss=loss,
-                            n_restarts=0, time_limit=time_limit,
+                            n_restarts=0, time_limit=time_limit, max_nfev=10 * (k + 1),
                             init=[c.value for c in expr.constants()], random_state=seed)
         new_loss = self(fit.expr)
         return (fit.expr, new_loss) if new_loss <= self(expr) else (expr, self(expr))
@@ -207,23 +260,32 @@ def run_search(X, y, weight, grammar: Grammar, cfg: GPConfig, *, loss: str = "ms
             islands = [isl for isl, _ in results]
             n_evals += sum(n for _, n in results)
             epoch += 1
-            front = _hall_candidates(islands)
+            front = _hall_candidates(islands, evaluator, grammar.max_complexity)
             extra = inject(front) if inject is not None else []
             _migrate(islands, front, extra, evaluator, cfg, rng)
     finally:
         if pool is not None:
             pool.terminate()
-    return SearchReport(_hall_candidates(islands), n_evals + evaluator.n_evals, epoch,
+    return SearchReport(_hall_candidates(islands, evaluator, grammar.max_complexity),
+                        n_evals + evaluator.n_evals, epoch,
                         time.perf_counter() - t0)
 
 
-def _hall_candidates(islands: list[Island]) -> list[Candidate]:
+def _hall_candidates(islands: list[Island], evaluator: Evaluator,
+                     max_complexity: int = 10**6) -> list[Candidate]:
+    """The islands' halls of fame merged, each tree written as its phenotype (dropped if
+    that exceeds the complexity limit)."""
     best: dict[int, Individual] = {}
     for isl in islands:
         for c, ind in isl.hall.items():
             if c not in best or ind.loss < best[c].loss:
                 best[c] = ind
-    return [Candidate(ind.expr, ind.loss, ind.complexity, "search") for ind in best.values()]
+    out = []
+    for ind in best.values():
+        expr = evaluator.phenotype(ind.expr)
+        if complexity(expr) <= max_complexity:
+            out.append(Candidate(expr, ind.loss, complexity(expr), "search"))
+    return out
 
 
 def _migrate(islands, front: list[Candidate], extra, evaluator, cfg: GPConfig, rng) -> None:

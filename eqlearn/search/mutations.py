@@ -31,6 +31,11 @@ def subtrees(e: Expr, path: Path = ()) -> list[tuple[Path, Expr]]:
     return out
 
 
+def editable(e: Expr) -> list[tuple[Path, Expr]]:
+    """Subtrees a variation may touch: all but the exponents of ``pow``."""
+    return [(p, n) for p, n in subtrees(e) if not _is_exponent(e, p)]
+
+
 def replace_at(e: Expr, path: Path, new: Expr) -> Expr:
     if not path:
         return new
@@ -109,7 +114,7 @@ def _pick(items, rng):
 
 
 def mutate_constant(e: Expr, g: Grammar, rng) -> Expr:
-    consts = [(p, n) for p, n in subtrees(e) if isinstance(n, Const)]
+    consts = [(p, n) for p, n in editable(e) if isinstance(n, Const)]
     if not consts:
         return mutate_leaf(e, g, rng)
     path, node = _pick(consts, rng)
@@ -120,21 +125,24 @@ def mutate_constant(e: Expr, g: Grammar, rng) -> Expr:
 
 
 def mutate_operator(e: Expr, g: Grammar, rng) -> Expr:
-    nodes = [(p, n) for p, n in subtrees(e) if isinstance(n, Node) and n.op != "pow"]
+    nodes = [(p, n) for p, n in editable(e) if isinstance(n, Node) and n.op != "pow"]
     if not nodes:
         return insert_node(e, g, rng)
     path, node = _pick(nodes, rng)
-    return replace_at(e, path, Node(g.random_op(len(node.args), rng), node.args))
+    op = g.random_op(len(node.args), rng)
+    if op == "pow":  # exponents stay numbers
+        return replace_at(e, path, Node("pow", (node.args[0], Num(_pick(g.exponents, rng)))))
+    return replace_at(e, path, Node(op, node.args))
 
 
 def mutate_leaf(e: Expr, g: Grammar, rng) -> Expr:
-    leaves = [(p, n) for p, n in subtrees(e) if not n.args and not _is_exponent(e, p)]
+    leaves = [(p, n) for p, n in editable(e) if not n.args]
     path, _ = _pick(leaves, rng)
     return replace_at(e, path, g.random_leaf(rng))
 
 
 def insert_node(e: Expr, g: Grammar, rng) -> Expr:
-    path, node = _pick(subtrees(e), rng)
+    path, node = _pick(editable(e), rng)
     if g.unary and rng.random() < 0.4:
         new = Node(g.random_op(1, rng), (node,))
     else:
@@ -148,7 +156,7 @@ def insert_node(e: Expr, g: Grammar, rng) -> Expr:
 
 
 def delete_node(e: Expr, g: Grammar, rng) -> Expr:
-    nodes = [(p, n) for p, n in subtrees(e) if isinstance(n, Node)]
+    nodes = [(p, n) for p, n in editable(e) if isinstance(n, Node)]
     if not nodes:
         return mutate_leaf(e, g, rng)
     path, node = _pick(nodes, rng)
@@ -156,11 +164,11 @@ def delete_node(e: Expr, g: Grammar, rng) -> Expr:
 
 
 def hoist(e: Expr, g: Grammar, rng) -> Expr:
-    return _pick(subtrees(e), rng)[1]
+    return _pick(editable(e), rng)[1]
 
 
 def replace_subtree(e: Expr, g: Grammar, rng) -> Expr:
-    path, _ = _pick(subtrees(e), rng)
+    path, _ = _pick(editable(e), rng)
     return replace_at(e, path, g.random_tree(int(rng.integers(0, 3)), rng))
 
 
@@ -185,8 +193,8 @@ def _is_exponent(root: Expr, path: Path) -> bool:
 
 
 def crossover(a: Expr, b: Expr, g: Grammar, rng) -> Expr:
-    path, _ = _pick([(p, n) for p, n in subtrees(a) if not _is_exponent(a, p)], rng)
-    return replace_at(a, path, _pick(subtrees(b), rng)[1])
+    path, _ = _pick(editable(a), rng)
+    return replace_at(a, path, _pick(editable(b), rng)[1])
 
 
 MUTATIONS = {

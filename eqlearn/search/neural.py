@@ -28,7 +28,7 @@ __all__ = ["SearchSettings", "propose_skeletons", "fit_skeletons", "allowed_skel
 class SearchSettings:
     """How candidates are fitted and scored (resolved from the estimator's parameters)."""
 
-    loss: str = "mse"               #: "mse", "relative" or "huber"
+    loss: str = "mse"               #: "mse", "relative", "log" or "huber"
     operators: frozenset | None = None  #: allowed operator names (None: all)
     max_complexity: int = 40
     n_restarts: int = 3
@@ -101,7 +101,7 @@ def fit_skeletons(skeletons: Iterable[tuple[Expr, float]], X: np.ndarray, y: np.
 
 def _loss_scale(y: np.ndarray, w: np.ndarray, loss: str) -> float:
     """Normaliser that makes losses comparable across problems (1 = predicting the mean)."""
-    if loss == "relative":
+    if loss in ("relative", "log"):
         return 1.0
     var = float(np.average((y - np.average(y, weights=w)) ** 2, weights=w))
     return var if var > 0 else 1.0

@@ -1,0 +1,98 @@
+"""Genetic programming: variation operators, constraints, the engine, hybrid guidance."""
+import time
+
+import numpy as np
+import pytest
+
+from eqlearn.expr import evaluate, from_prefix, parse_expr, to_infix
+from eqlearn.expr.tree import Node
+from eqlearn.search.gp import Evaluator, GPConfig, run_search
+from eqlearn.search.mutations import MUTATIONS, Grammar, crossover, mutate, subtrees
+from eqlearn.search.selection import Candidate, complexity, pareto_front, select
+
+OPS = {"add": 1, "sub": 1, "mul": 1, "div": 1, "pow": 1, "sin": 1, "exp": 1}
+
+
+def _grammar(n_vars=2, **kw):
+    return Grammar(n_vars, OPS, max_complexity=kw.pop("max_complexity", 25),
+                   nested={"exp": {"exp"}, "sin": {"sin"}}, **kw)
+
+
+def test_mutations_keep_trees_valid_and_exponents_numeric():
+    g = _grammar()
+    rng = np.random.default_rng(0)
+    tree = parse_expr("2.5*x1**2 + sin(x2)")
+    X = rng.uniform(1, 2, size=(10, 2))
+    for name, (op, _) in MUTATIONS.items():
+        for _ in range(30):
+            child = op(tree, g, rng)
+            evaluate(child, X)  # well-formed
+            for _, node in subtrees(child):
+                if isinstance(node, Node) and node.op == "pow":
+                    assert not node.args[1].args  # exponents stay leaves
+            assert max(child.variables(), default=0) < 2
+    for _ in range(30):
+        evaluate(crossover(tree, parse_expr("exp(x1)*x2 - 3"), g, rng), X)
+
+
+def test_constraints_forbid_nesting_and_size():
+    g = _grammar(max_complexity=9)
+    assert g.valid(parse_expr("exp(x1) + sin(x2)"))
+    assert not g.valid(parse_expr("exp(exp(x1))"))
+    assert not g.valid(parse_expr("sin(x1*sin(x2))"))
+    assert not g.valid(from_prefix("add mul x1 mul x2 mul x1 x2 mul x1 x2".split()))  # 11 > 9
+    assert not g.valid(parse_expr("log(x1)"))  # log not allowed
+    with pytest.raises(ValueError, match="binary"):
+        Grammar(1, {"sin": 1})
+
+
+def test_linear_scaling_scores_the_best_affine_transform():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(1, 2, size=(30, 1))
+    y = 3 * np.sin(X[:, 0]) + 7
+    ev = Evaluator(X, y, np.ones(30))
+    assert ev(parse_expr("sin(x1)")) < 1e-20
+    pheno = ev.phenotype(parse_expr("sin(x1)"))
+    np.testing.assert_allclose(evaluate(pheno, X), y, rtol=1e-10)
+    ev_log = Evaluator(X, np.exp(X[:, 0]) * 1e-9, np.ones(30), loss="log")
+    assert ev_log(parse_expr("exp(x1)")) < 1e-20
+
+
+def test_search_finds_a_planted_law_deterministically():
+    rng = np.random.default_rng(2)
+    X = rng.uniform(-1, 1, size=(40, 2))
+    y = X[:, 0] * X[:, 1] + np.sin(X[:, 0])
+    cfg = GPConfig(n_islands=2, population=60, workers=1, max_epochs=10)
+    far = time.perf_counter() + 120
+    runs = [run_search(X, y, np.ones(40), _grammar(), cfg, deadline=far, random_state=0)
+            for _ in range(2)]
+    fronts = [[(c.complexity, to_infix(c.expr)) for c in pareto_front(r.candidates)] for r in runs]
+    assert fronts[0] == fronts[1]  # same random_state, epoch limit: same result
+    best = pareto_front(runs[0].candidates)[select(pareto_front(runs[0].candidates))]
+    assert best.loss < 1e-20
+    assert runs[0].n_evals > 60 * 10 * 10
+
+
+def test_time_budget_is_honoured_with_two_workers():
+    rng = np.random.default_rng(4)
+    X = rng.uniform(-1, 1, size=(100, 2))
+    y = np.exp(X[:, 0]) * np.cos(3 * X[:, 1])
+    t0 = time.perf_counter()
+    report = run_search(X, y, np.ones(100), _grammar(), GPConfig(workers=2),
+                        deadline=t0 + 3.0, random_state=0)
+    assert time.perf_counter() - t0 < 3.0 + 1.5
+    assert report.candidates and report.epochs >= 1
+
+
+def test_pareto_front_and_selection_rules():
+    x = parse_expr("x1")
+    cands = [Candidate(x, loss, c) for c, loss in [(1, 1.0), (3, 0.5), (5, 1e-3), (7, 9e-4),
+                                                  (9, 1e-3), (11, 8e-4)]]
+    front = pareto_front(cands)
+    assert [c.complexity for c in front] == [1, 3, 5, 7, 11]
+    assert front[select(front, "accuracy")].complexity == 11
+    assert front[select(front, "best")].complexity == 5  # biggest log-loss drop per unit
+    assert front[select(front, "simplest")].complexity == 5  # first within 1.5x of the best
+    with pytest.raises(ValueError):
+        select(front, "fastest")
+    assert complexity(parse_expr("exp(x1) + 2")) == 2 + 1 + 1 + 1
