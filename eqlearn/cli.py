@@ -136,6 +136,42 @@ def fit(
 
 
 @app.command()
+def demo(
+    name: str = typer.Argument("blackbody", help="The demo to run: blackbody."),
+    noise: float = typer.Option(0.0, help="Relative noise, e.g. 0.01 for 1 %."),
+    points: int = typer.Option(200, help="Number of measurements."),
+    seed: int = typer.Option(0),
+    form: str = typer.Option("wavelength", help="wavelength or frequency."),
+    units: str = typer.Option("si", help="si (raw SI units) or scaled (µm / THz)."),
+    time: float = typer.Option(60.0, "--time", help="Time budget in seconds."),
+    model: str = typer.Option("default"),
+    out: Path = typer.Option(Path("results/blackbody"), help="Folder for the picture and files."),
+):
+    """Rediscover Planck's law of black-body radiation from synthetic measurements."""
+    if name != "blackbody":
+        _fail(f"unknown demo {name!r}; available: blackbody")
+    from .demos.blackbody import run_blackbody, save_figure
+    from .report import front_table, save_results
+
+    console.print(f"[bold]Planck's law from {points} measurements[/] ({form} form, {units} "
+                  f"units, noise {100 * noise:g} %, seed {seed}, budget {time:g} s)")
+    result = run_blackbody(form, noise=noise, points=points, seed=seed, units=units,
+                           time_budget=time, model=model, verbose=True)
+    reg, case = result.regressor, result.case
+    console.print(front_table(reg, title=f"I = f({', '.join(case.names)})"))
+    console.print(f"Planck's law: [bold]{case.law}[/]")
+    verdict = "[bold green]yes[/]" if result.recovered else "[bold red]no[/]"
+    console.print(f"Same law as Planck's (sympy-equivalent, constants within 0.1 %): {verdict}")
+    for i, report in enumerate(result.constants, 1):
+        console.print(f"  constant {i}: {report}")
+    files = save_results(reg, out, {"recovered": result.recovered, "form": form,
+                                    "noise": noise, "seed": seed})
+    files.append(save_figure(result, out / f"blackbody_{form}.png"))
+    console.print("saved " + ", ".join(str(f) for f in files))
+    console.print(f"[bold]Discovered in {result.seconds:.1f} s:  I = {reg.best_}[/]")
+
+
+@app.command()
 def presets():
     """List the bundled prior presets."""
     from .prior import list_presets, load_prior

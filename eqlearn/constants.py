@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -20,109 +19,10 @@ from typing import Sequence
 
 import numpy as np
 
+from .units import BASE_UNITS, Dimension, _dim, _parse, format_units, parse_units, si_factor
+
 __all__ = ["BASE_UNITS", "CONSTANTS", "Match", "PhysicalConstant", "describe",
            "format_units", "identify", "parse_units", "si_factor"]
-
-BASE_UNITS = ("m", "kg", "s", "A", "K", "mol")
-"""The axes of a dimension vector: exponents of these SI base units, in this order."""
-
-Dimension = tuple[int, ...]
-
-
-def _dim(m: int = 0, kg: int = 0, s: int = 0, A: int = 0, K: int = 0, mol: int = 0) -> Dimension:
-    return (m, kg, s, A, K, mol)
-
-
-# ----------------------------------------------------------------------------- units
-_PREFIXES = {"f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6, "m": 1e-3,
-             "c": 1e-2, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
-
-_OHM = _dim(m=2, kg=1, s=-3, A=-2)
-_UNITS: dict[str, tuple[float, Dimension]] = {  # name -> (value in SI, dimension)
-    "m": (1.0, _dim(m=1)), "g": (1e-3, _dim(kg=1)), "kg": (1.0, _dim(kg=1)),
-    "s": (1.0, _dim(s=1)), "A": (1.0, _dim(A=1)), "K": (1.0, _dim(K=1)),
-    "mol": (1.0, _dim(mol=1)), "N": (1.0, _dim(m=1, kg=1, s=-2)),
-    "J": (1.0, _dim(m=2, kg=1, s=-2)), "W": (1.0, _dim(m=2, kg=1, s=-3)),
-    "Pa": (1.0, _dim(m=-1, kg=1, s=-2)), "C": (1.0, _dim(s=1, A=1)),
-    "V": (1.0, _dim(m=2, kg=1, s=-3, A=-1)), "Hz": (1.0, _dim(s=-1)), "Ohm": (1.0, _OHM),
-    "ohm": (1.0, _OHM), "Ω": (1.0, _OHM), "F": (1.0, _dim(m=-2, kg=-1, s=4, A=2)),
-    "T": (1.0, _dim(kg=1, s=-2, A=-1)), "eV": (1.602176634e-19, _dim(m=2, kg=1, s=-2)),
-    "sr": (1.0, _dim()), "rad": (1.0, _dim()), "1": (1.0, _dim()),
-}
-# one factor: [separator] (name | "(" group without parentheses ")") [(^ | **) integer]
-_FACTOR = re.compile(r"\s*([*/·]?)\s*(?:([A-Za-zµμΩ_]+|1)|\(([^()]*)\))"
-                     r"(?:\s*(?:\^|\*\*)\s*([-+]?\d+))?\s*")
-
-
-def _lookup_unit(name: str) -> tuple[float, np.ndarray]:
-    """SI value and dimension of one unit name, allowing a decimal prefix (``nm``, ``mK``)."""
-    if name in _UNITS:
-        scale, dim = _UNITS[name]
-    elif name[:1] in _PREFIXES and name[1:] in _UNITS:
-        scale, dim = _UNITS[name[1:]]
-        scale *= _PREFIXES[name[:1]]
-    else:
-        raise ValueError(f"unknown unit {name!r}; known units: {', '.join(_UNITS)} "
-                         f"(optionally prefixed by one of {''.join(_PREFIXES)})")
-    return scale, np.array(dim)
-
-
-def _parse(text: str) -> tuple[float, np.ndarray]:
-    """(factor to SI, dimension vector) of a unit string; see :func:`parse_units`."""
-    scale, dim, pos = 1.0, np.zeros(len(BASE_UNITS), int), 0
-    while pos < len(text.rstrip()):
-        match = _FACTOR.match(text, pos)
-        if match is None:
-            raise ValueError(f"cannot read units {text!r} from {text[pos:].strip()!r} on")
-        separator, name, group, power = match.groups()
-        part_scale, part_dim = _lookup_unit(name) if name else _parse(group)
-        exponent = int(power or 1) * (-1 if separator == "/" else 1)
-        scale, dim = scale * part_scale**exponent, dim + exponent * part_dim
-        pos = match.end()
-    return scale, dim
-
-
-def parse_units(text: str) -> Dimension:
-    """SI dimension of a unit string, as exponents over :data:`BASE_UNITS`.
-
-    Parameters
-    ----------
-    text : str
-        Units such as ``"W m^-2 sr^-1"``, ``"m*K"``, ``"J/s"``, ``"J/(mol K)"``,
-        ``"kg m**2 s^-2"``; ``"1"`` or ``""`` for dimensionless. A ``/`` divides by the one
-        factor after it; parentheses (one level) group. Known units: the SI base units, g,
-        N, J, W, Pa, C, V, Hz, Ohm (ohm, Ω), F, T, eV, and the dimensionless sr, rad; each may
-        carry one decimal prefix (f p n u µ m c k M G T).
-
-    Returns
-    -------
-    tuple of int
-        Exponents of (m, kg, s, A, K, mol).
-
-    Raises
-    ------
-    ValueError
-        For an unknown unit or a malformed string.
-
-    Examples
-    --------
-    >>> parse_units("J") == parse_units("kg m^2 s^-2")
-    True
-    """
-    return tuple(int(x) for x in _parse(text)[1])
-
-
-def si_factor(text: str) -> float:
-    """The factor that converts a value in ``text`` units to SI (``si_factor("nm") == 1e-9``)."""
-    return _parse(text)[0]
-
-
-def format_units(dimension: Sequence[int]) -> str:
-    """Write a dimension vector in base units: ``(1, 0, 0, 0, 1, 0)`` -> ``"m K"``, and
-    ``"1"`` when dimensionless."""
-    parts = [unit if p == 1 else f"{unit}^{p}" for unit, p in zip(BASE_UNITS, dimension) if p]
-    return " ".join(parts) or "1"
-
 
 # ------------------------------------------------------------------------- constants
 @dataclass(frozen=True)

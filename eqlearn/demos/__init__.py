@@ -1,0 +1,1 @@
+"""Worked examples: the black-body demo (`eqlearn demo blackbody`)."""
