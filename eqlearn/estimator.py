@@ -31,6 +31,7 @@ __all__ = ["EquationRegressor", "Equation"]
 METHODS = ("neural", "search", "hybrid")
 MIN_HYBRID_BUDGET = 3.0  #: below this many seconds "hybrid" runs the neural part only
 NEURAL_SHARE = 0.35      #: share of a hybrid budget for the neural proposals
+DECODE_SHARE = 0.5       #: share of the neural part for decoding (the rest: fitting)
 
 
 @lru_cache(maxsize=4)
@@ -222,8 +223,9 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     def _neural(self, model, X, y, w, settings, deadline):
         rng = np.random.default_rng(settings.random_state)
         cols = self._model_columns(X, y, model.config.max_vars)
+        decode_end = time.perf_counter() + DECODE_SHARE * (deadline - time.perf_counter())
         skeletons = propose_skeletons(model, X[:, cols], y, beam_size=self.beam_size,
-                                      n_samples=self.n_samples, rng=rng)
+                                      n_samples=self.n_samples, rng=rng, deadline=decode_end)
         if len(cols) < X.shape[1]:
             skeletons = [(s.substitute({i: Var(c) for i, c in enumerate(cols)}), lp)
                          for s, lp in skeletons]

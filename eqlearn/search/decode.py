@@ -6,6 +6,7 @@ exactly when the expression is complete, and variables beyond the data's columns
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,8 +76,10 @@ class SkeletonDecoder:
         return torch.log_softmax(logits[:, -1].float(), dim=-1)
 
     @torch.no_grad()
-    def beam_search(self, X, y, beam_size: int = 10, memory=None) -> list[Hypothesis]:
-        """The ``beam_size`` most probable complete skeletons, best first."""
+    def beam_search(self, X, y, beam_size: int = 10, memory=None,
+                    deadline: float | None = None) -> list[Hypothesis]:
+        """The ``beam_size`` most probable complete skeletons, best first (those complete
+        when ``deadline``, a ``time.perf_counter`` value, passes)."""
         n_vars = np.asarray(X).reshape(len(y), -1).shape[1]
         memory = self.memory(X, y) if memory is None else memory
         dev = memory.device
@@ -85,6 +88,8 @@ class SkeletonDecoder:
         open_slots = torch.ones(1, dtype=torch.long, device=dev)
         done: list[Hypothesis] = []
         for length in range(self.max_len - 1):
+            if deadline is not None and time.perf_counter() > deadline:
+                break
             logp = self._step(memory, seqs)
             logp = logp.masked_fill(~self._allowed(open_slots, length, n_vars), -torch.inf)
             total = (scores[:, None] + logp).flatten()
@@ -119,8 +124,9 @@ class SkeletonDecoder:
 
     @torch.no_grad()
     def sample(self, X, y, n: int, temperature: float = 1.0, seed: int = 0,
-               memory=None) -> list[Hypothesis]:
-        """``n`` skeletons drawn from the model (duplicates removed, best first)."""
+               memory=None, deadline: float | None = None) -> list[Hypothesis]:
+        """``n`` skeletons drawn from the model (duplicates removed, best first; those
+        complete when ``deadline`` passes)."""
         n_vars = np.asarray(X).reshape(len(y), -1).shape[1]
         memory = self.memory(X, y) if memory is None else memory
         dev = memory.device
@@ -130,6 +136,8 @@ class SkeletonDecoder:
         open_slots = torch.ones(n, dtype=torch.long, device=dev)
         finished = torch.zeros(n, dtype=torch.bool, device=dev)
         for length in range(self.max_len - 1):
+            if deadline is not None and time.perf_counter() > deadline:
+                break
             logp = self._step(memory, seqs)
             logp = logp.masked_fill(~self._allowed(open_slots, length, n_vars), -torch.inf)
             probs = torch.softmax(logp / temperature, dim=-1).cpu()

@@ -180,7 +180,9 @@ def evolve(island: Island, grammar: Grammar, evaluator: Evaluator, cfg: GPConfig
     for _ in range(cfg.generations_per_epoch):
         if time.perf_counter() > deadline:
             break
-        for _ in range(len(island.members)):
+        for i in range(len(island.members)):
+            if i % 25 == 0 and time.perf_counter() > deadline:
+                break
             expr = _child(island, grammar, cfg, rng)
             if expr is None:
                 continue

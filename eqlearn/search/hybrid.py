@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from ..expr.evaluate import evaluate
+from ..expr.export import parse_expr
 from ..expr.tree import PLACEHOLDER, Expr, Node
 from ..model.model import EquationModel
 from .gp import GPConfig, run_search
@@ -27,15 +28,33 @@ _NESTED = {"exp": {"exp", "log"}, "log": {"exp", "log"}, "sin": {"sin", "cos"},
            "cos": {"sin", "cos"}, "sqrt": {"sqrt"}}
 
 
-def grammar_for(n_vars: int, settings: SearchSettings) -> Grammar:
+def grammar_for(n_vars: int, settings: SearchSettings,
+                model: EquationModel | None = None) -> Grammar:
     """The search grammar: the allowed operators (default: a general set), no ``exp(exp)``,
-    ``log(log)``, ``sin(cos)``… nestings, the complexity limit."""
+    ``log(log)``, ``sin(cos)``… nestings, the complexity limit, and the macros of the
+    priors the model was trained on (e.g. ``1/(exp(u) - 1)``) as insertable forms."""
     if settings.operators is None:
         ops = dict(DEFAULT_SEARCH_OPERATORS)
     else:
         ops = {name: DEFAULT_SEARCH_OPERATORS.get(name, 1.0) for name in settings.operators}
     nested = {k: v for k, v in _NESTED.items() if k in ops}
-    return Grammar(n_vars, ops, max_complexity=settings.max_complexity, nested=nested)
+    grammar = Grammar(n_vars, ops, max_complexity=settings.max_complexity, nested=nested,
+                      macros=prior_macros(model))
+    grammar.macros = tuple(m for m in grammar.macros if grammar.valid(m))
+    return grammar
+
+
+def prior_macros(model: EquationModel | None) -> tuple[Expr, ...]:
+    """Unary macro bodies (in ``x1``) of the priors recorded with ``model``."""
+    if model is None:
+        return ()
+    bodies = {}
+    for prior in model.meta.get("priors", {}).values():
+        for name, macro in prior.get("macros", {}).items():
+            body = parse_expr(macro["body"], ["u", "v"])
+            if body.variables() == {0}:
+                bodies[name] = body
+    return tuple(bodies[k] for k in sorted(bodies))
 
 
 def _residual_proposals(model: EquationModel, X, y, w, settings, best: Candidate, rng,
@@ -49,7 +68,7 @@ def _residual_proposals(model: EquationModel, X, y, w, settings, best: Candidate
         if ok.sum() < 5 or np.ptp(target[ok]) == 0 or time.perf_counter() > deadline:
             continue
         proposals = propose_skeletons(model, X[ok], target[ok], beam_size=beam, n_samples=0,
-                                      rng=rng)
+                                      rng=rng, deadline=deadline)
         fixed = f.skeleton()
         combined = [(Node("add", (fixed, Node("mul", (PLACEHOLDER, g)))) if kind == "add"
                      else Node("mul", (fixed, g)), lp) for g, lp in proposals]
@@ -62,7 +81,7 @@ def search_candidates(X, y, w, settings: SearchSettings, deadline: float, *,
                       model: EquationModel | None, seeds: list[Candidate],
                       cfg: GPConfig) -> tuple[list[Candidate], dict]:
     """Run the search (guided by ``model`` when given) until ``deadline``."""
-    grammar = grammar_for(X.shape[1], settings)
+    grammar = grammar_for(X.shape[1], settings, model)
     rng = np.random.default_rng(settings.random_state)
     seed_exprs = [c.expr for c in sorted(seeds, key=lambda c: c.loss)
                   if grammar.valid(c.expr)][: cfg.population // 2]

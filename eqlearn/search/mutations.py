@@ -57,6 +57,9 @@ class Grammar:
     nested : dict of str to set of str
         ``{"exp": {"exp", "log"}}`` forbids ``exp`` anywhere inside ``exp`` or ``log``… read
         as: operator → operators that may not occur in its arguments.
+    macros : tuple of Expr
+        Composite unary forms of the prior (bodies in ``x1``, e.g. ``1/(exp(x1) - 1)``) that
+        the insert mutation may wrap around a subtree.
     """
 
     n_vars: int
@@ -64,6 +67,7 @@ class Grammar:
     exponents: tuple[Fraction, ...] = (Fraction(2), Fraction(3), Fraction(-1), Fraction(1, 2))
     max_complexity: int = 30
     nested: dict[str, set[str]] = field(default_factory=dict)
+    macros: tuple[Expr, ...] = ()
 
     def __post_init__(self):
         ops = {k: v for k, v in self.operators.items() if v > 0}
@@ -143,6 +147,9 @@ def mutate_leaf(e: Expr, g: Grammar, rng) -> Expr:
 
 def insert_node(e: Expr, g: Grammar, rng) -> Expr:
     path, node = _pick(editable(e), rng)
+    if g.macros and rng.random() < 0.15:
+        body = _pick(g.macros, rng)
+        return replace_at(e, path, body.substitute({0: Node("mul", (Const(1.0), node))}))
     if g.unary and rng.random() < 0.4:
         new = Node(g.random_op(1, rng), (node,))
     else:

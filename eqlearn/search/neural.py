@@ -46,10 +46,12 @@ def allowed_skeleton(skeleton: Expr, settings: SearchSettings) -> bool:
 
 def propose_skeletons(model: EquationModel, X: np.ndarray, y: np.ndarray, *, beam_size: int,
                       n_samples: int, rng: np.random.Generator, max_points: int = 200,
-                      temperature: float = 1.0) -> list[tuple[Expr, float]]:
+                      temperature: float = 1.0,
+                      deadline: float | None = None) -> list[tuple[Expr, float]]:
     """(canonical skeleton, model log-probability) pairs, most probable first, unique.
 
-    The model reads distinct rows only (at most ``max_points`` of them)."""
+    The model reads distinct rows only (at most ``max_points`` of them). Decoding stops at
+    ``deadline`` (a ``time.perf_counter`` value) with what is complete by then."""
     rows = np.unique(np.column_stack([X, y]), axis=0)
     X, y = rows[:, :-1], rows[:, -1]
     if len(y) > max_points:
@@ -57,10 +59,11 @@ def propose_skeletons(model: EquationModel, X: np.ndarray, y: np.ndarray, *, bea
         X, y = X[idx], y[idx]
     decoder = SkeletonDecoder(model)
     memory = decoder.memory(X, y)
-    hyps = decoder.beam_search(X, y, beam_size=beam_size, memory=memory) if beam_size else []
+    hyps = decoder.beam_search(X, y, beam_size=beam_size, memory=memory,
+                               deadline=deadline) if beam_size else []
     if n_samples:
         hyps += decoder.sample(X, y, n=n_samples, temperature=temperature,
-                               seed=int(rng.integers(2**31)), memory=memory)
+                               seed=int(rng.integers(2**31)), memory=memory, deadline=deadline)
     out: dict[tuple[str, ...], float] = {}
     for h in sorted(hyps, key=lambda h: -h.log_prob):
         try:
