@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .units import BASE_UNITS, Dimension, _dim, _parse, format_units, parse_units, si_factor
+from .units import BASE_UNITS, Dimension, _parse, format_units, parse_units, si_factor
 
 __all__ = ["BASE_UNITS", "CONSTANTS", "Match", "PhysicalConstant", "describe",
            "format_units", "identify", "parse_units", "si_factor"]

@@ -6,7 +6,19 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["front_table", "save_results", "plot_fit"]
+__all__ = ["front_table", "save_results", "plot_fit", "save_figure"]
+
+
+def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
+    """Write a matplotlib figure (creating folders), close it, return the path."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
 
 
 def front_table(reg, title: str = "Pareto front"):
@@ -82,12 +94,7 @@ def plot_fit(reg, X, y, path: str | Path, target_name: str = "y") -> Path:
     ax2.set_ylabel(f"loss ({reg.loss_kind_}, normalised)")
     ax2.set_title("Pareto front")
     ax2.legend()
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def _short(text: str, width: int = 90) -> str:

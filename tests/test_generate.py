@@ -1,6 +1,5 @@
 import json
 
-import numpy as np
 import pytest
 
 from eqlearn.data import Fingerprinter, generate_corpus, read_corpus

@@ -58,6 +58,7 @@ def test_presets_load_and_sample_valid_skeletons():
             skeleton = canonical_skeleton(sampler.sample(rng))
             tokens = to_prefix(skeleton)
             lengths.append(len(tokens))
+            assert vocab.covers(tokens) or any(t.lstrip("-").isdigit() for t in tokens)
             used = skeleton.variables()
             assert used == set(range(len(used)))  # x1..xk, no gaps
             nvars[len(used)] += 1

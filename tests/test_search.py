@@ -7,7 +7,7 @@ import pytest
 from eqlearn.expr import evaluate, from_prefix, parse_expr, to_infix
 from eqlearn.expr.tree import Node
 from eqlearn.search.gp import Evaluator, GPConfig, run_search
-from eqlearn.search.mutations import MUTATIONS, Grammar, crossover, mutate, subtrees
+from eqlearn.search.mutations import MUTATIONS, Grammar, crossover, subtrees
 from eqlearn.search.selection import Candidate, complexity, pareto_front, select
 
 OPS = {"add": 1, "sub": 1, "mul": 1, "div": 1, "pow": 1, "sin": 1, "exp": 1}

@@ -1,9 +1,8 @@
 from fractions import Fraction
 
-import numpy as np
 import pytest
 
-from eqlearn.expr import (PLACEHOLDER, Const, Node, Num, TokenError, Var, Vocabulary, from_prefix,
+from eqlearn.expr import (Const, Node, Num, TokenError, Var, Vocabulary, from_prefix,
                           parse_expr, to_infix, to_latex, to_prefix, x)
 from eqlearn.expr.tree import C
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..expr.evaluate import evaluate
+from ..report import save_figure
 
 __all__ = ["plot_spectra"]
 
@@ -68,9 +69,4 @@ def plot_spectra(result, path: str | Path, temperatures=None) -> Path:
                  f"(Rayleigh–Jeans diverges at {side})", fontsize=10)
     ax.legend(loc="lower center" if case.form == "wavelength" else "lower left", fontsize=8)
     fig.colorbar(sc, ax=ax, label="log10 T [K]")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
