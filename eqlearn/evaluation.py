@@ -18,7 +18,7 @@ from .data.fingerprint import Fingerprinter
 from .data.generate import canonical_skeleton
 from .expr.tokens import TokenError, from_prefix
 from .model.model import EquationModel
-from .search.decode import SkeletonDecoder
+from .search.decode import SkeletonDecoder, torch_threads
 
 __all__ = ["evaluate_skeleton_recovery"]
 
@@ -68,7 +68,8 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
         for j, (k, X, y, _, tokens) in enumerate(chunk):
             memory = model.encode(batch.points[j:j + 1], batch.point_mask[j:j + 1],
                                   batch.var_mask[j:j + 1])
-            hyps = decoder.beam_search(X, y, beam_size=beam_size, memory=memory)
+            with torch_threads(1):
+                hyps = decoder.beam_search(X, y, beam_size=beam_size, memory=memory)
             target_fp = _fingerprint(tokens, fp)
             fps = [_fingerprint(h.tokens, fp) for h in hyps]
             for key in ("all", k):

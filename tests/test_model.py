@@ -177,3 +177,22 @@ def test_ddp_with_two_cpu_processes(corpus, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     meta = EquationModel.load(tmp_path / "ddp" / "last").meta["training"]
     assert meta["world_size"] == 2 and meta["samples_seen"] == 4 * 4 * 2
+
+
+def test_incremental_decoding_matches_the_full_forward(tiny):
+    from eqlearn.model.decoder import decode_step, start_decoding
+
+    torch.manual_seed(1)
+    memory = torch.randn(3, tiny.config.n_seeds, tiny.config.d_model)
+    tokens = torch.randint(3, len(tiny.vocab), (3, 6))
+    tokens[:, 0] = tiny.vocab.bos_id
+    full = tiny.decoder(tokens, memory)
+    state = start_decoding(tiny.decoder, memory)
+    steps = torch.stack([decode_step(tiny.decoder, tokens[:, t], state) for t in range(6)], 1)
+    torch.testing.assert_close(steps, full, rtol=1e-5, atol=1e-5)
+    # beams reorder and repeat hypotheses: selecting rows of the cache keeps them exact
+    state = start_decoding(tiny.decoder, memory)
+    decode_step(tiny.decoder, tokens[:, 0], state)
+    picked = state.select(torch.tensor([2, 2, 0]))
+    out = decode_step(tiny.decoder, tokens[[2, 2, 0], 1], picked)
+    torch.testing.assert_close(out, full[[2, 2, 0], 1], rtol=1e-5, atol=1e-5)

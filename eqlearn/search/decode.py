@@ -7,6 +7,7 @@ exactly when the expression is complete, and variables beyond the data's columns
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,9 +15,23 @@ import torch
 
 from ..data.dataset import collate
 from ..expr.operators import OPERATORS
+from ..model.decoder import decode_step, start_decoding
 from ..model.model import EquationModel
 
-__all__ = ["SkeletonDecoder", "Hypothesis"]
+__all__ = ["SkeletonDecoder", "Hypothesis", "torch_threads"]
+
+
+@contextmanager
+def torch_threads(n: int = 1):
+    """Run torch with ``n`` threads inside the block. Decoding works on tiny tensors, where
+    thread synchronisation costs more than it saves, and under load (a search or another
+    process on the same cores) several threads make each operation ~100x slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @dataclass(frozen=True)
@@ -71,11 +86,6 @@ class SkeletonDecoder:
         return ok
 
     @torch.no_grad()
-    def _step(self, memory: torch.Tensor, seqs: torch.Tensor) -> torch.Tensor:
-        logits = self.model.decoder(seqs, memory.expand(seqs.shape[0], -1, -1))
-        return torch.log_softmax(logits[:, -1].float(), dim=-1)
-
-    @torch.no_grad()
     def beam_search(self, X, y, beam_size: int = 10, memory=None,
                     deadline: float | None = None) -> list[Hypothesis]:
         """The ``beam_size`` most probable complete skeletons, best first (those complete
@@ -83,14 +93,16 @@ class SkeletonDecoder:
         n_vars = np.asarray(X).reshape(len(y), -1).shape[1]
         memory = self.memory(X, y) if memory is None else memory
         dev = memory.device
-        seqs = torch.full((1, 1), self.vocab.bos_id, device=dev)
+        state = start_decoding(self.model.decoder, memory)
+        last = torch.full((1,), self.vocab.bos_id, device=dev)
+        prefixes: list[list[int]] = [[]]
         scores = torch.zeros(1, device=dev)
         open_slots = torch.ones(1, dtype=torch.long, device=dev)
         done: list[Hypothesis] = []
         for length in range(self.max_len - 1):
             if deadline is not None and time.perf_counter() > deadline:
                 break
-            logp = self._step(memory, seqs)
+            logp = torch.log_softmax(decode_step(self.model.decoder, last, state).float(), -1)
             logp = logp.masked_fill(~self._allowed(open_slots, length, n_vars), -torch.inf)
             total = (scores[:, None] + logp).flatten()
             k = min(beam_size, int(torch.isfinite(total).sum()))
@@ -101,7 +113,7 @@ class SkeletonDecoder:
             keep = []
             for b, t, s in zip(beam.tolist(), tok.tolist(), top.values.tolist()):
                 if t == self.vocab.eos_id:
-                    done.append(Hypothesis(tuple(self.vocab.decode(seqs[b, 1:].tolist())), s))
+                    done.append(Hypothesis(tuple(self.vocab.decode(prefixes[b])), s))
                 else:
                     keep.append((b, t, s))
             if not keep:
@@ -111,10 +123,11 @@ class SkeletonDecoder:
                 if max(s for *_, s in keep) < worst_kept:
                     break
             b_idx = torch.tensor([b for b, _, _ in keep], device=dev)
-            t_idx = torch.tensor([t for _, t, _ in keep], device=dev)
-            seqs = torch.cat([seqs[b_idx], t_idx[:, None]], dim=1)
+            last = torch.tensor([t for _, t, _ in keep], device=dev)
+            prefixes = [prefixes[b] + [t] for b, t, _ in keep]
             scores = torch.tensor([s for *_, s in keep], device=dev)
-            open_slots = open_slots[b_idx] - 1 + self.arity.to(dev)[t_idx]
+            open_slots = open_slots[b_idx] - 1 + self.arity.to(dev)[last]
+            state = state.select(b_idx)
         return sorted(done, key=lambda h: -h.log_prob)[:beam_size]
 
     @torch.no_grad()
@@ -131,27 +144,32 @@ class SkeletonDecoder:
         memory = self.memory(X, y) if memory is None else memory
         dev = memory.device
         gen = torch.Generator(device="cpu").manual_seed(seed)
-        seqs = torch.full((n, 1), self.vocab.bos_id, device=dev)
+        state = start_decoding(self.model.decoder, memory)
+        state = state.select(torch.zeros(n, dtype=torch.long, device=dev))
+        last = torch.full((n,), self.vocab.bos_id, device=dev)
+        rows = torch.empty((n, 0), dtype=torch.long, device=dev)
         scores = torch.zeros(n, device=dev)
         open_slots = torch.ones(n, dtype=torch.long, device=dev)
         finished = torch.zeros(n, dtype=torch.bool, device=dev)
         for length in range(self.max_len - 1):
             if deadline is not None and time.perf_counter() > deadline:
                 break
-            logp = self._step(memory, seqs)
+            logp = torch.log_softmax(decode_step(self.model.decoder, last, state).float(), -1)
             logp = logp.masked_fill(~self._allowed(open_slots, length, n_vars), -torch.inf)
+            logp[finished] = 0.0  # finished rows draw a dummy token, masked out below
             probs = torch.softmax(logp / temperature, dim=-1).cpu()
             tok = torch.multinomial(probs, 1, generator=gen).squeeze(1).to(dev)
             tok = torch.where(finished, torch.full_like(tok, self.vocab.pad_id), tok)
             scores += torch.where(finished, 0.0, logp.gather(1, tok[:, None]).squeeze(1))
             finished |= tok == self.vocab.eos_id
             open_slots = torch.where(finished, 0, open_slots - 1 + self.arity.to(dev)[tok])
-            seqs = torch.cat([seqs, tok[:, None]], dim=1)
+            rows = torch.cat([rows, tok[:, None]], dim=1)
+            last = tok
             if finished.all():
                 break
         out: dict[tuple[str, ...], float] = {}
-        for row, s, f in zip(seqs.tolist(), scores.tolist(), finished.tolist()):
+        for row, s, f in zip(rows.tolist(), scores.tolist(), finished.tolist()):
             if f:
-                toks = tuple(self.vocab.decode(row[1:]))
+                toks = tuple(self.vocab.decode(row))
                 out[toks] = max(out.get(toks, -np.inf), s)
         return [Hypothesis(t, s) for t, s in sorted(out.items(), key=lambda kv: -kv[1])]

@@ -18,7 +18,7 @@ from ..expr.tokens import TokenError, from_prefix, to_prefix
 from ..expr.tree import Expr, Node
 from ..model.model import EquationModel
 from .constants import fit_constants
-from .decode import SkeletonDecoder
+from .decode import SkeletonDecoder, torch_threads
 from .selection import Candidate, complexity
 
 __all__ = ["SearchSettings", "propose_skeletons", "fit_skeletons", "allowed_skeleton"]
@@ -58,12 +58,14 @@ def propose_skeletons(model: EquationModel, X: np.ndarray, y: np.ndarray, *, bea
         idx = rng.choice(len(y), max_points, replace=False)
         X, y = X[idx], y[idx]
     decoder = SkeletonDecoder(model)
-    memory = decoder.memory(X, y)
-    hyps = decoder.beam_search(X, y, beam_size=beam_size, memory=memory,
-                               deadline=deadline) if beam_size else []
-    if n_samples:
-        hyps += decoder.sample(X, y, n=n_samples, temperature=temperature,
-                               seed=int(rng.integers(2**31)), memory=memory, deadline=deadline)
+    with torch_threads(1):
+        memory = decoder.memory(X, y)
+        hyps = decoder.beam_search(X, y, beam_size=beam_size, memory=memory,
+                                   deadline=deadline) if beam_size else []
+        if n_samples:
+            hyps += decoder.sample(X, y, n=n_samples, temperature=temperature,
+                                   seed=int(rng.integers(2**31)), memory=memory,
+                                   deadline=deadline)
     out: dict[tuple[str, ...], float] = {}
     for h in sorted(hyps, key=lambda h: -h.log_prob):
         try:
