@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/eqlearn sample --prior physics --n 15
+	$(BIN)/eqlearn demo blackbody
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
