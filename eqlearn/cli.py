@@ -11,7 +11,7 @@ from rich.table import Table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="eqlearn: discover compact equations from data.")
-console = Console()
+console = Console(width=None if Console().is_terminal else 140)
 
 
 def _split(text: str) -> tuple[str, ...]:

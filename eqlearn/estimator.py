@@ -20,8 +20,9 @@ from .inputs import DataWarning, check_fit_data, check_predict_data
 from .model.model import EquationModel
 from .search.gp import GPConfig
 from .search.hybrid import search_candidates
+from .search.refine import refine
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
-                            propose_skeletons)
+                            prior_macros, propose_skeletons)
 from .search.scaling import Scaling
 from .progress import progress_bar
 from .search.selection import Candidate, pareto_front, select
@@ -30,8 +31,9 @@ __all__ = ["EquationRegressor", "Equation"]
 
 METHODS = ("neural", "search", "hybrid")
 MIN_HYBRID_BUDGET = 3.0  #: below this many seconds "hybrid" runs the neural part only
-NEURAL_SHARE = 0.35      #: share of a hybrid budget for the neural proposals
-DECODE_SHARE = 0.5       #: share of the neural part for decoding (the rest: fitting)
+NEURAL_SHARE = 0.6       #: share of a hybrid budget for the model's proposals
+DECODE_SHARE = 0.15      #: share of the neural part for decoding,
+FIT_SHARE = 0.4          #: ... up to here for fitting the proposals, the rest for refinement
 
 
 @lru_cache(maxsize=4)
@@ -221,16 +223,21 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         return candidates
 
     def _neural(self, model, X, y, w, settings, deadline):
+        """Model proposals, fitted, then refined by local search around the best."""
         rng = np.random.default_rng(settings.random_state)
         cols = self._model_columns(X, y, model.config.max_vars)
-        decode_end = time.perf_counter() + DECODE_SHARE * (deadline - time.perf_counter())
+        start = time.perf_counter()
+        at = lambda share: start + share * (deadline - start)  # noqa: E731
         skeletons = propose_skeletons(model, X[:, cols], y, beam_size=self.beam_size,
-                                      n_samples=self.n_samples, rng=rng, deadline=decode_end)
+                                      n_samples=self.n_samples, rng=rng,
+                                      deadline=at(DECODE_SHARE))
         if len(cols) < X.shape[1]:
             skeletons = [(s.substitute({i: Var(c) for i, c in enumerate(cols)}), lp)
                          for s, lp in skeletons]
         with progress_bar(self.verbose, len(skeletons), "fitting candidates") as advance:
-            return fit_skeletons(skeletons, X, y, w, settings, deadline, on_fit=advance)
+            fitted = fit_skeletons(skeletons, X, y, w, settings, at(FIT_SHARE), on_fit=advance)
+        return fitted + refine(fitted, X, y, w, settings, deadline, macros=prior_macros(model),
+                               rounds=10)
 
     def _model_columns(self, X, y, max_vars: int) -> list[int]:
         """All columns, or the ``max_vars`` most related to y when there are more."""

@@ -109,12 +109,13 @@ def _project_linear(program, X, y, c, slots, scale) -> np.ndarray:
     base[slots] = 0.0
     f0, _ = program(X, base)
     cols = []
-    for s in slots:
-        unit = base.copy()
-        unit[s] = 1.0
-        cols.append(program(X, unit)[0] - f0)
-    A = np.stack(cols, axis=1) * scale[:, None]
-    b = (y - f0) * scale
+    with np.errstate(all="ignore"):
+        for s in slots:
+            unit = base.copy()
+            unit[s] = 1.0
+            cols.append(program(X, unit)[0] - f0)
+        A = np.stack(cols, axis=1) * scale[:, None]
+        b = (y - f0) * scale
     ok = np.isfinite(A).all(axis=1) & np.isfinite(b)
     if ok.sum() >= len(slots):
         sol, *_ = np.linalg.lstsq(A[ok], b[ok], rcond=None)

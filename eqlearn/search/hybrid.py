@@ -12,12 +12,11 @@ import time
 import numpy as np
 
 from ..expr.evaluate import evaluate
-from ..expr.export import parse_expr
 from ..expr.tree import PLACEHOLDER, Expr, Node
 from ..model.model import EquationModel
 from .gp import GPConfig, run_search
 from .mutations import Grammar
-from .neural import SearchSettings, fit_skeletons, propose_skeletons
+from .neural import SearchSettings, fit_skeletons, prior_macros, propose_skeletons
 from .selection import Candidate
 
 __all__ = ["grammar_for", "search_candidates", "DEFAULT_SEARCH_OPERATORS"]
@@ -42,19 +41,6 @@ def grammar_for(n_vars: int, settings: SearchSettings,
                       macros=prior_macros(model))
     grammar.macros = tuple(m for m in grammar.macros if grammar.valid(m))
     return grammar
-
-
-def prior_macros(model: EquationModel | None) -> tuple[Expr, ...]:
-    """Unary macro bodies (in ``x1``) of the priors recorded with ``model``."""
-    if model is None:
-        return ()
-    bodies = {}
-    for prior in model.meta.get("priors", {}).values():
-        for name, macro in prior.get("macros", {}).items():
-            body = parse_expr(macro["body"], ["u", "v"])
-            if body.variables() == {0}:
-                bodies[name] = body
-    return tuple(bodies[k] for k in sorted(bodies))
 
 
 def _residual_proposals(model: EquationModel, X, y, w, settings, best: Candidate, rng,

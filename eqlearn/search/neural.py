@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..data.generate import canonical_skeleton
+from ..expr.export import parse_expr
 from ..expr.operators import OPERATORS
 from ..expr.tokens import TokenError, from_prefix, to_prefix
 from ..expr.tree import Expr, Node
@@ -21,7 +22,8 @@ from .constants import fit_constants
 from .decode import SkeletonDecoder, torch_threads
 from .selection import Candidate, complexity
 
-__all__ = ["SearchSettings", "propose_skeletons", "fit_skeletons", "allowed_skeleton"]
+__all__ = ["SearchSettings", "propose_skeletons", "fit_skeletons", "allowed_skeleton",
+           "prior_macros"]
 
 
 @dataclass(frozen=True)
@@ -130,3 +132,16 @@ def operator_names(names: Iterable[str] | None) -> frozenset | None:
     if unknown:
         raise ValueError(f"unknown operators {sorted(unknown)}; known: {', '.join(OPERATORS)}")
     return names
+
+
+def prior_macros(model: EquationModel | None) -> tuple[Expr, ...]:
+    """Unary macro bodies (in ``x1``) of the priors recorded with ``model``."""
+    if model is None:
+        return ()
+    bodies = {}
+    for prior in model.meta.get("priors", {}).values():
+        for name, macro in prior.get("macros", {}).items():
+            body = parse_expr(macro["body"], ["u", "v"])
+            if body.variables() == {0}:
+                bodies[name] = body
+    return tuple(bodies[k] for k in sorted(bodies))
