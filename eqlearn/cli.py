@@ -171,6 +171,42 @@ def demo(
     console.print(f"[bold]Discovered in {result.seconds:.1f} s:  I = {reg.best_}[/]")
 
 
+@app.command("evaluate-model")
+def evaluate_model(
+    corpus: list[Path] = typer.Option(..., help="Corpus folder(s); their held-out skeletons."),
+    model: str = typer.Option("default"),
+    n: int = typer.Option(1000, help="Held-out skeletons in all (split evenly over corpora)."),
+    beam: int = typer.Option(10, help="Beam width for the beam figure."),
+    max_points: int = typer.Option(100),
+    seed: int = typer.Option(0),
+    out: Optional[Path] = typer.Option(None, help="JSON file for the figures."),
+):
+    """Skeleton recovery on held-out skeletons: greedy (beam 1) and beam, per variable count."""
+    from .data.dataset import SkeletonTable
+    from .evaluation import evaluate_skeleton_recovery
+    from .model import EquationModel
+    from .progress import progress_bar
+
+    net = EquationModel.load(model)
+    per = -(-n // len(corpus))
+    tables = [SkeletonTable.from_corpus(c, net.vocab, net.config.max_len, "valid", limit=per)
+              for c in corpus]
+    with progress_bar(True, sum(len(t) for t in tables), "held-out skeletons") as advance:
+        result = evaluate_skeleton_recovery(net, tables, beam_size=beam, n_per_table=per,
+                                            seed=seed, max_points=max_points, progress=advance)
+    table = Table(title=f"skeleton recovery on held-out skeletons ({model})")
+    for col in ("variables", "n", "loss", "token acc", "beam 1", f"beam {beam}"):
+        table.add_column(col, justify="right")
+    rows = [*result["by_n_vars"].items(), ("all", result["overall"])]
+    for key, m in rows:
+        table.add_row(str(key), str(m["n"]), f"{m['loss']:.3f}", f"{m['token_acc']:.3f}",
+                      f"{m['greedy']:.1%}", f"{m['beam']:.1%}")
+    console.print(table)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"model": model, "beam": beam, **result}, indent=1))
+
+
 @app.command()
 def presets():
     """List the bundled prior presets."""

@@ -31,9 +31,10 @@ __all__ = ["EquationRegressor", "Equation"]
 
 METHODS = ("neural", "search", "hybrid")
 MIN_HYBRID_BUDGET = 3.0  #: below this many seconds "hybrid" runs the neural part only
-NEURAL_SHARE = 0.6       #: share of a hybrid budget for the model's proposals
-DECODE_SHARE = 0.15      #: share of the neural part for decoding,
-FIT_SHARE = 0.4          #: ... up to here for fitting the proposals, the rest for refinement
+NEURAL_SHARE = 0.55      #: share of a hybrid budget for the model's proposals and refinement
+DECODE_SHARE = 0.1       #: share of the neural part for decoding,
+FIT_SHARE = 0.35         #: ... up to here for fitting the proposals, the rest for refinement
+EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
 
 
 @lru_cache(maxsize=4)
@@ -85,7 +86,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     n_samples : int, default=64
         Additional skeletons sampled from the model.
     time_budget : float, default=30.0
-        Seconds for the whole fit (honoured: fits stop when it is spent).
+        Seconds for the whole fit (honoured: fits stop when it is spent; a fit ends early
+        when an exact equation — normalised loss below 1e-24 — is found before the search).
     operators : sequence of str, optional
         Allowed operators (e.g. ``["add", "mul", "sin"]``); default all.
     max_complexity : int, default=40
@@ -215,6 +217,9 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             neural_end = now + NEURAL_SHARE * (deadline - now) if search else deadline
             candidates += self._neural(model, X, y, w, settings, neural_end)
         self.search_stats_ = {}
+        if search and min(c.loss for c in candidates) < EXACT:
+            self.search_stats_ = {"skipped": "an exact fit was found before the search"}
+            search = False
         if search:
             cfg = GPConfig(workers=self.workers, max_epochs=self.max_epochs)
             found, self.search_stats_ = search_candidates(X, y, w, settings, deadline,
@@ -223,7 +228,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         return candidates
 
     def _neural(self, model, X, y, w, settings, deadline):
-        """Model proposals, fitted, then refined by local search around the best."""
+        """Model proposals, fitted, then refined by local search around the best (which
+        stops early when it stops improving)."""
         rng = np.random.default_rng(settings.random_state)
         cols = self._model_columns(X, y, model.config.max_vars)
         start = time.perf_counter()

@@ -147,7 +147,7 @@ def test_nan_and_inf_rows_are_dropped_with_a_warning(tiny_model, linear_data):
     with pytest.warns(DataWarning, match="dropped 3 of 60 rows"):
         reg = EquationRegressor(model=tiny_model, **FAST).fit(X, y)
     assert reg.score(np.delete(X, [3, 7, 9], 0), np.delete(y, [3, 7, 9])) > 0.999
-    with pytest.raises(ValueError, match="finite values"):
+    with pytest.raises(ValueError, match="finite values"), pytest.warns(DataWarning):
         EquationRegressor(model=tiny_model, **FAST).fit(np.full((10, 2), np.nan), np.ones(10))
 
 

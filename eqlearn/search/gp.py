@@ -248,7 +248,10 @@ def run_search(X, y, weight, grammar: Grammar, cfg: GPConfig, *, loss: str = "ms
     evaluator = Evaluator(X, y, weight, loss)
     rng = np.random.default_rng(random_state)
     seeds = list(seeds)
-    islands = [_initial_island(grammar, evaluator, cfg, seeds, rng) for _ in range(cfg.n_islands)]
+    # seeds start half of the islands; the others explore from scratch (good-but-wrong seeds
+    # would otherwise pull every island to the same local optimum)
+    islands = [_initial_island(grammar, evaluator, cfg, seeds if i % 2 == 0 else [], rng)
+               for i in range(cfg.n_islands)]
     n_evals, epoch = evaluator.n_evals, 0
     ctx = mp.get_context("fork")
     pool = ctx.Pool(cfg.workers, _init_worker, (X, y, weight, loss, grammar, cfg)) \

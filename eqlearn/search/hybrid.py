@@ -23,6 +23,8 @@ __all__ = ["grammar_for", "search_candidates", "DEFAULT_SEARCH_OPERATORS"]
 
 DEFAULT_SEARCH_OPERATORS = {"add": 3.0, "sub": 2.0, "mul": 3.0, "div": 2.0, "pow": 1.0,
                             "sqrt": 0.5, "exp": 1.0, "log": 1.0, "sin": 1.0, "cos": 1.0}
+MAX_SEEDS = 8  #: fitted proposals that join every island (more crowd out the search)
+INJECT_EVERY = 4  #: epochs between two rounds of residual proposals from the model
 _NESTED = {"exp": {"exp", "log"}, "log": {"exp", "log"}, "sin": {"sin", "cos"},
            "cos": {"sin", "cos"}, "sqrt": {"sqrt"}}
 
@@ -70,15 +72,15 @@ def search_candidates(X, y, w, settings: SearchSettings, deadline: float, *,
     grammar = grammar_for(X.shape[1], settings, model)
     rng = np.random.default_rng(settings.random_state)
     seed_exprs = [c.expr for c in sorted(seeds, key=lambda c: c.loss)
-                  if grammar.valid(c.expr)][: cfg.population // 2]
+                  if grammar.valid(c.expr)][:MAX_SEEDS]
     calls = {"n": 0}
 
     def inject(front: list[Candidate]) -> list[Expr]:
         calls["n"] += 1
-        if model is None or not front or calls["n"] % 2:
+        if model is None or not front or calls["n"] % INJECT_EVERY:
             return []
         best = min(front, key=lambda c: c.loss)
-        budget = time.perf_counter() + min(3.0, max(0.0, deadline - time.perf_counter()) / 4)
+        budget = time.perf_counter() + min(1.0, max(0.0, deadline - time.perf_counter()) / 10)
         return [e for e in _residual_proposals(model, X, y, w, settings, best, rng, budget)
                 if grammar.valid(e)]
 
