@@ -188,3 +188,14 @@ def test_unfitted_and_wrong_width_predict(tiny_model, linear_data):
     reg = EquationRegressor(model=tiny_model, **FAST).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         reg.predict(np.ones((4, 3)))
+
+
+def test_results_are_deterministic_given_random_state(tiny_model):
+    """With the budget not binding (neural method, a few proposals), two fits agree."""
+    rng = np.random.default_rng(5)
+    X = rng.uniform(0.5, 2, size=(80, 2))
+    y = X[:, 0] * np.exp(0.3 * X[:, 1])
+    fits = [EquationRegressor(model=tiny_model, method="neural", time_budget=60, beam_size=4,
+                              n_samples=8, random_state=7).fit(X, y) for _ in range(2)]
+    assert fits[0].fit_seconds_ < 30  # finished by itself, not by the clock
+    assert fits[0].equations_["equation"].tolist() == fits[1].equations_["equation"].tolist()

@@ -1,0 +1,78 @@
+"""The command line: help, bad files get clear messages, a small real fit writes its files."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from eqlearn.cli import app
+from eqlearn.expr import Vocabulary
+from eqlearn.model import EquationModel, ModelConfig
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny")
+    EquationModel(ModelConfig.tiny(), Vocabulary.build()).save(folder)
+    return str(folder)
+
+
+def test_help_lists_the_commands():
+    out = runner.invoke(app, ["--help"])
+    assert out.exit_code == 0
+    for command in ("fit", "generate", "train", "demo", "bench", "sample", "evaluate-model"):
+        assert command in out.output
+
+
+@pytest.mark.parametrize("content, args, message", [
+    ("", [], "is empty"),
+    ("a,b\n", [], "no rows"),
+    ("a,b\n1,2\n3,4\n", ["--target", "y"], "no column 'y'"),
+    ("a,y\nx,2\nz,4\n", [], "non-numeric columns"),
+    ("y\n1\n2\n", [], "only the target"),
+])
+def test_bad_csv_files_get_clear_messages(tmp_path, content, args, message):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    out = runner.invoke(app, ["fit", str(path), *(args or ["--target", "y"])])
+    assert out.exit_code == 2
+    assert message in out.output
+
+
+def test_missing_file(tmp_path):
+    out = runner.invoke(app, ["fit", str(tmp_path / "none.csv"), "--target", "y"])
+    assert out.exit_code == 2 and "does not exist" in out.output
+
+
+def test_too_few_rows_are_reported(tmp_path):
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [1.0, 4.0, 9.0]}).to_csv(path, index=False)
+    out = runner.invoke(app, ["fit", str(path), "--target", "y", "--time", "2"])
+    assert out.exit_code == 2 and "minimum of 5" in out.output
+
+
+def test_fit_prints_the_front_and_saves_files(tmp_path, tiny_model):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(1, 3, 60)
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"force": x, "y": 2.5 * x + 1.0}).to_csv(path, index=False)
+    out = runner.invoke(app, ["fit", str(path), "--target", "y", "--time", "2", "--method",
+                              "neural", "--model", tiny_model, "--out", str(tmp_path / "res")])
+    assert out.exit_code == 0, out.output
+    assert "2.5*force + 1" in out.output
+    result = json.loads((tmp_path / "res" / "result.json").read_text())
+    assert result["variables"] == ["force"] and result["r2"] == pytest.approx(1.0)
+    assert (tmp_path / "res" / "fit.png").stat().st_size > 10_000
+    assert pd.read_csv(tmp_path / "res" / "equations.csv")["selected"].sum() == 1
+
+
+def test_sample_and_presets():
+    out = runner.invoke(app, ["sample", "--prior", "physics", "--n", "3"])
+    assert out.exit_code == 0 and "physics" in out.output
+    out = runner.invoke(app, ["presets"])
+    assert "polynomial" in out.output
