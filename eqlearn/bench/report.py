@@ -219,6 +219,8 @@ def write_report(folder: str | Path) -> Path:
     if df["status"].isin(ATTEMPTED).any():
         sections += [_pivot_section(df, "n_vars", "By number of variables"),
                      _pivot_section(df, "noise", "By noise level")]
+        if df["suite"].nunique() > 1:
+            sections.append(_pivot_section(df, "suite", "By suite"))
         if df["time_budget"].nunique() > 1:
             sections.append(_pivot_section(df, "time_budget", "By time budget (s)"))
     sections.append(_failure_section(df))

@@ -39,7 +39,8 @@ class BenchConfig:
     Parameters
     ----------
     suite : str
-        A bundled suite name, a suite JSON file, or a CSV file (with ``target``).
+        A bundled suite name, a suite JSON file, or a CSV file (with ``target``); several,
+        comma-separated (``"feynman,nguyen"``), run in one invocation.
     methods : tuple of str
         Names in :data:`eqlearn.bench.methods.METHODS`.
     time_budget : float
@@ -104,23 +105,27 @@ class BenchSummary:
     seconds: float = 0.0
 
 
-def load_problems(config: BenchConfig) -> tuple[str, list[Problem]]:
-    """The suite's name and its problems after ``max_vars``, ``problems`` and ``limit``."""
-    if str(config.suite).lower().endswith(".csv"):
-        if not config.target:
-            raise ValueError(f"{config.suite} is a CSV file: give its target column")
-        suite: Suite = suite_from_csv(config.suite, config.target)
-    else:
-        suite = load_suite(config.suite)
-    suite = suite.filter(max_vars=config.max_vars)
-    problems = list(suite)
-    if config.problems:
-        missing = set(config.problems) - {p.id for p in problems}
-        if missing:
-            raise ValueError(f"no problems {sorted(missing)} in suite {suite.name!r} "
-                             f"(after max_vars={config.max_vars})")
-        problems = [p for p in problems if p.id in config.problems]
-    return suite.name, problems[:config.limit] if config.limit is not None else problems
+def load_problems(config: BenchConfig) -> list[tuple[str, Problem]]:
+    """(suite name, problem) pairs of the suites in ``config.suite`` (comma-separated), after
+    ``max_vars``, ``problems`` and ``limit`` (per suite)."""
+    out: list[tuple[str, Problem]] = []
+    wanted = set(config.problems or ())
+    for name in [s.strip() for s in str(config.suite).split(",") if s.strip()]:
+        if name.lower().endswith(".csv"):
+            if not config.target:
+                raise ValueError(f"{name} is a CSV file: give its target column")
+            suite: Suite = suite_from_csv(name, config.target)
+        else:
+            suite = load_suite(name)
+        problems = list(suite.filter(max_vars=config.max_vars))
+        if wanted:
+            problems = [p for p in problems if p.id in wanted]
+        out += [(suite.name, p) for p in problems[:config.limit]]
+    missing = wanted - {p.id for _, p in out}
+    if missing:
+        raise ValueError(f"no problems {sorted(missing)} in suite(s) {config.suite!r} "
+                         f"(after max_vars={config.max_vars})")
+    return out
 
 
 def _safe(text: str) -> str:
@@ -159,10 +164,9 @@ def plan_runs(config: BenchConfig) -> list[RunSpec]:
     """
     for name in config.methods:
         get_method(name)
-    suite, problems = load_problems(config)
     n_jobs = max(1, _cores() // max(1, config.workers))
     specs = []
-    for problem in problems:
+    for suite, problem in load_problems(config):
         for method in config.methods:
             for noise in config.noise:
                 for seed in range(config.seeds):
