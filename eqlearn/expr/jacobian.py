@@ -75,17 +75,22 @@ class JacobianProgram:
                 else:
                     fn, partials = payload
                     args = [vals[s] for s in slots]
-                    vals.append(np.asarray(fn(*args), dtype=float) * np.ones(n))
+                    vals.append(_full(fn(*args), n))
                     tangent = None
                     for s, partial in zip(slots, partials):
                         if tans[s] is None:
                             continue
-                        d = np.asarray(partial(*args), dtype=float) * np.ones(n)
-                        term = d[:, None] * tans[s]
+                        term = _full(partial(*args), n)[:, None] * tans[s]
                         tangent = term if tangent is None else tangent + term
                     tans.append(tangent)
         J = tans[-1] if tans[-1] is not None else np.zeros((n, k))
         return vals[-1], J
+
+
+def _full(values, n: int) -> np.ndarray:
+    """``values`` as a float array of shape (n,) (scalars broadcast)."""
+    values = np.asarray(values, dtype=float)
+    return values if values.shape == (n,) else np.broadcast_to(values, (n,))
 
 
 def value_and_jacobian(expr: Expr, X, constants) -> tuple[np.ndarray, np.ndarray]:

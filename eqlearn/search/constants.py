@@ -162,14 +162,21 @@ def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse"
     if huber_delta is None:
         huber_delta = 1.345 * float(np.median(np.abs(y - np.median(y)))) / 0.6745 + 1e-12
     n_evals = 0
+    last: dict = {}
+
+    def run(c):  # least squares asks for residuals and Jacobian at the same point: once
+        nonlocal n_evals
+        key = np.asarray(c, dtype=float).tobytes()
+        if last.get("key") != key:
+            n_evals += 1
+            last.update(key=key, out=program(X, c))
+        return last["out"]
 
     def fun(c):
-        nonlocal n_evals
-        n_evals += 1
-        return residual(program(X, c)[0])
+        return residual(run(c)[0])
 
     def jac(c):
-        return residual.jacobian(*program(X, c))
+        return residual.jacobian(*run(c))
 
     if k == 0:
         r = fun(np.zeros(0))

@@ -148,6 +148,14 @@ class Island:
     hall: dict[int, Individual] = field(default_factory=dict)
     clock: int = 0
 
+    def replace_oldest(self, ind: Individual) -> None:
+        """Put ``ind`` in the slot of the oldest member. Replacing the oldest each time makes
+        the slots come round in turn, so the clock names the slot."""
+        ind.birth = self.clock
+        self.members[self.clock % len(self.members)] = ind
+        self.clock += 1
+        self.remember(ind)
+
     def remember(self, ind: Individual) -> None:
         best = self.hall.get(ind.complexity)
         if np.isfinite(ind.loss) and (best is None or ind.loss < best.loss):
@@ -155,8 +163,7 @@ class Island:
 
 
 def _tournament(island: Island, cfg: GPConfig, rng) -> Individual:
-    idx = rng.choice(len(island.members), size=min(cfg.tournament, len(island.members)),
-                     replace=False)
+    idx = rng.integers(len(island.members), size=cfg.tournament)
     return min((island.members[i] for i in idx), key=lambda m: m.score(cfg.parsimony))
 
 
@@ -186,11 +193,7 @@ def evolve(island: Island, grammar: Grammar, evaluator: Evaluator, cfg: GPConfig
             expr = _child(island, grammar, cfg, rng)
             if expr is None:
                 continue
-            island.clock += 1
-            child = Individual(expr, evaluator(expr), complexity(expr), island.clock)
-            oldest = min(range(len(island.members)), key=lambda i: island.members[i].birth)
-            island.members[oldest] = child
-            island.remember(child)
+            island.replace_oldest(Individual(expr, evaluator(expr), complexity(expr)))
         best = sorted(island.members, key=lambda m: m.score(cfg.parsimony))[:cfg.optimise_top]
         for ind in best:
             expr, loss = evaluator.refit(ind.expr, seed=int(rng.integers(2**31)))
@@ -299,7 +302,4 @@ def _migrate(islands, front: list[Candidate], extra, evaluator, cfg: GPConfig, r
     newcomers += [Individual(e, evaluator(e), complexity(e)) for e in extra]
     for isl in islands:
         for ind in newcomers:
-            oldest = min(range(len(isl.members)), key=lambda i: isl.members[i].birth)
-            isl.clock += 1
-            isl.members[oldest] = Individual(ind.expr, ind.loss, ind.complexity, isl.clock)
-            isl.remember(isl.members[oldest])
+            isl.replace_oldest(Individual(ind.expr, ind.loss, ind.complexity))

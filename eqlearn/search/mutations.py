@@ -205,10 +205,10 @@ def crossover(a: Expr, b: Expr, g: Grammar, rng) -> Expr:
 
 
 MUTATIONS = {
-    "constant": (mutate_constant, 4.0),
+    "constant": (mutate_constant, 1.0),
     "operator": (mutate_operator, 1.5),
     "leaf": (mutate_leaf, 1.5),
-    "insert": (insert_node, 2.0),
+    "insert": (insert_node, 3.0),
     "delete": (delete_node, 1.5),
     "hoist": (hoist, 0.3),
     "subtree": (replace_subtree, 1.0),
