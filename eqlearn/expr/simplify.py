@@ -19,16 +19,16 @@ expression with constants evaluates like the original (up to domain extensions s
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Union
 
 import numpy as np
 
 from .operators import OPERATORS
+from .coefficients import (Coef, coef_abs, coef_add, coef_is, coef_leaf, coef_mul,
+                           coef_pow, coef_sign, is_placeholder)
 from .tree import PLACEHOLDER, Const, Expr, Node, Num, Var
 
 __all__ = ["canonicalize", "sort_key"]
 
-Coef = Union[Fraction, Const]
 _SUM_OPS = frozenset({"add", "sub", "neg"})
 _PRODUCT_OPS = frozenset({"mul", "div", "inv", "sqrt", "pow"})
 _EXACT_OPS = frozenset({"add", "sub", "mul", "div", "neg", "inv", "pow", "abs"})
@@ -73,62 +73,6 @@ def sort_key(e: Expr) -> tuple[str, ...]:
     return tuple(out)
 
 
-# -- coefficient algebra: exact rationals, valued constants, placeholders ----------------
-def _is_placeholder(c: Coef) -> bool:
-    return isinstance(c, Const) and c.value is None
-
-
-def _as_float(c: Coef) -> float:
-    return float(c.value) if isinstance(c, Const) else float(c)
-
-
-def _coef_add(a: Coef, b: Coef) -> Coef:
-    if _is_placeholder(a) or _is_placeholder(b):
-        return PLACEHOLDER
-    if isinstance(a, Fraction) and isinstance(b, Fraction):
-        return a + b
-    return Const(_as_float(a) + _as_float(b))
-
-
-def _coef_mul(a: Coef, b: Coef) -> Coef:
-    if _is_placeholder(a) or _is_placeholder(b):
-        return PLACEHOLDER
-    if isinstance(a, Fraction) and isinstance(b, Fraction):
-        return a * b
-    return Const(_as_float(a) * _as_float(b))
-
-
-def _coef_pow(a: Coef, k: Fraction) -> Coef:
-    if _is_placeholder(a):
-        return PLACEHOLDER
-    if isinstance(a, Fraction) and k.denominator == 1 and abs(k) <= 64:
-        if a == 0 and k < 0:
-            return Const(float("nan"))
-        return a ** int(k)
-    with np.errstate(all="ignore"):
-        return Const(float(np.power(_as_float(a), float(k))))
-
-
-def _coef_sign(c: Coef) -> int:
-    if _is_placeholder(c):
-        return 1
-    return -1 if _as_float(c) < 0 else 1
-
-
-def _coef_abs(c: Coef) -> Coef:
-    if _is_placeholder(c) or _coef_sign(c) > 0:
-        return c
-    return -c if isinstance(c, Fraction) else Const(-c.value)
-
-
-def _coef_is(c: Coef, value: Fraction) -> bool:
-    return isinstance(c, Fraction) and c == value
-
-
-def _coef_leaf(c: Coef) -> Expr:
-    return Num(c) if isinstance(c, Fraction) else c
-
-
 # -- folding of constant subtrees -------------------------------------------------------
 def _fold(op: str, args: tuple[Expr, ...]) -> Expr:
     if any(isinstance(a, Const) and a.value is None for a in args):
@@ -159,7 +103,7 @@ def _fold_exact(op: str, v: list[Fraction]) -> Expr | None:
     if op in ("div", "inv"):
         num, den = (v[0], v[1]) if op == "div" else (ONE, v[0])
         return Const(float("nan")) if den == 0 else Num(num / den)
-    result = _coef_pow(v[0], v[1])  # pow
+    result = coef_pow(v[0], v[1])  # pow
     return Num(result) if isinstance(result, Fraction) else None
 
 
@@ -177,7 +121,7 @@ def _collect_terms(e: Expr, sign: int = 1, out=None) -> list[tuple[Coef, Expr | 
             _collect_terms(e.args[0], -sign, out)
         return out
     coef, mono = _split_term(e)
-    out.append((coef if sign > 0 else _coef_mul(coef, Fraction(-1)), mono))
+    out.append((coef if sign > 0 else coef_mul(coef, Fraction(-1)), mono))
     return out
 
 
@@ -198,7 +142,7 @@ def _build_sum(terms: list[tuple[Coef, Expr | None]]) -> Expr:
     for coef, mono in terms:
         key = () if mono is None else sort_key(mono)
         if key in groups:
-            groups[key][0] = _coef_add(groups[key][0], coef)
+            groups[key][0] = coef_add(groups[key][0], coef)
         else:
             groups[key] = [coef, mono]
     constant = groups.pop((), None)
@@ -207,12 +151,12 @@ def _build_sum(terms: list[tuple[Coef, Expr | None]]) -> Expr:
         ordered.append(constant)
     signed = []
     for coef, mono in ordered:
-        if _coef_is(coef, ZERO) or (isinstance(coef, Const) and coef.value == 0.0):
+        if coef_is(coef, ZERO) or (isinstance(coef, Const) and coef.value == 0.0):
             continue
-        sign = _coef_sign(coef)
-        magnitude = _coef_abs(coef)
+        sign = coef_sign(coef)
+        magnitude = coef_abs(coef)
         if mono is None:
-            term = _coef_leaf(magnitude)
+            term = coef_leaf(magnitude)
         else:
             term = _product(*_merge_coef(magnitude, _collect_factors(mono)))
         signed.append((sign, term))
@@ -243,7 +187,7 @@ def _negate(e: Expr) -> Expr:
 
 def _merge_coef(coef: Coef, collected: tuple[Coef, dict]) -> tuple[Coef, dict]:
     inner, factors = collected
-    return _coef_mul(coef, inner), factors
+    return coef_mul(coef, inner), factors
 
 
 # -- products -----------------------------------------------------------------------------
@@ -264,10 +208,10 @@ def _add_factor(base: Expr, k: Fraction, state: list) -> None:
 
 def _walk_factors(e: Expr, m: Fraction, state: list) -> None:
     if isinstance(e, Num):
-        state[0] = _coef_mul(state[0], _coef_pow(e.value, m))
+        state[0] = coef_mul(state[0], coef_pow(e.value, m))
         return
     if isinstance(e, Const):
-        state[0] = _coef_mul(state[0], _coef_pow(e, m) if e.value is not None else e)
+        state[0] = coef_mul(state[0], coef_pow(e, m) if e.value is not None else e)
         return
     if not isinstance(e, Node) or m.denominator != 1:
         _add_factor(e, m, state)
@@ -282,7 +226,7 @@ def _walk_factors(e: Expr, m: Fraction, state: list) -> None:
     elif op == "inv":
         _walk_factors(e.args[0], -m, state)
     elif op == "neg":
-        state[0] = _coef_mul(state[0], Fraction(-1) ** int(m))
+        state[0] = coef_mul(state[0], Fraction(-1) ** int(m))
         _walk_factors(e.args[0], m, state)
     elif op in ("sqrt", "pow") and (op == "sqrt" or isinstance(e.args[1], Num)):
         # (b**e)**m == b**(e*m) for integer m; b is only split further if e*m is an integer
@@ -299,10 +243,10 @@ def _add_fractional_power(base: Expr, k: Fraction, state: list) -> None:
     """``(c*u)**k → c**k * u**k`` when the coefficient c is a placeholder or positive; the
     rest of the base stays whole (``sqrt(x*y)`` is not ``sqrt(x)*sqrt(y)`` for x, y < 0)."""
     coef, factors = _collect_factors(base)
-    if not factors or not (_is_placeholder(coef) or _coef_sign(coef) > 0) or _coef_is(coef, ONE):
+    if not factors or not (is_placeholder(coef) or coef_sign(coef) > 0) or coef_is(coef, ONE):
         _add_factor(base, k, state)
         return
-    state[0] = _coef_mul(state[0], _coef_pow(coef, k))
+    state[0] = coef_mul(state[0], coef_pow(coef, k))
     _add_factor(_build_product(ONE, factors), k, state)
 
 
@@ -322,13 +266,13 @@ def _fold_mul(items: list[Expr]) -> Expr:
 
 
 def _build_product(coef: Coef, factors: dict) -> Expr:
-    if _coef_is(coef, ZERO):
+    if coef_is(coef, ZERO):
         return Num(0)
     if not any(k != 0 for _, k in factors.values()):
-        return _coef_leaf(coef)
+        return coef_leaf(coef)
     entries = sorted((key, base, k) for key, (base, k) in factors.items() if k != 0)
-    sign = _coef_sign(coef)
-    magnitude = _coef_abs(coef)
+    sign = coef_sign(coef)
+    magnitude = coef_abs(coef)
     num: list[Expr] = []
     den: list[Expr] = []
     if isinstance(magnitude, Fraction):
@@ -355,18 +299,18 @@ def _absorb_into_sum(coef: Coef, factors: dict) -> Expr | None:
     sum factor in which at most one term lacks a placeholder coefficient (same family, same
     number of free constants); ``-(a - b) → b - a``. None when no rule applies."""
     factors = {key: f for key, f in factors.items() if f[1] != 0}
-    if _coef_is(coef, Fraction(-1)) and len(factors) == 1:
+    if coef_is(coef, Fraction(-1)) and len(factors) == 1:
         ((base, k),) = factors.values()
         if k == 1 and isinstance(base, Node) and base.op in _SUM_OPS:
             return _build_sum(_collect_terms(base, -1))
-    if not _is_placeholder(coef):
+    if not is_placeholder(coef):
         return None
     for key in sorted(factors):
         base, k = factors[key]
         if k != 1 or not (isinstance(base, Node) and base.op in _SUM_OPS):
             continue
         terms = _collect_terms(base)
-        if sum(1 for c, _ in terms if not _is_placeholder(c)) > 1:
+        if sum(1 for c, _ in terms if not is_placeholder(c)) > 1:
             continue
         absorbed = _build_sum([(PLACEHOLDER, mono) for _, mono in terms])
         rest = {k2: v for k2, v in factors.items() if k2 != key}
@@ -389,7 +333,7 @@ def _canon_exp(arg: Expr, node: Node) -> Expr:
     rest = _build_sum([(c, mono) for c, mono in terms if mono is not None or isinstance(c, Fraction)])
     factor = constant[0]
     for c in constant[1:]:
-        factor = _coef_add(factor, c)
+        factor = coef_add(factor, c)
     if factor.value is not None:
         with np.errstate(over="ignore"):
             factor = Const(float(np.exp(factor.value)))
