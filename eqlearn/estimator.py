@@ -32,8 +32,8 @@ __all__ = ["EquationRegressor", "Equation"]
 METHODS = ("neural", "search", "hybrid")
 MIN_HYBRID_BUDGET = 3.0  #: below this many seconds "hybrid" runs the neural part only
 NEURAL_SHARE = 0.55      #: share of a hybrid budget for the model's proposals and refinement
-DECODE_SHARE = 0.1       #: share of the neural part for decoding,
-FIT_SHARE = 0.35         #: ... up to here for fitting the proposals, the rest for refinement
+DECODE_SHARE = 0.15      #: share of the neural part for decoding,
+FIT_SHARE = 0.45         #: ... up to here for fitting the proposals, the rest for refinement
 EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
 
 
@@ -83,7 +83,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         budget, "hybrid" runs the model only).
     beam_size : int, default=16
         Beam width of the neural decoder.
-    n_samples : int, default=64
+    n_samples : int, default=256
         Additional skeletons sampled from the model.
     time_budget : float, default=30.0
         Seconds for the whole fit (honoured: fits stop when it is spent; a fit ends early
@@ -138,7 +138,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     x1**2 + sin(x2)
     """
 
-    def __init__(self, model="default", method="hybrid", beam_size=16, n_samples=64,
+    def __init__(self, model="default", method="hybrid", beam_size=16, n_samples=256,
                  time_budget=30.0, operators=None, max_complexity=40, loss="auto",
                  selection="best", n_restarts=3, workers=2, max_epochs=None,
                  random_state=None, verbose=False):
@@ -201,7 +201,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         seed = 0 if self.random_state is None else int(self.random_state)
         return SearchSettings(loss=self.loss_kind_, operators=operator_names(self.operators),
                               max_complexity=self.max_complexity, n_restarts=self.n_restarts,
-                              fit_time=max(0.2, min(2.0, self.time_budget / 20)),
+                              fit_time=max(0.1, min(0.5, self.time_budget / 60)),
                               random_state=seed)
 
     def _search(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, deadline: float):

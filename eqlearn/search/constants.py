@@ -125,11 +125,16 @@ def _project_linear(program, X, y, c, slots, scale) -> np.ndarray:
 
 
 def _initial_points(k: int, n_restarts: int, rng: np.random.Generator, init) -> list[np.ndarray]:
+    """Starting points: ``init``, all ones, then (with restarts) all tens, and random points
+    with magnitudes from 0.01 to 100. Nonlinear constants have basins far apart (Planck's
+    ``exp(c/x)`` falls into the Rayleigh–Jeans limit ``c → 0`` from a start too small)."""
     starts = [np.ones(k)]
     if init is not None:
         starts.insert(0, np.asarray(init, dtype=float))
-    for _ in range(n_restarts):
-        mag = np.exp(rng.uniform(np.log(0.1), np.log(10.0), k))
+    if n_restarts:
+        starts.append(np.full(k, 10.0))
+    for _ in range(max(0, n_restarts - 1)):
+        mag = np.exp(rng.uniform(np.log(0.01), np.log(100.0), k))
         starts.append(mag * rng.choice([-1.0, 1.0], size=k, p=[0.3, 0.7]))
     return starts
 
@@ -231,7 +236,8 @@ def _cost(r: np.ndarray, loss: str, delta: float) -> float:
 def _result(skeleton, c, r, program, X, y, w, loss, success, n_evals, t0, delta) -> FitResult:
     pred = program(X, c)[0]
     err = pred - y
-    mse = float(np.average(err * err, weights=w)) if np.isfinite(err).all() else float("inf")
+    with np.errstate(all="ignore"):
+        mse = float(np.average(err * err, weights=w)) if np.isfinite(err).all() else np.inf
     expr = skeleton.with_constants(c) if len(c) else skeleton
     return FitResult(expr, np.asarray(c, dtype=float), _cost(r, loss, delta), mse, success,
                      n_evals, time.perf_counter() - t0)

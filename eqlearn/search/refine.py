@@ -5,12 +5,13 @@ from a ratio inside ``exp``, ``+ 1`` for ``- 1``. The neighbourhood of a skeleto
 skeleton one edit away — an integer exponent changed by ±1 or ±2, a variable swapped for
 another, a subtree multiplied or divided by a variable, a sum's sign flipped, a function
 ``f(u)`` shifted to ``f(u) ± 1`` or replaced by one of the prior's macros of ``u`` — and
-:func:`refine` fits the neighbours of the best candidates, keeps improvements, and repeats
-(hill climbing on the fitted loss) until nothing improves or the time is spent.
+:func:`refine` runs a best-first search over it: it fits the neighbours of the best
+candidates not yet expanded, round after round, until the time is spent or a fit is exact.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -45,6 +46,9 @@ def _edits(node: Expr, n_vars: int, macros: tuple[Expr, ...]) -> list[Expr]:
     if isinstance(node, (Var, Node)):
         for j in range(n_vars):
             out += [Node("mul", (node, Var(j))), Node("div", (node, Var(j)))]
+        out.append(Num(1))  # drop a factor (in a sum: a term becomes a constant)
+    if isinstance(node, Node) and len(node.args) == 1:
+        out.append(node.args[0])  # drop a function
     return out
 
 
@@ -64,26 +68,84 @@ def neighbours(skeleton: Expr, n_vars: int, macros: tuple[Expr, ...] = ()) -> li
 
 
 def refine(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
-           settings: SearchSettings, deadline: float, *, width: int = 3, rounds: int = 4,
-           macros: tuple[Expr, ...] = ()) -> list[Candidate]:
-    """Hill-climb from the ``width`` best candidates; returns the new fitted candidates."""
-    found: list[Candidate] = []
-    tried: set[tuple[str, ...]] = set()
-    frontier = sorted(candidates, key=lambda c: c.loss)[:width]
-    for _ in range(rounds):
-        if not frontier or time.perf_counter() > deadline:
+           settings: SearchSettings, deadline: float, *, first_width: int = 8,
+           second_width: int = 12, width: int = 3,
+           rounds: int = 10, macros: tuple[Expr, ...] = (),
+           exact: float = 1e-24) -> list[Candidate]:
+    """Search the one-edit neighbourhoods of the best candidates: first of the
+    ``first_width`` best proposals (diverse starting points), then of the ``second_width``
+    best neighbours of the best proposal and of the best fit found (two edits from them: a
+    right answer behind a step that does not improve is still found), then best-first
+    rounds, each expanding the
+    ``width`` best candidates not expanded yet. Stops after ``rounds``, at ``deadline`` or
+    on an exact fit. Returns the new fitted candidates."""
+    quick = replace(settings, n_restarts=min(settings.n_restarts, 2),
+                    fit_time=min(settings.fit_time, 0.1))
+    search = _Neighbourhood(X, y, w, quick, deadline, macros, candidates)
+    starts = sorted(candidates, key=lambda c: c.loss)[:first_width]
+    search.expand(starts)
+    for parent in (starts[:1] + sorted(search.found, key=lambda c: c.loss)[:1]):
+        if search.done(exact):
             break
-        pool = []
+        search.expand(sorted(search.children(parent), key=lambda c: c.loss)[:second_width])
+    for _ in range(rounds):
+        if search.done(exact):
+            break
+        frontier = search.unexpanded(width)
+        if not frontier:
+            break
+        search.expand(frontier)
+    return search.found
+
+
+class _Neighbourhood:
+    """Bookkeeping of :func:`refine`: what was tried, expanded and found."""
+
+    def __init__(self, X, y, w, settings, deadline, macros, candidates):
+        self.X, self.y, self.w, self.settings = X, y, w, settings
+        self.deadline, self.macros = deadline, macros
+        self.pool = sorted(candidates, key=lambda c: c.loss)
+        self.found: list[Candidate] = []
+        self.expanded: set[tuple[str, ...]] = set()
+        self.tried = {tuple(to_prefix(_skeleton(c))) for c in candidates}
+
+    def done(self, exact: float) -> bool:
+        return time.perf_counter() > self.deadline or (bool(self.pool)
+                                                       and self.pool[0].loss < exact)
+
+    def unexpanded(self, width: int) -> list[Candidate]:
+        out = [c for c in self.pool if tuple(to_prefix(_skeleton(c))) not in self.expanded]
+        return out[:width]
+
+    def children(self, parent: Candidate) -> list[Candidate]:
+        """Fitted candidates one edit away from ``parent``."""
+        keys = {tuple(to_prefix(nb)) for nb in neighbours(_skeleton(parent), self.X.shape[1],
+                                                          self.macros)}
+        return [c for c in self.found if tuple(to_prefix(_skeleton(c))) in keys]
+
+    def expand(self, frontier: list[Candidate]) -> list[Candidate]:
+        """Fit the untried neighbours of ``frontier``; returns the new fits."""
+        fits: list[Candidate] = []
         for cand in frontier:
-            skeleton = cand.info.get("skeleton") or canonical_skeleton(cand.expr)
-            for nb in neighbours(skeleton, X.shape[1], macros):
+            if time.perf_counter() > self.deadline:
+                break
+            skeleton = _skeleton(cand)
+            self.expanded.add(tuple(to_prefix(skeleton)))
+            todo = []
+            for nb in neighbours(skeleton, self.X.shape[1], self.macros):
                 key = tuple(to_prefix(nb))
-                if key not in tried:
-                    tried.add(key)
-                    pool.append((nb, 0.0))
-        fits = fit_skeletons(pool, X, y, w, settings, deadline, source="refined")
-        found += fits
-        best_before = min(c.loss for c in frontier)
-        better = sorted((f for f in fits if f.loss < best_before), key=lambda c: c.loss)
-        frontier = better[:width]
-    return found
+                if key not in self.tried:
+                    self.tried.add(key)
+                    todo.append((nb, 0.0))
+            new = fit_skeletons(todo, self.X, self.y, self.w, self.settings, self.deadline,
+                                source="refined")
+            fits += new
+            if any(c.loss < 1e-24 for c in new):
+                break
+        self.found += fits
+        self.pool = sorted(self.pool + fits, key=lambda c: c.loss)
+        return fits
+
+
+def _skeleton(cand: Candidate) -> Expr:
+    return cand.info.get("skeleton") or canonical_skeleton(cand.expr)
