@@ -96,3 +96,32 @@ def test_pareto_front_and_selection_rules():
     with pytest.raises(ValueError):
         select(front, "fastest")
     assert complexity(parse_expr("exp(x1) + 2")) == 2 + 1 + 1 + 1
+
+
+def test_neighbours_are_one_edit_away():
+    from eqlearn.search.refine import neighbours
+
+    bose = parse_expr("1/(exp(x1) - 1)")
+    near = {str(n) for n in neighbours(parse_expr("C*exp(C/(x1*x2))/x1**4"), 2, (bose,))}
+    assert "C*exp(C/(x1*x2))/x1**5" in near            # exponent changed by one
+    assert "C/((exp(C/(x1*x2)) - 1)*x1**4)" in near      # exp(u) became the prior's macro
+    assert "C*exp(C/x2)/x1**4" in near                   # a factor dropped
+    assert "C*exp(C*x2/x1)/x1**4" in near                # a variable swapped
+
+
+def test_refine_reaches_a_law_two_edits_from_the_proposal():
+    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.refine import refine
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.5, 3, size=(100, 2))
+    y = 2.0 / (X[:, 0] ** 3 * (np.exp(1.5 / (X[:, 0] * X[:, 1])) - 1))
+    settings = SearchSettings(loss="log")
+    far = time.perf_counter() + 60
+    start = fit_skeletons([(parse_expr("C/((exp(C/(x1*x2)) + 1)*x1**2)"), 0.0)], X, y,
+                          np.ones(100), settings, far)
+    bose = parse_expr("1/(exp(x1) - 1)")
+    found = refine(start, X, y, np.ones(100), settings, far, macros=(bose,))
+    best = min(found, key=lambda c: c.loss)
+    assert best.loss < 1e-20
+    assert to_infix(best.expr).count("exp") == 1 and "x1**3" in to_infix(best.expr)
