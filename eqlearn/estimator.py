@@ -185,6 +185,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("time_budget must be a positive number of seconds")
         if self.loss not in ("auto", "mse", "relative", "log", "huber"):
             raise ValueError(f"unknown loss {self.loss!r}")
+        if self.selection not in ("best", "accuracy", "simplest"):
+            raise ValueError(f"unknown selection {self.selection!r}: best, accuracy or simplest")
         operator_names(self.operators)
 
     def _resolve_loss(self, y: np.ndarray) -> str:

@@ -172,7 +172,7 @@ def test_bad_parameters(tiny_model, linear_data):
     X, y = linear_data
     for params, message in [(dict(method="magic"), "method"), (dict(time_budget=0), "time_budget"),
                             (dict(operators=["frob"]), "unknown operators"),
-                            (dict(loss="l7"), "loss")]:
+                            (dict(loss="l7"), "loss"), (dict(selection="cheapest"), "selection")]:
         with pytest.raises(ValueError, match=message):
             EquationRegressor(model=tiny_model, **{**FAST, **params}).fit(X, y)
     with pytest.raises(ValueError, match="no model"):
