@@ -20,7 +20,7 @@ from .inputs import DataWarning, check_fit_data, check_predict_data
 from .model.model import EquationModel
 from .search.gp import GPConfig
 from .search.hybrid import search_candidates
-from .search.refine import refine
+from .search.refine import prune, refine
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
                             prior_macros, propose_skeletons)
 from .search.scaling import Scaling
@@ -34,6 +34,7 @@ MIN_HYBRID_BUDGET = 3.0  #: below this many seconds "hybrid" runs the neural par
 NEURAL_SHARE = 0.55      #: share of a hybrid budget for the model's proposals and refinement
 DECODE_SHARE = 0.15      #: share of the neural part for decoding,
 FIT_SHARE = 0.45         #: ... up to here for fitting the proposals, the rest for refinement
+PRUNE_SHARE = 0.05       #: share of the search's time kept for pruning the best equations
 EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
 
 
@@ -224,10 +225,11 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             search = False
         if search:
             cfg = GPConfig(workers=self.workers, max_epochs=self.max_epochs)
-            found, self.search_stats_ = search_candidates(X, y, w, settings, deadline,
+            end = deadline - PRUNE_SHARE * (deadline - time.perf_counter())
+            found, self.search_stats_ = search_candidates(X, y, w, settings, end,
                                                           model=model, seeds=candidates, cfg=cfg)
             candidates += found
-        return candidates
+        return candidates + prune(candidates, X, y, w, settings, deadline)
 
     def _neural(self, model, X, y, w, settings, deadline):
         """Model proposals, fitted, then refined by local search around the best (which

@@ -20,9 +20,9 @@ from ..expr.tokens import to_prefix
 from ..expr.tree import Expr, Node, Num, Var
 from .mutations import editable, replace_at
 from .neural import SearchSettings, fit_skeletons
-from .selection import Candidate
+from .selection import Candidate, complexity
 
-__all__ = ["neighbours", "refine"]
+__all__ = ["neighbours", "prune", "refine"]
 
 
 def _edits(node: Expr, n_vars: int, macros: tuple[Expr, ...]) -> list[Expr]:
@@ -145,6 +145,48 @@ class _Neighbourhood:
         self.found += fits
         self.pool = sorted(self.pool + fits, key=lambda c: c.loss)
         return fits
+
+
+def _deletions(skeleton: Expr) -> list[Expr]:
+    """Canonical skeletons with one subtree removed: a factor or term dropped (the subtree
+    becomes 1 or 0) or a function replaced by its argument; simpler ones only."""
+    size = complexity(skeleton)
+    seen, out = {tuple(to_prefix(skeleton))}, []
+    for path, node in editable(skeleton):
+        if not path or not isinstance(node, (Var, Node)):
+            continue
+        options = [Num(1), Num(0)] + ([node.args[0]] if isinstance(node, Node)
+                                      and len(node.args) == 1 else [])
+        for new in options:
+            candidate = canonical_skeleton(replace_at(skeleton, path, new))
+            key = tuple(to_prefix(candidate))
+            if key not in seen and candidate.has_var() and complexity(candidate) < size:
+                seen.add(key)
+                out.append(candidate)
+    return out
+
+
+def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
+          settings: SearchSettings, deadline: float, *, width: int = 3,
+          tolerance: float = 1.5, floor: float = 1e-20) -> list[Candidate]:
+    """Remove what an accurate equation does not need. A search often reaches the right
+    law with a vanishing extra piece attached (a factor ``exp(C*x**4)`` whose fitted
+    constant is ~0, a term of 1e-30): from each of the ``width`` most accurate candidates,
+    delete one subtree at a time, refit, and go on from the best deletion while the loss
+    stays within ``tolerance`` × the parent's (or under ``floor``). Returns the new fits."""
+    quick = replace(settings, n_restarts=min(settings.n_restarts, 2),
+                    fit_time=min(settings.fit_time, 0.1))
+    found: list[Candidate] = []
+    for parent in sorted(candidates, key=lambda c: c.loss)[:width]:
+        while time.perf_counter() < deadline:
+            todo = [(s, 0.0) for s in _deletions(_skeleton(parent))]
+            fits = fit_skeletons(todo, X, y, w, quick, deadline, source=parent.source)
+            found += fits
+            good = [c for c in fits if c.loss <= max(tolerance * parent.loss, floor)]
+            if not good:
+                break
+            parent = min(good, key=lambda c: (c.complexity, c.loss))
+    return found
 
 
 def _skeleton(cand: Candidate) -> Expr:
