@@ -125,3 +125,22 @@ def test_refine_reaches_a_law_two_edits_from_the_proposal():
     best = min(found, key=lambda c: c.loss)
     assert best.loss < 1e-20
     assert to_infix(best.expr).count("exp") == 1 and "x1**3" in to_infix(best.expr)
+
+
+def test_prune_removes_a_vanishing_factor_and_a_tiny_term():
+    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.refine import prune
+
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0.5, 3, size=(100, 2))
+    y = 2.5 * X[:, 0] ** 2 / X[:, 1]
+    settings = SearchSettings(loss="mse")
+    far = time.perf_counter() + 60
+    # the planted law with a factor that fits to exp(0) = 1 and a term that fits to 0
+    start = fit_skeletons([(parse_expr("C*x1**2*exp(C*x1*x2)/x2 + C*sin(x1)"), 0.0)], X, y,
+                          np.ones(100), settings, far)
+    assert start and start[0].loss < 1e-20
+    found = prune(start, X, y, np.ones(100), settings, far)
+    best = min((c for c in found if c.loss < 1e-20), key=lambda c: c.complexity)
+    assert best.complexity < start[0].complexity
+    assert to_infix(best.info["skeleton"]) == "C*x1**2/x2"
