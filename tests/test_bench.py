@@ -62,6 +62,14 @@ def test_negligible_offset_and_positive_variables():
     assert symbolic_check(law("Abs(x*y)"), truth, positive=XY) == "difference"
 
 
+def test_a_product_inside_a_log_equals_the_sum_of_logs():
+    truth = law("log(x + 1) + log(x**2 + 1)")  # Nguyen-7
+    assert symbolic_solution(law("log(x**3 + x**2 + x + 1.0000002)"), truth)
+    assert symbolic_solution(law("log((x + 1)*(1.0000001*x**2 + 1)) + 0.3"), truth)
+    assert not symbolic_solution(law("log(x**3 + x**2 + x + 2)"), truth)
+    assert not symbolic_solution(law("log(x + 1) + log(x**2 + 1) + log(x)"), truth)
+
+
 def test_a_sympy_timeout_is_not_a_solution():
     model = law("(sin(x)**2 + cos(x)**2)**3*exp(log(y + 1)) - y*exp(x - x)")
     assert symbolic_check(model, law("1 + x"), timeout=1e-6) == "timeout"

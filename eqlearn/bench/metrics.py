@@ -27,7 +27,7 @@ from ..timeout import CallTimeout, call_with_timeout
 
 __all__ = ["round_constants", "symbolic_check", "symbolic_solution", "accuracy_solution", "r2",
            "pointwise_accuracy", "acc_tau", "model_size", "parse_model", "Scores",
-           "score_model", "ACCURACY_R2", "SYMBOLIC_MIN_R2"]
+           "score_model", "split_logs", "ACCURACY_R2", "SYMBOLIC_MIN_R2"]
 
 ACCURACY_R2 = 0.999     #: test R² above which a model is an accuracy solution
 SYMBOLIC_MIN_R2 = 0.5   #: test R² a model needs before its symbolic form is checked
@@ -79,11 +79,24 @@ def _is_constant(expr: sympy.Expr, nonzero: bool = False) -> bool:
     return not (nonzero and expr.is_zero)
 
 
+def split_logs(expr: sympy.Expr) -> sympy.Expr:
+    """``log(a*b) → log(a) + log(b)`` after factoring the arguments, so that
+    ``log(x**3 + x**2 + x + 1)`` and ``log(x + 1) + log(x**2 + 1)`` compare equal (on the
+    domain where both are real, which is where the data lie)."""
+    if not expr.has(sympy.log):
+        return expr
+    logs = {f: sympy.log(sympy.factor(f.args[0])) for f in expr.atoms(sympy.log)}
+    return sympy.expand_log(expr.xreplace(logs), force=True)
+
+
 def _compare(model: sympy.Expr, truth: sympy.Expr) -> str:
-    if _is_constant(sympy.simplify(truth - model)):
-        return "difference"
-    if not model.is_zero and _is_constant(sympy.simplify(model / truth), nonzero=True):
-        return "ratio"
+    for simplify in (sympy.simplify, lambda e: sympy.simplify(split_logs(e))):
+        if _is_constant(simplify(truth - model)):
+            return "difference"
+        if not model.is_zero and _is_constant(simplify(model / truth), nonzero=True):
+            return "ratio"
+        if not (model.has(sympy.log) or truth.has(sympy.log)):
+            break
     return "no"
 
 
