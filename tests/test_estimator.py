@@ -107,6 +107,12 @@ def test_planted_constants_come_back_to_1e6():
         np.testing.assert_allclose(fit.constants, true, rtol=1e-6)
 
 
+def test_a_skeleton_nan_everywhere_gives_an_infinite_loss_not_an_error():
+    X = np.random.default_rng(0).uniform(0.5, 3.0, size=(50, 1))
+    fit = fit_constants(parse_expr("C*log(-exp(C*x1))"), X, X[:, 0], random_state=0)
+    assert not np.isfinite(fit.mse) and len(fit.constants) == 2
+
+
 def test_relative_loss_and_scaling_recover_si_constants(tiny_model):
     """Planck's law in raw SI units: with the skeleton among the candidates, the constants
     come back in SI units (checked against CODATA values)."""

@@ -198,7 +198,7 @@ def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse"
         c, ok = _optimise(fun, jac, c0, method, loss, huber_delta, max_nfev or 50 * (k + 1),
                           len(y))
         cost = _cost(fun(c), loss, huber_delta)
-        if cost < best_cost:
+        if best_c is None or cost < best_cost:  # a NaN cost is kept only as a last resort
             best_c, best_cost, success = c, cost, ok
         if best_cost < 1e-28:
             break

@@ -149,14 +149,14 @@ class _Neighbourhood:
 
 def _deletions(skeleton: Expr) -> list[Expr]:
     """Canonical skeletons with one subtree removed: a factor or term dropped (the subtree
-    becomes 1 or 0) or a function replaced by its argument; simpler ones only."""
+    becomes 1 or 0, or an operation one of its arguments: ``a - 1`` → ``a``) or a function
+    replaced by its argument; simpler ones only."""
     size = complexity(skeleton)
     seen, out = {tuple(to_prefix(skeleton))}, []
     for path, node in editable(skeleton):
         if not path or not isinstance(node, (Var, Node)):
             continue
-        options = [Num(1), Num(0)] + ([node.args[0]] if isinstance(node, Node)
-                                      and len(node.args) == 1 else [])
+        options = [Num(1), Num(0)] + (list(node.args) if isinstance(node, Node) else [])
         for new in options:
             candidate = canonical_skeleton(replace_at(skeleton, path, new))
             key = tuple(to_prefix(candidate))
