@@ -20,7 +20,7 @@ from .inputs import DataWarning, check_fit_data, check_predict_data
 from .model.model import EquationModel
 from .search.gp import GPConfig
 from .search.hybrid import search_candidates
-from .search.refine import prune, refine
+from .search.refine import prune, refine, snap_integers
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
                             prior_macros, propose_skeletons)
 from .search.scaling import Scaling
@@ -229,7 +229,11 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             found, self.search_stats_ = search_candidates(X, y, w, settings, end,
                                                           model=model, seeds=candidates, cfg=cfg)
             candidates += found
-        return candidates + prune(candidates, X, y, w, settings, deadline)
+        now = time.perf_counter()
+        candidates += prune(candidates, X, y, w, settings, now + 0.6 * (deadline - now))
+        snapped, replaced = snap_integers(candidates, X, y, w, settings, deadline)
+        gone = {id(c) for c in replaced}
+        return [c for c in candidates if id(c) not in gone] + snapped
 
     def _neural(self, model, X, y, w, settings, deadline):
         """Model proposals, fitted, then refined by local search around the best (which

@@ -32,6 +32,11 @@ def test_matches_law_accepts_planck_and_rejects_near_misses():
     t = _true_constants(case)
     wien = parse_expr(f"{t['c1']!r}/lam**5*exp(-{t['c2']!r}/(lam*T))", ["lam", "T"])
     assert not matches_law(wien, case)  # right constants, wrong law
+    c1, c2 = t["c1"], t["c2"]
+    near = parse_expr(f"{c1!r}/((exp({c2!r}/(lam*T)) - 1.0003)*lam**5)", ["lam", "T"])
+    assert matches_law(near, case)  # the law's 1 fitted to 0.03 %
+    off = parse_expr(f"{c1!r}/((exp({c2!r}/(lam*T)) - 1.01)*lam**5)", ["lam", "T"])
+    assert not matches_law(off, case)
 
 
 def test_units_of_constants_follow_from_the_equation():

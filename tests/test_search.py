@@ -144,3 +144,22 @@ def test_prune_removes_a_vanishing_factor_and_a_tiny_term():
     best = min((c for c in found if c.loss < 1e-20), key=lambda c: c.complexity)
     assert best.complexity < start[0].complexity
     assert to_infix(best.info["skeleton"]) == "C*x1**2/x2"
+
+
+def test_snap_integers_fixes_a_disguised_one_on_noisy_data_only_when_it_is_one():
+    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.refine import snap_integers
+
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0.2, 3, size=(200, 1))
+    settings = SearchSettings(loss="relative")
+    far = time.perf_counter() + 60
+    skeleton = [(parse_expr("C/(exp(C*x1) - C)"), 0.0)]
+    for shift in (1.0, 0.9):
+        y = 2.0 / (np.exp(1.5 * X[:, 0]) - shift) * (1 + 0.01 * rng.normal(size=200))
+        start = fit_skeletons(skeleton, X, y, np.ones(200), settings, far)
+        assert start[0].expr.constants()[2].value != 1.0
+        snapped, replaced = snap_integers(start, X, y, np.ones(200), settings, far)
+        assert replaced == start and len(snapped) == 1  # the law's 2 snaps in both
+        assert to_infix(snapped[0].expr).startswith("2/")
+        assert ("- 1)" in to_infix(snapped[0].expr)) == (shift == 1.0)

@@ -86,19 +86,20 @@ def _true_constants(case: BlackbodyCase) -> dict[str, float]:
 
 def matches_law(expr, case: BlackbodyCase, rtol: float = 1e-3, timeout: float = 10.0) -> bool:
     """Is ``expr`` Planck's law: each constant within ``rtol`` of a true constant (or its
-    inverse), and sympy proves the law with those constants equal to the true one?"""
+    inverse) or of a small integer (the law's ``- 1``, an exponent), and sympy proves the
+    law with those constants equal to the true ones?"""
     truth = _true_constants(case)
     names = list(case.names)
     symbols = {k: sympy.Symbol(k, positive=True) for k in truth}
+    targets = [(symbols[k] ** p, v ** p) for k, v in truth.items() for p in (1, -1)]
+    targets += [(sympy.Integer(n), float(n)) for n in range(-5, 6) if n]
     found = to_sympy(expr, names)
     replace = {}
     for f in found.atoms(sympy.Float):
-        hit = [(k, p) for k, v in truth.items() for p in (1, -1)
-               if abs(float(f) * (v if p == -1 else 1) / (v if p == 1 else 1) - 1) <= rtol]
+        hit = [sym for sym, v in targets if abs(float(f) / v - 1) <= rtol]
         if not hit:
             return False
-        k, p = hit[0]
-        replace[f] = symbols[k] ** p
+        replace[f] = hit[0]
     law = sympy.sympify(case.law, locals={**symbols, **{n: sympy.Symbol(n, real=True)
                                                         for n in names}})
 

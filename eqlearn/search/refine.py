@@ -17,12 +17,12 @@ import numpy as np
 
 from ..data.generate import canonical_skeleton
 from ..expr.tokens import to_prefix
-from ..expr.tree import Expr, Node, Num, Var
-from .mutations import editable, replace_at
+from ..expr.tree import Const, Expr, Node, Num, Var
+from .mutations import editable, replace_at, subtrees
 from .neural import SearchSettings, fit_skeletons
 from .selection import Candidate, complexity
 
-__all__ = ["neighbours", "prune", "refine"]
+__all__ = ["neighbours", "prune", "refine", "snap_integers"]
 
 
 def _edits(node: Expr, n_vars: int, macros: tuple[Expr, ...]) -> list[Expr]:
@@ -187,6 +187,48 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
                 break
             parent = min(good, key=lambda c: (c.complexity, c.loss))
     return found
+
+
+def snap_integers(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
+                  settings: SearchSettings, deadline: float, *, width: int = 5,
+                  rtol: float = 0.02, floor: float = 1e-20
+                  ) -> tuple[list[Candidate], list[Candidate]]:
+    """Fitted constants that are small integers in disguise (``exp(u) - 0.9989`` on noisy
+    data) become those integers. For each of the ``width`` most accurate candidates, every
+    constant within ``rtol`` of a nonzero integer in −5…5 is fixed to it and the rest refit;
+    the fixed version replaces its parent when its loss is within the price of one free
+    parameter (a factor ``exp(2/n)``, Akaike's criterion, or under ``floor``). Greedy: one
+    constant at a time, the best first. Returns ``(snapped, replaced)``."""
+    snapped, replaced = [], []
+    quick = replace(settings, n_restarts=min(settings.n_restarts, 2))
+    price = float(np.exp(2.0 / len(y)))
+    for parent in sorted(candidates, key=lambda c: c.loss)[:width]:
+        current = parent
+        while time.perf_counter() < deadline:
+            todo = [(s, 0.0) for s in _integer_versions(current, rtol)]
+            fits = fit_skeletons(todo, X, y, w, quick, deadline, source=parent.source)
+            good = [c for c in fits if c.loss <= max(price * current.loss, floor)]
+            if not good:
+                break
+            current = min(good, key=lambda c: c.loss)
+        if current is not parent:
+            snapped.append(current)
+            replaced.append(parent)
+    return snapped, replaced
+
+
+def _integer_versions(cand: Candidate, rtol: float) -> list[Expr]:
+    skeleton = _skeleton(cand)
+    values = [c.value for c in cand.expr.constants()]
+    paths = [p for p, n in subtrees(skeleton) if isinstance(n, Const)]
+    if len(paths) != len(values):  # the fitted tree does not line up with its skeleton
+        return []
+    out = []
+    for path, v in zip(paths, values):
+        n = round(v)
+        if n != 0 and abs(n) <= 5 and abs(v - n) <= rtol * abs(n):
+            out.append(canonical_skeleton(replace_at(skeleton, path, Num(n))))
+    return out
 
 
 def _skeleton(cand: Candidate) -> Expr:
