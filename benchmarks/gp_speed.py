@@ -54,7 +54,7 @@ def main() -> None:
     rows = [("gplearn (1 process)", *gplearn_rate(X, y, a.generations)),
             ("eqlearn GP (1 process)", *eqlearn_rate(X, y, a.seconds, 1)),
             ("eqlearn GP (2 processes)", *eqlearn_rate(X, y, a.seconds, 2))]
-    print(f"| engine | evaluations / s | evaluations | points |\n|---|---|---|---|")
+    print("| engine | evaluations / s | evaluations | points |\n|---|---|---|---|")
     for name, rate, n in rows:
         print(f"| {name} | {rate:,.0f} | {n:,} | {a.points} |")
 

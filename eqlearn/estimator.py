@@ -16,11 +16,12 @@ from .expr.evaluate import compile_numpy, evaluate
 from .expr.export import to_latex, to_sympy
 from .expr.tokens import to_infix
 from .expr.tree import Const, Expr, Var
-from .inputs import DataWarning, check_fit_data, check_predict_data
+from .inputs import (MIN_POINTS, DataWarning, check_fit_data, check_predict_data,
+                     without_zero_targets)
 from .model.model import EquationModel
 from .search.gp import GPConfig
 from .search.hybrid import search_candidates
-from .search.refine import prune, refine, snap_integers
+from .search.refine import drop_skeletons, prune, refine, snap_integers
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
                             prior_macros, propose_skeletons)
 from .search.scaling import Scaling
@@ -35,6 +36,7 @@ NEURAL_SHARE = 0.55      #: share of a hybrid budget for the model's proposals a
 DECODE_SHARE = 0.15      #: share of the neural part for decoding,
 FIT_SHARE = 0.45         #: ... up to here for fitting the proposals, the rest for refinement
 PRUNE_SHARE = 0.05       #: share of the search's time kept for pruning the best equations
+MAX_ZERO_SHARE = 0.1     #: "auto" picks the log loss with up to this share of zeros in y
 EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
 
 
@@ -94,7 +96,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     max_complexity : int, default=40
     loss : {"auto", "mse", "relative", "log", "huber"}, default="auto"
         ``"auto"`` uses ``"log"`` (squared log ratio) when y has one sign and spans more than
-        three decades, else ``"mse"``. Reported losses are normalised: mse / var(y), the mean
+        three decades (zeros aside, up to 10 % of the rows), else ``"mse"``. The log loss
+        leaves rows with y == 0 out of the fit, with a warning (readings that underflowed). Reported losses are normalised: mse / var(y), the mean
         squared relative error, or the mean squared log ratio.
     selection : {"best", "accuracy", "simplest"}, default="best"
     n_restarts : int, default=3
@@ -165,10 +168,11 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         self._check_params()
         data = check_fit_data(self, X, y, sample_weight, variable_names)
         self.variable_names_ = data.names
-        weight = data.weight / data.weight.mean()
         self.loss_kind_ = self._resolve_loss(data.y)
-        self.scaling_ = Scaling.fit(data.X, data.y)
-        Xs, ys = self.scaling_.transform(data.X, data.y)
+        used = without_zero_targets(data) if self.loss_kind_ == "log" else data
+        weight = used.weight / used.weight.mean()
+        self.scaling_ = Scaling.fit(used.X, used.y)
+        Xs, ys = self.scaling_.transform(used.X, used.y)
         if np.ptp(ys) == 0:
             warnings.warn("y is constant: the equation is that constant", DataWarning,
                           stacklevel=2)
@@ -191,12 +195,14 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         operator_names(self.operators)
 
     def _resolve_loss(self, y: np.ndarray) -> str:
-        if self.loss == "log" and not (np.all(y > 0) or np.all(y < 0)):
-            raise ValueError("loss='log' needs a target of one sign")
+        nonzero = y[y != 0]
+        one_sign = len(nonzero) >= MIN_POINTS and (np.all(nonzero > 0) or np.all(nonzero < 0))
+        if self.loss == "log" and not one_sign:
+            raise ValueError("loss='log' needs a target of one sign (zeros aside)")
         if self.loss != "auto":
             return self.loss
-        one_sign = np.all(y > 0) or np.all(y < 0)
-        if one_sign and np.log10(np.abs(y).max() / np.abs(y).min()) > 3:
+        if (one_sign and np.mean(y == 0) <= MAX_ZERO_SHARE
+                and np.log10(np.abs(nonzero).max() / np.abs(nonzero).min()) > 3):
             return "log"
         return "mse"
 
@@ -232,8 +238,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         now = time.perf_counter()
         candidates += prune(candidates, X, y, w, settings, now + 0.6 * (deadline - now))
         snapped, replaced = snap_integers(candidates, X, y, w, settings, deadline)
-        gone = {id(c) for c in replaced}
-        return [c for c in candidates if id(c) not in gone] + snapped
+        return drop_skeletons(candidates, replaced) + snapped
 
     def _neural(self, model, X, y, w, settings, deadline):
         """Model proposals, fitted, then refined by local search around the best (which

@@ -4,17 +4,19 @@
   scikit-learn's ``validate_data`` first (shapes, dtypes, sparse input, complex numbers);
 * rows with NaN/inf in X or y are dropped with a warning (an error if too few remain);
 * wrong shapes, strings, too few points, non-finite sample weights: ``ValueError`` saying so;
-* a constant target is allowed and gives the constant equation (with a warning).
+* a constant target is allowed and gives the constant equation (with a warning);
+* with the log loss, rows where y == 0 are left out of the fit (with a warning).
 """
 from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-__all__ = ["FitData", "check_fit_data", "check_predict_data", "MIN_POINTS", "DataWarning"]
+__all__ = ["FitData", "check_fit_data", "check_predict_data", "without_zero_targets", "MIN_POINTS",
+           "DataWarning"]
 
 MIN_POINTS = 5
 
@@ -108,6 +110,20 @@ def check_fit_data(estimator, X, y, sample_weight=None, variable_names=None) -> 
     if len(ya) < MIN_POINTS:
         raise ValueError(f"need at least {MIN_POINTS} rows with finite values, got {len(ya)}")
     return FitData(Xa, ya, w, names, n_dropped)
+
+
+def without_zero_targets(data: FitData) -> FitData:
+    """The rows with ``y != 0``, for the log loss, which cannot use a zero (a reading that
+    underflowed or fell below detection); a warning says how many were left out."""
+    zero = data.y == 0
+    if not zero.any():
+        return data
+    warnings.warn(f"left {int(zero.sum())} of {len(zero)} rows with y == 0 out of the fit: "
+                  "the log loss cannot use them", DataWarning, stacklevel=3)
+    keep = ~zero
+    if keep.sum() < MIN_POINTS:
+        raise ValueError(f"need at least {MIN_POINTS} rows with y != 0 for the log loss")
+    return replace(data, X=data.X[keep], y=data.y[keep], weight=data.weight[keep])
 
 
 def check_predict_data(estimator, X) -> np.ndarray:

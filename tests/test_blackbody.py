@@ -37,6 +37,10 @@ def test_matches_law_accepts_planck_and_rejects_near_misses():
     assert matches_law(near, case)  # the law's 1 fitted to 0.03 %
     off = parse_expr(f"{c1!r}/((exp({c2!r}/(lam*T)) - 1.01)*lam**5)", ["lam", "T"])
     assert not matches_law(off, case)
+    freq = make_case("frequency")
+    t = _true_constants(freq)
+    cubed = f"{t['c1']!r}*(nu**2)**(3/2)/(exp({t['c2']!r}*nu/T) - 1)"
+    assert matches_law(parse_expr(cubed, ["nu", "T"]), freq)  # nu > 0: (nu**2)**(3/2) = nu**3
 
 
 def test_units_of_constants_follow_from_the_equation():

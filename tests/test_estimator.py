@@ -165,6 +165,22 @@ def test_constant_target_gives_the_constant(tiny_model):
     np.testing.assert_array_equal(reg.predict(np.random.rand(3, 2)), [4.5] * 3)
 
 
+def test_zero_readings_are_left_out_of_a_log_loss_fit(tiny_model):
+    """A one-signed target over six decades gets the log loss; readings of exactly 0 (below
+    detection) cannot enter it and are left out, with a warning, not turned into -inf."""
+    rng = np.random.default_rng(5)
+    X = np.c_[10 ** rng.uniform(-3, 3, 60), rng.uniform(1, 2, 60)]
+    y = 2.0 * X[:, 0]
+    y[[4, 20, 41]] = 0.0
+    with pytest.warns(DataWarning, match="left 3 of 60 rows with y == 0"):
+        reg = EquationRegressor(model=tiny_model, **FAST).fit(X, y)
+    assert reg.loss_kind_ == "log"
+    kept = y != 0
+    np.testing.assert_allclose(reg.predict(X[kept]), y[kept], rtol=1e-6)
+    with pytest.raises(ValueError, match="one sign"):
+        EquationRegressor(model=tiny_model, **{**FAST, "loss": "log"}).fit(X, y - 1.0)
+
+
 def test_huge_values_are_rescaled(tiny_model):
     rng = np.random.default_rng(4)
     X = rng.uniform(1e12, 3e12, size=(50, 1))

@@ -87,21 +87,23 @@ def _true_constants(case: BlackbodyCase) -> dict[str, float]:
 def matches_law(expr, case: BlackbodyCase, rtol: float = 1e-3, timeout: float = 10.0) -> bool:
     """Is ``expr`` Planck's law: each constant within ``rtol`` of a true constant (or its
     inverse) or of a small integer (the law's ``- 1``, an exponent), and sympy proves the
-    law with those constants equal to the true ones?"""
+    law with those constants equal to the true ones? Wavelength, frequency and temperature
+    are positive, so ``(nu**2)**(3/2)`` is ``nu**3``."""
     truth = _true_constants(case)
     names = list(case.names)
     symbols = {k: sympy.Symbol(k, positive=True) for k in truth}
     targets = [(symbols[k] ** p, v ** p) for k, v in truth.items() for p in (1, -1)]
     targets += [(sympy.Integer(n), float(n)) for n in range(-5, 6) if n]
-    found = to_sympy(expr, names)
+    variables = {n: sympy.Symbol(n, positive=True) for n in names}
+    found = to_sympy(expr, names).xreplace({sympy.Symbol(n, real=True): v
+                                            for n, v in variables.items()})
     replace = {}
     for f in found.atoms(sympy.Float):
         hit = [sym for sym, v in targets if abs(float(f) / v - 1) <= rtol]
         if not hit:
             return False
         replace[f] = hit[0]
-    law = sympy.sympify(case.law, locals={**symbols, **{n: sympy.Symbol(n, real=True)
-                                                        for n in names}})
+    law = sympy.sympify(case.law, locals={**symbols, **variables})
 
     def proof():
         return sympy.simplify(found.xreplace(replace) - law) == 0

@@ -20,9 +20,9 @@ from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num, Var
 from .mutations import editable, replace_at, subtrees
 from .neural import SearchSettings, fit_skeletons
-from .selection import Candidate, complexity
+from .selection import Candidate, complexity, pareto_front
 
-__all__ = ["neighbours", "prune", "refine", "snap_integers"]
+__all__ = ["drop_skeletons", "neighbours", "prune", "refine", "snap_integers"]
 
 
 def _edits(node: Expr, n_vars: int, macros: tuple[Expr, ...]) -> list[Expr]:
@@ -190,19 +190,19 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
 
 
 def snap_integers(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
-                  settings: SearchSettings, deadline: float, *, width: int = 5,
+                  settings: SearchSettings, deadline: float, *, width: int = 12,
                   rtol: float = 0.02, floor: float = 1e-20
                   ) -> tuple[list[Candidate], list[Candidate]]:
     """Fitted constants that are small integers in disguise (``exp(u) - 0.9989`` on noisy
-    data) become those integers. For each of the ``width`` most accurate candidates, every
-    constant within ``rtol`` of a nonzero integer in −5…5 is fixed to it and the rest refit;
+    data) become those integers. For each of the ``width`` simplest candidates on the
+    Pareto front (the ones model selection chooses from), every constant within ``rtol`` of a nonzero integer in −5…5 is fixed to it and the rest refit;
     the fixed version replaces its parent when its loss is within the price of one free
-    parameter (a factor ``exp(2/n)``, Akaike's criterion, or under ``floor``). Greedy: one
-    constant at a time, the best first. Returns ``(snapped, replaced)``."""
+    parameter (a factor ``exp(ln(n)/n)``, Schwarz's Bayesian criterion, or under ``floor``).
+    Greedy: one constant at a time, the best first. Returns ``(snapped, replaced)``."""
     snapped, replaced = [], []
     quick = replace(settings, n_restarts=min(settings.n_restarts, 2))
-    price = float(np.exp(2.0 / len(y)))
-    for parent in sorted(candidates, key=lambda c: c.loss)[:width]:
+    price = float(np.exp(np.log(len(y)) / len(y)))
+    for parent in pareto_front(candidates)[:width]:
         current = parent
         while time.perf_counter() < deadline:
             todo = [(s, 0.0) for s in _integer_versions(current, rtol)]
@@ -218,17 +218,28 @@ def snap_integers(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: 
 
 
 def _integer_versions(cand: Candidate, rtol: float) -> list[Expr]:
-    skeleton = _skeleton(cand)
-    values = [c.value for c in cand.expr.constants()]
-    paths = [p for p, n in subtrees(skeleton) if isinstance(n, Const)]
-    if len(paths) != len(values):  # the fitted tree does not line up with its skeleton
-        return []
+    """Skeletons of ``cand`` with one fitted constant set to the integer it is near. The
+    swap is made on the fitted tree, where each constant keeps its sign (the canonical
+    skeleton may have folded ``a - 0.999`` into ``a + C``)."""
     out = []
-    for path, v in zip(paths, values):
-        n = round(v)
-        if n != 0 and abs(n) <= 5 and abs(v - n) <= rtol * abs(n):
-            out.append(canonical_skeleton(replace_at(skeleton, path, Num(n))))
+    for path, node in subtrees(cand.expr):
+        if not isinstance(node, Const) or node.value is None:
+            continue
+        n = round(node.value)
+        if n != 0 and abs(n) <= 5 and abs(node.value - n) <= rtol * abs(n):
+            out.append(canonical_skeleton(replace_at(cand.expr, path, Num(n))))
     return out
+
+
+def drop_skeletons(candidates: list[Candidate], gone: list[Candidate]) -> list[Candidate]:
+    """``candidates`` without any fit of a skeleton in ``gone`` (the same skeleton may have
+    been fitted more than once, by the network and by the search)."""
+    if not gone:
+        return list(candidates)
+    sizes = {c.complexity for c in gone}
+    keys = {tuple(to_prefix(_skeleton(c))) for c in gone}
+    return [c for c in candidates
+            if c.complexity not in sizes or tuple(to_prefix(_skeleton(c))) not in keys]
 
 
 def _skeleton(cand: Candidate) -> Expr:
