@@ -230,7 +230,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             self.search_stats_ = {"skipped": "an exact fit was found before the search"}
             search = False
         if search:
-            cfg = GPConfig(workers=self.workers, max_epochs=self.max_epochs)
+            cfg = GPConfig(workers=self.workers, max_epochs=self.max_epochs, stop_loss=EXACT)
             end = deadline - PRUNE_SHARE * (deadline - time.perf_counter())
             found, self.search_stats_ = search_candidates(X, y, w, settings, end,
                                                           model=model, seeds=candidates, cfg=cfg)

@@ -133,7 +133,7 @@ def _infix(e: Expr, names, precision) -> tuple[str, int]:
         return f"{left}{sym}{right}", prec
     if e.op == "neg":
         inner, ip = _infix(e.args[0], names, precision)
-        return f"-({inner})" if ip < 3 else f"-{inner}", 3
+        return f"-({inner})" if ip < 2 else f"-{inner}", 2  # -(a*b) is written -a*b
     inner = ", ".join(_infix(a, names, precision)[0] for a in e.args)
     return f"{e.op}({inner})", 9
 

@@ -207,12 +207,16 @@ def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse"
 
 
 def _optimise(fun, jac, c0, method, loss, delta, max_nfev, n_points):
+    with np.errstate(all="ignore"):  # huge residuals of a bad start are expected, not news
+        return _optimise_quietly(fun, jac, c0, method, loss, delta, max_nfev, n_points)
+
+
+def _optimise_quietly(fun, jac, c0, method, loss, delta, max_nfev, n_points):
     try:
         if method == "bfgs":
             def objective(c):
                 r = fun(c)
-                with np.errstate(all="ignore"):
-                    return 0.5 * float(r @ r) / n_points, jac(c).T @ r / n_points
+                return 0.5 * float(r @ r) / n_points, jac(c).T @ r / n_points
             res = minimize(objective, c0, jac=True, method="BFGS",
                            options={"maxiter": max_nfev, "gtol": 1e-12})
             return res.x, bool(res.success)
@@ -227,10 +231,11 @@ def _optimise(fun, jac, c0, method, loss, delta, max_nfev, n_points):
 
 
 def _cost(r: np.ndarray, loss: str, delta: float) -> float:
-    if loss == "huber":
-        a = np.abs(r)
-        return float(np.mean(np.where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta))))
-    return float(np.mean(r * r))
+    a = np.abs(r)
+    with np.errstate(over="ignore"):
+        if loss == "huber":
+            return float(np.mean(np.where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta))))
+        return float(np.mean(a * a))
 
 
 def _result(skeleton, c, r, program, X, y, w, loss, success, n_evals, t0, delta) -> FitResult:

@@ -45,6 +45,7 @@ class GPConfig:
     simplify: float = 0.05         #: chance a child is canonicalised
     migrants: int = 5
     workers: int = 2               #: processes running islands
+    stop_loss: float = 0.0         #: stop once the best normalised loss is below (0: never)
 
 
 @dataclass
@@ -269,6 +270,8 @@ def run_search(X, y, weight, grammar: Grammar, cfg: GPConfig, *, loss: str = "ms
             n_evals += sum(n for _, n in results)
             epoch += 1
             front = _hall_candidates(islands, evaluator, grammar.max_complexity)
+            if front and min(c.loss for c in front) < cfg.stop_loss:
+                break
             extra = inject(front) if inject is not None else []
             _migrate(islands, front, extra, evaluator, cfg, rng)
     finally:
