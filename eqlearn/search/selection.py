@@ -67,7 +67,7 @@ def select(front: Sequence[Candidate], rule: str = "best", tolerance: float = 1.
     if rule != "best":
         raise ValueError(f"unknown selection rule {rule!r}: best, accuracy or simplest")
     scores = np.zeros(len(front))
-    logs = np.log(np.maximum(losses, 1e-300))
+    logs = np.log(np.maximum(losses, floor))  # below the floor, differences are round-off
     for i in range(1, len(front)):
         dc = front[i].complexity - front[i - 1].complexity
         scores[i] = -(logs[i] - logs[i - 1]) / max(dc, 1)
