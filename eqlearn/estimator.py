@@ -16,8 +16,7 @@ from .expr.evaluate import compile_numpy, evaluate
 from .expr.export import to_latex, to_sympy
 from .expr.tokens import to_infix
 from .expr.tree import Const, Expr, Var
-from .inputs import (MIN_POINTS, DataWarning, check_fit_data, check_predict_data,
-                     without_zero_targets)
+from .inputs import DataWarning, check_fit_data, check_predict_data, without_zero_targets
 from .model.model import EquationModel
 from .search.gp import GPConfig
 from .search.hybrid import search_candidates
@@ -97,8 +96,9 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     loss : {"auto", "mse", "relative", "log", "huber"}, default="auto"
         ``"auto"`` uses ``"log"`` (squared log ratio) when y has one sign and spans more than
         three decades (zeros aside, up to 10 % of the rows), else ``"mse"``. The log loss
-        leaves rows with y == 0 out of the fit, with a warning (readings that underflowed). Reported losses are normalised: mse / var(y), the mean
-        squared relative error, or the mean squared log ratio.
+        leaves rows with y == 0 out of the fit, with a warning (readings that underflowed).
+        Reported losses are normalised: mse / var(y), the mean squared relative error, or
+        the mean squared log ratio.
     selection : {"best", "accuracy", "simplest"}, default="best"
     n_restarts : int, default=3
         Random restarts of each constant fit.
@@ -196,7 +196,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
 
     def _resolve_loss(self, y: np.ndarray) -> str:
         nonzero = y[y != 0]
-        one_sign = len(nonzero) >= MIN_POINTS and (np.all(nonzero > 0) or np.all(nonzero < 0))
+        one_sign = np.all(nonzero > 0) or np.all(nonzero < 0)  # too few: without_zero_targets
         if self.loss == "log" and not one_sign:
             raise ValueError("loss='log' needs a target of one sign (zeros aside)")
         if self.loss != "auto":

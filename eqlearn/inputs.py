@@ -118,11 +118,11 @@ def without_zero_targets(data: FitData) -> FitData:
     zero = data.y == 0
     if not zero.any():
         return data
-    warnings.warn(f"left {int(zero.sum())} of {len(zero)} rows with y == 0 out of the fit: "
-                  "the log loss cannot use them", DataWarning, stacklevel=3)
     keep = ~zero
     if keep.sum() < MIN_POINTS:
         raise ValueError(f"need at least {MIN_POINTS} rows with y != 0 for the log loss")
+    warnings.warn(f"left {int(zero.sum())} of {len(zero)} rows with y == 0 out of the fit: "
+                  "the log loss cannot use them", DataWarning, stacklevel=3)
     return replace(data, X=data.X[keep], y=data.y[keep], weight=data.weight[keep])
 
 

@@ -18,7 +18,7 @@ import sympy
 from ..constants import identify
 from ..data.suites import load_suite
 from ..estimator import EquationRegressor
-from ..expr.export import to_sympy
+from ..expr.export import to_sympy, variable_symbols
 from ..timeout import CallTimeout, call_with_timeout
 from ..units import format_units, infer_constant_units
 
@@ -95,8 +95,8 @@ def matches_law(expr, case: BlackbodyCase, rtol: float = 1e-3, timeout: float = 
     targets = [(symbols[k] ** p, v ** p) for k, v in truth.items() for p in (1, -1)]
     targets += [(sympy.Integer(n), float(n)) for n in range(-5, 6) if n]
     variables = {n: sympy.Symbol(n, positive=True) for n in names}
-    found = to_sympy(expr, names).xreplace({sympy.Symbol(n, real=True): v
-                                            for n, v in variables.items()})
+    found = to_sympy(expr, names).xreplace(dict(zip(variable_symbols(names),
+                                                    variables.values())))
     replace = {}
     for f in found.atoms(sympy.Float):
         hit = [sym for sym, v in targets if abs(float(f) / v - 1) <= rtol]

@@ -206,12 +206,8 @@ def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse"
                    huber_delta)
 
 
+@np.errstate(all="ignore")  # huge residuals of a bad start are expected, not news
 def _optimise(fun, jac, c0, method, loss, delta, max_nfev, n_points):
-    with np.errstate(all="ignore"):  # huge residuals of a bad start are expected, not news
-        return _optimise_quietly(fun, jac, c0, method, loss, delta, max_nfev, n_points)
-
-
-def _optimise_quietly(fun, jac, c0, method, loss, delta, max_nfev, n_points):
     try:
         if method == "bfgs":
             def objective(c):

@@ -195,10 +195,11 @@ def snap_integers(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: 
                   ) -> tuple[list[Candidate], list[Candidate]]:
     """Fitted constants that are small integers in disguise (``exp(u) - 0.9989`` on noisy
     data) become those integers. For each of the ``width`` simplest candidates on the
-    Pareto front (the ones model selection chooses from), every constant within ``rtol`` of a nonzero integer in −5…5 is fixed to it and the rest refit;
-    the fixed version replaces its parent when its loss is within the price of one free
-    parameter (a factor ``exp(ln(n)/n)``, Schwarz's Bayesian criterion, or under ``floor``).
-    Greedy: one constant at a time, the best first. Returns ``(snapped, replaced)``."""
+    Pareto front (the ones model selection chooses from), every constant within ``rtol`` of
+    a nonzero integer in −5…5 is fixed to it and the rest refit; the fixed version replaces
+    its parent when its loss is within the price of one free parameter (a factor
+    ``exp(ln(n)/n)``, Schwarz's Bayesian criterion, or under ``floor``). Greedy: one
+    constant at a time, the best first. Returns ``(snapped, replaced)``."""
     snapped, replaced = [], []
     quick = replace(settings, n_restarts=min(settings.n_restarts, 2))
     price = float(np.exp(np.log(len(y)) / len(y)))
