@@ -31,12 +31,17 @@ __all__ = ["EquationRegressor", "Equation"]
 
 METHODS = ("neural", "search", "hybrid")
 MIN_HYBRID_BUDGET = 3.0  #: below this many seconds "hybrid" runs the neural part only
-NEURAL_SHARE = 0.55      #: share of a hybrid budget for the model's proposals and refinement
+BURST_SHARE = 0.08       #: share of a hybrid budget for an unguided search before the model
+NEURAL_SHARE = 0.55      #: share of the rest for the model's proposals and refinement
 DECODE_SHARE = 0.15      #: share of the neural part for decoding,
 FIT_SHARE = 0.45         #: ... up to here for fitting the proposals, the rest for refinement
 PRUNE_SHARE = 0.05       #: share of the search's time kept for pruning the best equations
 MAX_ZERO_SHARE = 0.1     #: "auto" picks the log loss with up to this share of zeros in y
 EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
+
+
+def _exact(candidates: list[Candidate]) -> bool:
+    return bool(candidates) and min(c.loss for c in candidates) < EXACT
 
 
 @lru_cache(maxsize=4)
@@ -81,8 +86,10 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         The pretrained model (name of a shipped model, or a checkpoint folder).
     method : {"neural", "search", "hybrid"}, default="hybrid"
         Where candidate equations come from: the pretrained model alone, genetic programming
-        alone, or genetic programming seeded and guided by the model (with less than 3 s of
-        budget, "hybrid" runs the model only).
+        alone, or both: a short unguided search (8 % of the budget), then the model's
+        proposals, then genetic programming seeded and guided by the model; each stage is
+        skipped once an equation fits exactly (with less than 3 s of budget, "hybrid" runs
+        the model only).
     beam_size : int, default=16
         Beam width of the neural decoder.
     n_samples : int, default=256
@@ -128,7 +135,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     n_candidates_ : int
         Candidate equations fitted.
     search_stats_ : dict
-        Evaluations, epochs, evaluations per second of the search (empty without search).
+        Evaluations, epochs, evaluations per second of the search (empty without search;
+        a hybrid's first, unguided search under ``"burst"``).
     fit_seconds_ : float
 
     Examples
@@ -219,26 +227,39 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                                    source="baseline")
         search = self.method == "search" or (
             self.method == "hybrid" and self.time_budget >= MIN_HYBRID_BUDGET)
+        self.search_stats_ = {}
+        if search and self.method == "hybrid":
+            # plain search finds many simple laws within a second or two: try it first
+            candidates += self._gp(X, y, w, settings, BURST_SHARE, deadline, None, candidates)
         model = None
-        if self.method in ("neural", "hybrid"):
+        if self.method in ("neural", "hybrid") and not _exact(candidates):
             model = _load_model(str(self.model))
             now = time.perf_counter()
             neural_end = now + NEURAL_SHARE * (deadline - now) if search else deadline
             candidates += self._neural(model, X, y, w, settings, neural_end)
-        self.search_stats_ = {}
-        if search and min(c.loss for c in candidates) < EXACT:
-            self.search_stats_ = {"skipped": "an exact fit was found before the search"}
-            search = False
-        if search:
-            cfg = GPConfig(workers=self.workers, max_epochs=self.max_epochs, stop_loss=EXACT)
-            end = deadline - PRUNE_SHARE * (deadline - time.perf_counter())
-            found, self.search_stats_ = search_candidates(X, y, w, settings, end,
-                                                          model=model, seeds=candidates, cfg=cfg)
-            candidates += found
+        if search and _exact(candidates):
+            self.search_stats_["skipped"] = "an exact fit was found before the (guided) search"
+        elif search:
+            candidates += self._gp(X, y, w, settings, 1 - PRUNE_SHARE, deadline, model,
+                                   candidates)
         now = time.perf_counter()
         candidates += prune(candidates, X, y, w, settings, now + 0.6 * (deadline - now))
         snapped, replaced = snap_integers(candidates, X, y, w, settings, deadline)
         return drop_skeletons(candidates, replaced) + snapped
+
+    def _gp(self, X, y, w, settings, share: float, deadline: float, model, seeds):
+        """Genetic programming for ``share`` of the time left (guided when ``model`` is
+        given); its statistics go to ``search_stats_`` (an unguided hybrid burst's under
+        ``"burst"``)."""
+        cfg = GPConfig(workers=self.workers, max_epochs=self.max_epochs, stop_loss=EXACT)
+        now = time.perf_counter()
+        found, stats = search_candidates(X, y, w, settings, now + share * (deadline - now),
+                                         model=model, seeds=seeds, cfg=cfg)
+        if model is None and self.method == "hybrid":
+            self.search_stats_["burst"] = stats
+        else:
+            self.search_stats_.update(stats)
+        return found
 
     def _neural(self, model, X, y, w, settings, deadline):
         """Model proposals, fitted, then refined by local search around the best (which

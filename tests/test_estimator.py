@@ -95,6 +95,20 @@ def test_time_budget_is_honoured(tiny_model):
     assert time.perf_counter() - t0 < 6.0 + 3.0
 
 
+def test_hybrid_tries_plain_search_first_and_stops_at_an_exact_law(tiny_model):
+    # the tiny untrained model proposes nothing useful: the unguided burst must find the law
+    # and the model's stage and the guided search are then skipped
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0.5, 3.0, size=(200, 2))
+    y = X[:, 1] * (1 + 0.7 * np.cos(X[:, 0]))
+    reg = EquationRegressor(model=tiny_model, method="hybrid", time_budget=30.0,
+                            random_state=0).fit(X, y)
+    assert reg.search_stats_["burst"]["evals"] > 0
+    assert "skipped" in reg.search_stats_
+    np.testing.assert_allclose(reg.predict(X), y, rtol=1e-9)
+    assert reg.best_.complexity <= 9  # x2*(1 + C*cos(x1)) or x2 + C*x2*cos(x1)
+
+
 def test_planted_constants_come_back_to_1e6():
     rng = np.random.default_rng(2)
     X = rng.uniform(0.5, 3.0, size=(200, 2))
