@@ -20,7 +20,7 @@ from .inputs import DataWarning, check_fit_data, check_predict_data, without_zer
 from .model.model import EquationModel
 from .search.gp import GPConfig
 from .search.hybrid import search_candidates
-from .search.refine import drop_skeletons, prune, refine, snap_integers
+from .search.refine import drop_skeletons, prune, refine, snap_constants
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
                             prior_macros, propose_skeletons)
 from .search.scaling import Scaling
@@ -244,7 +244,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                                    candidates)
         now = time.perf_counter()
         candidates += prune(candidates, X, y, w, settings, now + 0.6 * (deadline - now))
-        snapped, replaced = snap_integers(candidates, X, y, w, settings, deadline)
+        snapped, replaced = snap_constants(candidates, X, y, w, settings, deadline)
         return drop_skeletons(candidates, replaced) + snapped
 
     def _gp(self, X, y, w, settings, share: float, deadline: float, model, seeds):

@@ -3,6 +3,7 @@ import time
 
 import numpy as np
 import pytest
+import sympy
 
 from eqlearn.expr import evaluate, from_prefix, parse_expr, to_infix
 from eqlearn.expr.tree import Node
@@ -150,9 +151,9 @@ def test_prune_removes_a_vanishing_factor_and_a_tiny_term():
     assert to_infix(best.info["skeleton"]) == "C*x1**2/x2"
 
 
-def test_snap_integers_fixes_a_disguised_one_on_noisy_data_only_when_it_is_one():
+def test_snap_constants_fixes_a_disguised_one_on_noisy_data_only_when_it_is_one():
     from eqlearn.search.neural import SearchSettings, fit_skeletons
-    from eqlearn.search.refine import snap_integers
+    from eqlearn.search.refine import snap_constants
 
     rng = np.random.default_rng(3)
     X = rng.uniform(0.2, 3, size=(200, 1))
@@ -163,7 +164,28 @@ def test_snap_integers_fixes_a_disguised_one_on_noisy_data_only_when_it_is_one()
         y = 2.0 / (np.exp(1.5 * X[:, 0]) - shift) * (1 + 0.01 * rng.normal(size=200))
         start = fit_skeletons(skeleton, X, y, np.ones(200), settings, far)
         assert start[0].expr.constants()[2].value != 1.0
-        snapped, replaced = snap_integers(start, X, y, np.ones(200), settings, far)
+        snapped, replaced = snap_constants(start, X, y, np.ones(200), settings, far)
         assert replaced == start and len(snapped) == 1  # the law's 2 snaps in both
         assert to_infix(snapped[0].expr).startswith("2/")
         assert ("- 1)" in to_infix(snapped[0].expr)) == (shift == 1.0)
+
+
+def test_snap_constants_turns_a_quarter_phase_into_the_cosine():
+    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.refine import snap_constants
+
+    rng = np.random.default_rng(4)
+    X = rng.uniform(0.1, 6, size=(200, 2))
+    x1, x2 = sympy.symbols("x1 x2", positive=True)
+    far = time.perf_counter() + 60
+    for phase, true in ((np.pi / 2, 2.5 * x2 * sympy.cos(x1)), (1.2, None)):
+        y = 2.5 * X[:, 1] * np.sin(X[:, 0] + phase)
+        start = fit_skeletons([(parse_expr("C*x2*sin(x1 + C)"), 0.0)], X, y, np.ones(200),
+                              SearchSettings(), far)
+        snapped, _ = snap_constants(start, X, y, np.ones(200), SearchSettings(), far)
+        if true is None:  # a phase that is no quarter turn stays
+            assert snapped == []
+            continue
+        assert len(snapped) == 1 and snapped[0].complexity < start[0].complexity
+        got = sympy.sympify(to_infix(snapped[0].expr), locals={"x1": x1, "x2": x2})
+        assert sympy.simplify(sympy.nsimplify(got, rational=True) - true) == 0

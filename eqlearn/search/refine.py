@@ -22,7 +22,12 @@ from .mutations import editable, replace_at, subtrees
 from .neural import SearchSettings, fit_skeletons
 from .selection import Candidate, complexity, pareto_front
 
-__all__ = ["drop_skeletons", "neighbours", "prune", "refine", "snap_integers"]
+__all__ = ["drop_skeletons", "neighbours", "prune", "refine", "snap_constants"]
+
+_QUARTER = np.pi / 2
+#: sin(u + k*pi/2) and cos(u + k*pi/2), k = 0…3, as (function of u, sign)
+_TURNS = {"sin": (("sin", 1), ("cos", 1), ("sin", -1), ("cos", -1)),
+          "cos": (("cos", 1), ("sin", -1), ("cos", -1), ("sin", 1))}
 
 
 def _edits(node: Expr, n_vars: int, macros: tuple[Expr, ...]) -> list[Expr]:
@@ -189,14 +194,16 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
     return found
 
 
-def snap_integers(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
+def snap_constants(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
                   settings: SearchSettings, deadline: float, *, width: int = 12,
                   rtol: float = 0.02, floor: float = 1e-20
                   ) -> tuple[list[Candidate], list[Candidate]]:
     """Fitted constants that are small integers in disguise (``exp(u) - 0.9989`` on noisy
-    data) become those integers. For each of the ``width`` simplest candidates on the
-    Pareto front (the ones model selection chooses from), every constant within ``rtol`` of
-    a nonzero integer in −5…5 is fixed to it and the rest refit; the fixed version replaces
+    data) become those integers, and phases that are quarter turns go (``sin(u - 1.5708)``
+    is ``-cos(u)``). For each of the ``width`` simplest candidates on the Pareto front (the
+    ones model selection chooses from), every constant within ``rtol`` of a nonzero integer
+    in −5…5 is fixed to it, every phase within 0.03 of a multiple of π/2 is turned into the
+    equivalent sine or cosine, and the rest refit; the fixed version replaces
     its parent when its loss is within the price of one free parameter (a factor
     ``exp(ln(n)/n)``, Schwarz's Bayesian criterion, or under ``floor``). Greedy: one
     constant at a time, the best first. Returns ``(snapped, replaced)``."""
@@ -206,7 +213,8 @@ def snap_integers(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: 
     for parent in pareto_front(candidates)[:width]:
         current = parent
         while time.perf_counter() < deadline:
-            todo = [(s, 0.0) for s in _integer_versions(current, rtol)]
+            todo = [(s, 0.0) for s in _integer_versions(current, rtol)
+                    + _quarter_turn_versions(current)]
             fits = fit_skeletons(todo, X, y, w, quick, deadline, source=parent.source)
             good = [c for c in fits if c.loss <= max(price * current.loss, floor)]
             if not good:
@@ -230,6 +238,41 @@ def _integer_versions(cand: Candidate, rtol: float) -> list[Expr]:
         if n != 0 and abs(n) <= 5 and abs(node.value - n) <= rtol * abs(n):
             out.append(canonical_skeleton(replace_at(cand.expr, path, Num(n))))
     return out
+
+
+def _quarter_turn_versions(cand: Candidate, atol: float = 0.03) -> list[Expr]:
+    """Skeletons of ``cand`` with one ``sin`` or ``cos`` of ``u + c``, ``c`` near a multiple
+    of π/2, written as the equivalent ``±sin(u)`` or ``±cos(u)``."""
+    out = []
+    for path, node in subtrees(cand.expr):
+        found = _phase(node)
+        if found is None:
+            continue
+        u, shift = found
+        k = round(shift / _QUARTER)
+        if abs(shift - k * _QUARTER) > atol:
+            continue
+        op, sign = _TURNS[node.op][k % 4]
+        new: Expr = Node(op, (u,))
+        if sign < 0:
+            new = Node("mul", (Num(-1), new))
+        out.append(canonical_skeleton(replace_at(cand.expr, path, new)))
+    return out
+
+
+def _phase(node: Expr) -> tuple[Expr, float] | None:
+    """``(u, c)`` for ``sin`` or ``cos`` of ``u + c``, ``c + u`` or ``u - c`` (``c`` fitted)."""
+    if not isinstance(node, Node) or node.op not in _TURNS:
+        return None
+    arg = node.args[0]
+    if not isinstance(arg, Node) or arg.op not in ("add", "sub"):
+        return None
+    a, b = arg.args
+    if isinstance(b, Const) and b.value is not None:
+        return a, (b.value if arg.op == "add" else -b.value)
+    if arg.op == "add" and isinstance(a, Const) and a.value is not None:
+        return b, a.value
+    return None
 
 
 def drop_skeletons(candidates: list[Candidate], gone: list[Candidate]) -> list[Candidate]:
