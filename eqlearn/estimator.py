@@ -223,6 +223,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
 
     def _search(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, deadline: float):
         settings = self._settings()
+        model = _load_model(str(self.model)) if self.method in ("neural", "hybrid") else None
         candidates = fit_skeletons(baseline_skeletons(X.shape[1]), X, y, w, settings, deadline,
                                    source="baseline")
         search = self.method == "search" or (
@@ -231,9 +232,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         if search and self.method == "hybrid":
             # plain search finds many simple laws within a second or two: try it first
             candidates += self._gp(X, y, w, settings, BURST_SHARE, deadline, None, candidates)
-        model = None
-        if self.method in ("neural", "hybrid") and not _exact(candidates):
-            model = _load_model(str(self.model))
+        if model is not None and not _exact(candidates):
             now = time.perf_counter()
             neural_end = now + NEURAL_SHARE * (deadline - now) if search else deadline
             candidates += self._neural(model, X, y, w, settings, neural_end)
