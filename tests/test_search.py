@@ -189,3 +189,12 @@ def test_snap_constants_turns_a_quarter_phase_into_the_cosine():
         assert len(snapped) == 1 and snapped[0].complexity < start[0].complexity
         got = sympy.sympify(to_infix(snapped[0].expr), locals={"x1": x1, "x2": x2})
         assert sympy.simplify(sympy.nsimplify(got, rational=True) - true) == 0
+
+
+def test_prune_cuts_a_vanishing_term_keeping_the_fitted_constants():
+    from eqlearn.search.refine import _cuts
+
+    fitted = parse_expr("3.2*x1*exp(-0.5*x2) + 1e-16*x2")
+    cuts = _cuts(fitted)
+    assert "3.2*exp(-0.5*x2)*x1" in {to_infix(c) for c in cuts}  # no refit: values kept
+    assert all(complexity(c) < complexity(fitted) for c in cuts)

@@ -16,6 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..data.generate import canonical_skeleton
+from ..expr.simplify import canonicalize
 from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num, Var
 from .mutations import editable, replace_at, subtrees
@@ -152,6 +153,23 @@ class _Neighbourhood:
         return fits
 
 
+def _cuts(expr: Expr) -> list[Expr]:
+    """The fitted ``expr`` with one subtree (a fitted constant too) removed as in
+    :func:`_deletions`, every other constant kept at its value (nothing left to fit)."""
+    size = complexity(expr)
+    seen, out = set(), []
+    for path, node in editable(expr):
+        if not path or not isinstance(node, (Var, Node, Const)):
+            continue
+        for new in [Num(1), Num(0)] + (list(node.args) if isinstance(node, Node) else []):
+            candidate = canonicalize(replace_at(expr, path, new))
+            key = tuple(to_prefix(candidate))
+            if candidate.has_var() and complexity(candidate) < size and key not in seen:
+                seen.add(key)
+                out.append(candidate)
+    return out
+
+
 def _deletions(skeleton: Expr) -> list[Expr]:
     """Canonical skeletons with one subtree removed: a factor or term dropped (the subtree
     becomes 1 or 0, or an operation one of its arguments: ``a - 1`` → ``a``) or a function
@@ -177,14 +195,16 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
     """Remove what an accurate equation does not need. A search often reaches the right
     law with a vanishing extra piece attached (a factor ``exp(C*x**4)`` whose fitted
     constant is ~0, a term of 1e-30): from each of the ``width`` most accurate candidates,
-    delete one subtree at a time, refit, and go on from the best deletion while the loss
-    stays within ``tolerance`` × the parent's (or under ``floor``). Returns the new fits."""
+    delete one subtree at a time, refit (and also score it with the other constants kept as
+    they are: a vanishing piece is best cut without a refit that may not find the rest
+    again), and go on from the best deletion while the loss stays within ``tolerance`` ×
+    the parent's (or under ``floor``). Returns the new fits."""
     quick = replace(settings, n_restarts=min(settings.n_restarts, 2),
                     fit_time=min(settings.fit_time, 0.1))
     found: list[Candidate] = []
     for parent in sorted(candidates, key=lambda c: c.loss)[:width]:
         while time.perf_counter() < deadline:
-            todo = [(s, 0.0) for s in _deletions(_skeleton(parent))]
+            todo = [(s, 0.0) for s in _deletions(_skeleton(parent)) + _cuts(parent.expr)]
             fits = fit_skeletons(todo, X, y, w, quick, deadline, source=parent.source)
             found += fits
             good = [c for c in fits if c.loss <= max(tolerance * parent.loss, floor)]
