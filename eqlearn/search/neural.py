@@ -82,10 +82,11 @@ def propose_skeletons(model: EquationModel, X: np.ndarray, y: np.ndarray, *, bea
 
 def fit_skeletons(skeletons: Iterable[tuple[Expr, float]], X: np.ndarray, y: np.ndarray,
                   weight: np.ndarray, settings: SearchSettings, deadline: float,
-                  source: str = "neural", on_fit: Callable[[], None] | None = None
-                  ) -> list[Candidate]:
+                  source: str = "neural", on_fit: Callable[[], None] | None = None,
+                  warm: bool = False) -> list[Candidate]:
     """Fit each allowed skeleton (until ``deadline``, a ``time.perf_counter`` value);
-    baselines are exempt from the operator and complexity limits."""
+    baselines are exempt from the operator and complexity limits. With ``warm`` the
+    "skeletons" are fitted equations: their constants are refitted from their values."""
     out = []
     scale = _loss_scale(y, weight, settings.loss)
     for skeleton, log_prob in skeletons:
@@ -94,7 +95,9 @@ def fit_skeletons(skeletons: Iterable[tuple[Expr, float]], X: np.ndarray, y: np.
         if source != "baseline" and not allowed_skeleton(skeleton, settings):
             continue
         budget = min(settings.fit_time, max(0.05, deadline - time.perf_counter()))
-        fit = fit_constants(skeleton, X, y, sample_weight=weight, loss=settings.loss,
+        init = [c.value for c in skeleton.constants()] if warm else None
+        fit = fit_constants(skeleton.skeleton() if warm else skeleton, X, y,
+                            sample_weight=weight, loss=settings.loss, init=init,
                             n_restarts=settings.n_restarts, time_limit=budget,
                             random_state=settings.random_state)
         if on_fit is not None:

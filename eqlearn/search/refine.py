@@ -155,7 +155,7 @@ class _Neighbourhood:
 
 def _cuts(expr: Expr) -> list[Expr]:
     """The fitted ``expr`` with one subtree (a fitted constant too) removed as in
-    :func:`_deletions`, every other constant kept at its value (nothing left to fit)."""
+    :func:`_deletions`, every other constant kept at its value (the start of a refit)."""
     size = complexity(expr)
     seen, out = set(), []
     for path, node in editable(expr):
@@ -195,19 +195,27 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
     """Remove what an accurate equation does not need. A search often reaches the right
     law with a vanishing extra piece attached (a factor ``exp(C*x**4)`` whose fitted
     constant is ~0, a term of 1e-30): from each of the ``width`` most accurate candidates,
-    delete one subtree at a time, refit (and also score it with the other constants kept as
-    they are: a vanishing piece is best cut without a refit that may not find the rest
-    again), and go on from the best deletion while the loss stays within ``tolerance`` ×
+    delete one subtree at a time and refit — first from the parent's other constants (a cut
+    of a vanishing piece; a refit from scratch may not find the rest again), then from
+    scratch — and go on from the best deletion while the loss stays within ``tolerance`` ×
     the parent's (or under ``floor``). Returns the new fits."""
     quick = replace(settings, n_restarts=min(settings.n_restarts, 2),
                     fit_time=min(settings.fit_time, 0.1))
     found: list[Candidate] = []
     for parent in sorted(candidates, key=lambda c: c.loss)[:width]:
         while time.perf_counter() < deadline:
-            todo = [(s, 0.0) for s in _deletions(_skeleton(parent)) + _cuts(parent.expr)]
-            fits = fit_skeletons(todo, X, y, w, quick, deadline, source=parent.source)
-            found += fits
-            good = [c for c in fits if c.loss <= max(tolerance * parent.loss, floor)]
+            good = []
+            # cuts first: scored without a refit, they are cheap
+            stages = ((_cuts(parent.expr), True), (_deletions(_skeleton(parent)), False))
+            for todo, warm in stages:
+                fits = fit_skeletons([(s, 0.0) for s in todo], X, y, w, quick, deadline,
+                                     source=parent.source, warm=warm)
+                for c in fits:  # a cut is refitted from its values: record its skeleton
+                    c.info["skeleton"] = canonical_skeleton(c.expr)
+                found += fits
+                good = [c for c in fits if c.loss <= max(tolerance * parent.loss, floor)]
+                if good:
+                    break
             if not good:
                 break
             parent = min(good, key=lambda c: (c.complexity, c.loss))
