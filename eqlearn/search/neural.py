@@ -104,6 +104,8 @@ def fit_skeletons(skeletons: Iterable[tuple[Expr, float]], X: np.ndarray, y: np.
             on_fit()
         if not np.isfinite(fit.loss):
             continue
+        if warm:  # what was passed is an equation, not its canonical skeleton
+            skeleton = canonical_skeleton(fit.expr)
         out.append(Candidate(fit.expr, fit.loss / scale, complexity(fit.expr), source,
                              {"log_prob": log_prob, "skeleton": skeleton}))
     return out

@@ -153,35 +153,22 @@ class _Neighbourhood:
         return fits
 
 
-def _cuts(expr: Expr) -> list[Expr]:
-    """The fitted ``expr`` with one subtree (a fitted constant too) removed as in
-    :func:`_deletions`, every other constant kept at its value (the start of a refit)."""
-    size = complexity(expr)
-    seen, out = set(), []
-    for path, node in editable(expr):
-        if not path or not isinstance(node, (Var, Node, Const)):
-            continue
-        for new in [Num(1), Num(0)] + (list(node.args) if isinstance(node, Node) else []):
-            candidate = canonicalize(replace_at(expr, path, new))
-            key = tuple(to_prefix(candidate))
-            if candidate.has_var() and complexity(candidate) < size and key not in seen:
-                seen.add(key)
-                out.append(candidate)
-    return out
-
-
-def _deletions(skeleton: Expr) -> list[Expr]:
+def _deletions(expr: Expr, *, fitted: bool = False) -> list[Expr]:
     """Canonical skeletons with one subtree removed: a factor or term dropped (the subtree
     becomes 1 or 0, or an operation one of its arguments: ``a - 1`` → ``a``) or a function
-    replaced by its argument; simpler ones only."""
-    size = complexity(skeleton)
-    seen, out = {tuple(to_prefix(skeleton))}, []
-    for path, node in editable(skeleton):
-        if not path or not isinstance(node, (Var, Node)):
+    replaced by its argument; simpler ones only. With ``fitted``, ``expr`` is a fitted
+    equation: a fitted constant may be removed too, and the others keep their values (the
+    start of a refit)."""
+    canonical = canonicalize if fitted else canonical_skeleton
+    kinds = (Var, Node, Const) if fitted else (Var, Node)
+    size = complexity(expr)
+    seen, out = {tuple(to_prefix(expr))}, []
+    for path, node in editable(expr):
+        if not path or not isinstance(node, kinds):
             continue
         options = [Num(1), Num(0)] + (list(node.args) if isinstance(node, Node) else [])
         for new in options:
-            candidate = canonical_skeleton(replace_at(skeleton, path, new))
+            candidate = canonical(replace_at(expr, path, new))
             key = tuple(to_prefix(candidate))
             if key not in seen and candidate.has_var() and complexity(candidate) < size:
                 seen.add(key)
@@ -205,13 +192,12 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
     for parent in sorted(candidates, key=lambda c: c.loss)[:width]:
         while time.perf_counter() < deadline:
             good = []
-            # cuts first: scored without a refit, they are cheap
-            stages = ((_cuts(parent.expr), True), (_deletions(_skeleton(parent)), False))
+            # first from the parent's values (a vanishing piece cut), then from scratch
+            stages = ((_deletions(parent.expr, fitted=True), True),
+                      (_deletions(_skeleton(parent)), False))
             for todo, warm in stages:
                 fits = fit_skeletons([(s, 0.0) for s in todo], X, y, w, quick, deadline,
                                      source=parent.source, warm=warm)
-                for c in fits:  # a cut is refitted from its values: record its skeleton
-                    c.info["skeleton"] = canonical_skeleton(c.expr)
                 found += fits
                 good = [c for c in fits if c.loss <= max(tolerance * parent.loss, floor)]
                 if good:
