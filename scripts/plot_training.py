@@ -1,11 +1,14 @@
 """Training curve of a run: loss and validation figures against samples seen.
 
-    python scripts/plot_training.py runs/default/train_log.jsonl docs/training_curve.png
+    python scripts/plot_training.py runs/default/train_log.jsonl docs/training_curve.png \
+        [--offset 576000]
+
+``--offset`` shifts a fine-tuning run by the samples its starting model had already seen.
 """
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -14,8 +17,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def main(log: str, out: str) -> None:
+def main(log: str, out: str, offset: int = 0) -> None:
     rows = [json.loads(line) for line in Path(log).read_text().splitlines()]
+    for r in rows:
+        if "samples_seen" in r:
+            r["samples_seen"] += offset
     train = [r for r in rows if "loss" in r]
     valid = [r for r in rows if "valid" in r]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
@@ -42,4 +48,9 @@ def main(log: str, out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    p = argparse.ArgumentParser()
+    p.add_argument("log")
+    p.add_argument("out")
+    p.add_argument("--offset", type=int, default=0)
+    a = p.parse_args()
+    main(a.log, a.out, a.offset)

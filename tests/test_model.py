@@ -196,3 +196,23 @@ def test_incremental_decoding_matches_the_full_forward(tiny):
     picked = state.select(torch.tensor([2, 2, 0]))
     out = decode_step(tiny.decoder, tokens[[2, 2, 0], 1], picked)
     torch.testing.assert_close(out, full[[2, 2, 0], 1], rtol=1e-5, atol=1e-5)
+
+
+def test_fine_tuning_starts_from_the_given_model_and_keeps_its_history(corpus, tmp_path):
+    from eqlearn.train import TrainConfig, train
+    torch.manual_seed(0)
+    base = EquationModel(ModelConfig.tiny(), Vocabulary.build(max_vars=10),
+                         meta={"training": {"steps": 123, "samples_seen": 4567}})
+    base.save(tmp_path / "base")
+    cfg = TrainConfig(corpora=[str(corpus)], init=str(tmp_path / "base"),
+                      out=str(tmp_path / "tuned"), steps=3, batch_size=4, valid_every=3,
+                      valid_size=3, max_points=20, warmup=1, lr=1e-5, threads=1)
+    assert train(cfg)["step"] == 3
+    tuned = EquationModel.load(tmp_path / "tuned" / "last")
+    assert tuned.config == base.config and tuned.meta["fine_tuned_from"] == str(tmp_path / "base")
+    assert tuned.meta["history"] == [{"steps": 123, "samples_seen": 4567}]
+    assert tuned.meta["training"]["steps"] == 3
+    # three small steps from the base weights: close to them, but moved
+    drift = [float((a - b).abs().max()) for a, b in
+             zip(tuned.state_dict().values(), base.state_dict().values())]
+    assert 0 < max(drift) < 1e-3

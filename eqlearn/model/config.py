@@ -10,7 +10,7 @@ __all__ = ["ModelConfig"]
 class ModelConfig:
     """Sizes of the set encoder and the skeleton decoder.
 
-    The defaults are the shipped model's sizes (about 3M parameters).
+    The defaults are the shipped model's sizes (3.9M parameters).
     """
 
     max_vars: int = 6           #: input variables the encoder reads (x1..x{max_vars})

@@ -1,0 +1,59 @@
+"""Markdown tables for the README's model card, from ``eqlearn evaluate-model --out`` files.
+
+    python scripts/model_card.py benchmarks/results_model/*.json
+
+One table of skeleton recovery per number of variables (columns: one pair of beam 1 /
+beam k per file, labelled by the file's name), then the training record of each model
+that was evaluated (``meta.training`` and any earlier runs it was fine-tuned from).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from eqlearn.model import EquationModel, ModelLoadError
+
+
+def recovery_table(results: dict[str, dict]) -> list[str]:
+    head = ["variables", "n"]
+    for label, r in results.items():
+        head += [f"{label}: beam 1", f"{label}: beam {r['beam']}", f"{label}: token acc"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    first = next(iter(results.values()))
+    for key in [*first["by_n_vars"], "all"]:
+        row = [str(key), str((first["overall"] if key == "all" else first["by_n_vars"][key])["n"])]
+        for r in results.values():
+            m = r["overall"] if key == "all" else r["by_n_vars"][key]
+            row += [f"{m['greedy']:.1%}", f"{m['beam']:.1%}", f"{m['token_acc']:.3f}"]
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def training_lines(model: str) -> list[str]:
+    try:
+        meta = EquationModel.load(model).meta
+    except ModelLoadError as exc:
+        return [f"- (no training record: {exc})"]
+    runs = [*meta.get("history", []), meta.get("training", {})]
+    lines = []
+    for i, t in enumerate(r for r in runs if r):
+        cfg = t.get("config", {})
+        lines.append(f"- run {i + 1}: {t['steps']} steps, {t['samples_seen']:,} samples, "
+                     f"{t['hours']} h on {t['device']} × {t['world_size']}; batch "
+                     f"{cfg.get('batch_size')}, lr {cfg.get('lr')}, corpora "
+                     f"{cfg.get('corpora')} weighted {cfg.get('weights')}"
+                     + (f", from {cfg['init']}" if cfg.get("init") else ""))
+    return lines
+
+
+def main(paths: list[str]) -> None:
+    results = {Path(p).stem: json.loads(Path(p).read_text()) for p in paths}
+    print("\n".join(recovery_table(results)))
+    for label, r in results.items():
+        print(f"\n{label} ({r['model']}):")
+        print("\n".join(training_lines(r["model"])))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
