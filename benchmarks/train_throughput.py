@@ -6,7 +6,7 @@
 Times the two halves of a training step separately, on the real pipeline of ``eqlearn
 train``: making a batch (skeletons drawn from the corpus, fresh constants and points,
 evaluated and padded: numpy, one process) and the optimiser step (forward, backward,
-clipping, AdamW on the chosen device). Prints one JSON line; ``--out`` saves it.
+clipping, AdamW on the chosen device: ``eqlearn.train.training_step``). Prints one JSON line; ``--out`` saves it.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import torch
 from eqlearn.data.dataset import BatchStream, SkeletonTable
 from eqlearn.expr.tokens import Vocabulary
 from eqlearn.model import EquationModel, ModelConfig
+from eqlearn.train import autocast, training_step
 
 
 def main() -> None:
@@ -45,22 +46,13 @@ def main() -> None:
                          a.max_points)
     rng = np.random.default_rng(0)
     optim = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" \
-        else torch.autocast("cpu", enabled=False)
+    amp = autocast(device)
     data_s, step_s = [], []
     for i in range(a.steps + 3):  # the first three warm up
         t0 = time.perf_counter()
         batch = stream.next_batch(rng).to(device)
         t1 = time.perf_counter()
-        with amp:
-            logits = model(batch.points, batch.point_mask, batch.var_mask, batch.tokens[:, :-1],
-                           batch.tokens[:, :-1] == 0)
-        loss = torch.nn.functional.cross_entropy(logits.float().flatten(0, 1),
-                                                 batch.tokens[:, 1:].flatten(), ignore_index=0)
-        optim.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optim.step()
+        training_step(model, optim, batch, amp, grad_clip=1.0)
         if device.type == "cuda":
             torch.cuda.synchronize()
         t2 = time.perf_counter()

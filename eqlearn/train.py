@@ -25,7 +25,7 @@ from .expr.tokens import Vocabulary
 from .model.config import ModelConfig
 from .model.model import EquationModel
 
-__all__ = ["TrainConfig", "train", "Trainer"]
+__all__ = ["TrainConfig", "train", "Trainer", "training_step", "autocast"]
 
 STATE_FILE = "trainer_state.json"
 OPTIM_FILE = "optimizer.safetensors"
@@ -143,22 +143,13 @@ class Trainer:
     def run(self) -> dict:
         cfg = self.cfg
         start = time.perf_counter() - self.seconds
-        amp = torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" \
-            else torch.autocast("cpu", enabled=False)
+        amp = autocast(self.device)
         window_t, window_n, losses = time.perf_counter(), 0, []
         while self.step < cfg.steps:
             batch = next(self.batches).to(self.device)
             for group in self.optim.param_groups:
                 group["lr"] = cfg.lr * _cosine(self.step, cfg)
-            with amp:
-                logits = self.net(batch.points, batch.point_mask, batch.var_mask,
-                                  batch.tokens[:, :-1], batch.tokens[:, :-1] == 0)
-            loss = torch.nn.functional.cross_entropy(
-                logits.float().flatten(0, 1), batch.tokens[:, 1:].flatten(), ignore_index=0)
-            self.optim.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
-            self.optim.step()
+            loss = training_step(self.net, self.optim, batch, amp, cfg.grad_clip)
             self.step += 1
             n = batch.tokens.shape[0] * self.world
             self.samples_seen += n
@@ -217,6 +208,29 @@ class Trainer:
         with open(self.out / "train_log.jsonl", "a") as fh:
             fh.write(json.dumps(record) + "\n")
         print(json.dumps(record), flush=True)
+
+
+def autocast(device: torch.device):
+    """Mixed precision where it pays: bf16 autocast on CUDA, full precision elsewhere."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return torch.autocast("cpu", enabled=False)
+
+
+def training_step(net: torch.nn.Module, optim: torch.optim.Optimizer, batch, amp,
+                  grad_clip: float) -> torch.Tensor:
+    """One optimiser step on ``batch`` (teacher-forced next-token cross-entropy); returns
+    the loss."""
+    with amp:
+        logits = net(batch.points, batch.point_mask, batch.var_mask, batch.tokens[:, :-1],
+                     batch.tokens[:, :-1] == 0)
+    loss = torch.nn.functional.cross_entropy(
+        logits.float().flatten(0, 1), batch.tokens[:, 1:].flatten(), ignore_index=0)
+    optim.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(net.parameters(), grad_clip)
+    optim.step()
+    return loss
 
 
 def _pick_device(name: str, local_rank: int) -> torch.device:

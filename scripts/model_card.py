@@ -20,11 +20,14 @@ def recovery_table(results: dict[str, dict]) -> list[str]:
     for label, r in results.items():
         head += [f"{label}: beam 1", f"{label}: beam {r['beam']}", f"{label}: token acc"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    def metrics(r: dict, key: str) -> dict:
+        return r["overall"] if key == "all" else r["by_n_vars"][key]
+
     first = next(iter(results.values()))
     for key in [*first["by_n_vars"], "all"]:
-        row = [str(key), str((first["overall"] if key == "all" else first["by_n_vars"][key])["n"])]
+        row = [str(key), str(metrics(first, key)["n"])]
         for r in results.values():
-            m = r["overall"] if key == "all" else r["by_n_vars"][key]
+            m = metrics(r, key)
             row += [f"{m['greedy']:.1%}", f"{m['beam']:.1%}", f"{m['token_acc']:.3f}"]
         lines.append("| " + " | ".join(row) + " |")
     return lines
