@@ -5,6 +5,10 @@ beam decoding, per number of variables.
 A predicted skeleton *matches* when its canonical form computes the same function family
 as the target's: equal fingerprints (evaluation on fixed points with fixed constants),
 which covers exact token equality and equivalent rewritings.
+
+:func:`benchmark_recall` asks the same of benchmark laws (Feynman, Nguyen, …), which the
+corpora exclude: is the law's skeleton among the model's proposals? Nothing is fitted and no
+clock is read, so two checkpoints compare fairly whatever the machine's load.
 """
 from __future__ import annotations
 
@@ -14,13 +18,24 @@ import numpy as np
 import torch
 
 from .data.dataset import SkeletonTable, collate, make_sample
+from .data.exclusion import coefficients_as_placeholders
 from .data.fingerprint import Fingerprinter
 from .data.generate import canonical_skeleton
+from .data.suites import Problem
+from .expr.export import from_sympy
 from .expr.tokens import TokenError, from_prefix
+from .expr.tree import PLACEHOLDER, Const, Node, Var
 from .model.model import EquationModel
 from .search.decode import SkeletonDecoder, torch_threads
+from .search.neural import propose_skeletons
+from .search.scaling import Scaling
 
-__all__ = ["evaluate_skeleton_recovery"]
+__all__ = ["evaluate_skeleton_recovery", "law_fingerprints", "benchmark_recall",
+           "RECALL_SETTINGS"]
+
+#: decoding settings of :func:`benchmark_recall`: name → (beam width, samples); the last one
+#: is what :class:`~eqlearn.EquationRegressor` decodes by default
+RECALL_SETTINGS = {"beam 1": (1, 0), "beam 10": (10, 0), "beam 16 + 256 samples": (16, 256)}
 
 
 def _fingerprint(tokens, fp: Fingerprinter) -> str | None:
@@ -87,3 +102,43 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
                for key, s in stats.items()}
     overall = summary.pop("all", {"n": 0, "loss": float("nan")})
     return {"overall": overall, "by_n_vars": dict(sorted(summary.items()))}
+
+
+def law_fingerprints(problem: Problem, scaling: Scaling, fp: Fingerprinter) -> set[str]:
+    """Fingerprints of a benchmark law's skeleton S in the rescaled variables the model reads
+    (``scaling``, as :class:`~eqlearn.EquationRegressor` rescales): S with its integers kept
+    and with every coefficient a placeholder, each also as ``C*S``, ``S + C``, ``C*S + C``."""
+    tree = from_sympy(problem.sympy(), list(problem.variables))
+    law = tree.substitute({j: Node("mul", (Const(s), Var(j)))
+                           for j, s in enumerate(scaling.x_scale) if s != 1.0})
+    if scaling.y_scale != 1.0:
+        law = Node("mul", (Const(1.0 / scaling.y_scale), law))
+    out = set()
+    for form in (law, coefficients_as_placeholders(law)):
+        scaled = Node("mul", (PLACEHOLDER, form))
+        for variant in (form, scaled, Node("add", (form, PLACEHOLDER)),
+                        Node("add", (scaled, PLACEHOLDER))):
+            result = fp(canonical_skeleton(variant))
+            if result.fingerprint is not None:
+                out.add(result.fingerprint)
+    return out
+
+
+def benchmark_recall(model: EquationModel, problem: Problem, *, points: int = 200,
+                     seed: int = 0, fp: Fingerprinter | None = None) -> dict:
+    """For each of :data:`RECALL_SETTINGS`, the rank of the first proposal (canonical,
+    duplicates merged, most probable first) that is the law's skeleton, or None; the
+    problem's data are ``problem.sample(points, rng=seed)``."""
+    fp = fp or Fingerprinter()
+    X, y = problem.sample(points, rng=seed)
+    scaling = Scaling.fit(X, y)
+    Xs, ys = scaling.transform(X, y)
+    targets = law_fingerprints(problem, scaling, fp)
+    row = {"problem": problem.id, "n_vars": problem.n_vars}
+    for name, (beam, samples) in RECALL_SETTINGS.items():
+        proposals = propose_skeletons(model, Xs, ys, beam_size=beam, n_samples=samples,
+                                      rng=np.random.default_rng(seed))
+        ranks = [i + 1 for i, (skeleton, _) in enumerate(proposals)
+                 if fp(skeleton).fingerprint in targets]
+        row[name] = ranks[0] if ranks else None
+    return row

@@ -18,18 +18,18 @@ from .fingerprint import Fingerprinter
 from .generate import canonical_skeleton
 from .suites import load_suite
 
-__all__ = ["excluded_skeletons", "benchmark_skeletons"]
+__all__ = ["excluded_skeletons", "benchmark_skeletons", "coefficients_as_placeholders"]
 
 
-def _coefficients_as_placeholders(e: Expr) -> Expr:
+def coefficients_as_placeholders(e: Expr) -> Expr:
     """Every number a placeholder, except exponents."""
     if isinstance(e, (Num, Const)):
         return PLACEHOLDER
     if not isinstance(e, Node):
         return e
     if e.op == "pow" and isinstance(e.args[1], Num):
-        return Node("pow", (_coefficients_as_placeholders(e.args[0]), e.args[1]))
-    return Node(e.op, tuple(_coefficients_as_placeholders(a) for a in e.args))
+        return Node("pow", (coefficients_as_placeholders(e.args[0]), e.args[1]))
+    return Node(e.op, tuple(coefficients_as_placeholders(a) for a in e.args))
 
 
 def benchmark_skeletons(suites: Iterable[str], max_vars: int) -> Iterable[Expr]:
@@ -44,7 +44,7 @@ def benchmark_skeletons(suites: Iterable[str], max_vars: int) -> Iterable[Expr]:
             except ValueError as exc:
                 warnings.warn(f"cannot exclude {name} {problem.id}: {exc}", stacklevel=2)
                 continue
-            for variant in (tree, _coefficients_as_placeholders(tree)):
+            for variant in (tree, coefficients_as_placeholders(tree)):
                 for perm in itertools.permutations(range(problem.n_vars)):
                     renamed = variant.substitute({i: Var(j) for i, j in enumerate(perm)})
                     yield canonical_skeleton(renamed)
