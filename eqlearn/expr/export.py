@@ -92,23 +92,32 @@ def from_sympy(sexpr, names: Sequence[str] | None = None,
     sympy's ``Mul``/``Pow`` forms. If ``placeholders_out`` is a list, the names of the
     placeholder symbols are appended to it in the prefix order of the returned tree.
     """
-    var_index = {n: i for i, n in enumerate(names)} if names is not None else None
-    functions = _function_map()
+    return _SympyReader(names, placeholders_out).convert(sympy.sympify(sexpr))
 
-    def symbol(s: sympy.Symbol) -> Expr:
-        if var_index is not None and s.name in var_index:
-            return Var(var_index[s.name])
-        if var_index is None and (m := _DEFAULT_VAR.match(s.name)) and int(m.group(1)) >= 1:
+
+class _SympyReader:
+    """The conversion behind :func:`from_sympy`, one method per kind of sympy node."""
+
+    def __init__(self, names: Sequence[str] | None, placeholders_out: list[str] | None):
+        self.names = names
+        self.var_index = {n: i for i, n in enumerate(names)} if names is not None else None
+        self.placeholders_out = placeholders_out
+        self.functions = _function_map()
+
+    def symbol(self, s: sympy.Symbol) -> Expr:
+        if self.var_index is not None and s.name in self.var_index:
+            return Var(self.var_index[s.name])
+        if self.var_index is None and (m := _DEFAULT_VAR.match(s.name)) and int(m.group(1)) >= 1:
             return Var(int(m.group(1)) - 1)
         if _PLACEHOLDER_NAME.match(s.name):
-            if placeholders_out is not None:  # conversion order is prefix order
-                placeholders_out.append(s.name)
+            if self.placeholders_out is not None:  # conversion order is prefix order
+                self.placeholders_out.append(s.name)
             return PLACEHOLDER
-        raise ValueError(f"unknown symbol {s.name!r} (variables: {names or 'x1, x2, ...'})")
+        raise ValueError(f"unknown symbol {s.name!r} (variables: {self.names or 'x1, x2, ...'})")
 
-    def convert(e) -> Expr:
+    def convert(self, e) -> Expr:
         if isinstance(e, sympy.Symbol):
-            return symbol(e)
+            return self.symbol(e)
         if isinstance(e, sympy.Rational):
             return Num(Fraction(int(e.p), int(e.q)))
         if e.is_Number or isinstance(e, sympy.NumberSymbol):
@@ -116,30 +125,30 @@ def from_sympy(sexpr, names: Sequence[str] | None = None,
                 raise ValueError(f"complex number {e} in expression")
             return Const(float(e))
         if isinstance(e, sympy.Add):
-            return _sum(e)
+            return self.sum(e)
         if isinstance(e, sympy.Mul):
-            return _product(e)
+            return self.product(e)
         if isinstance(e, sympy.Pow):
-            return _power(e)
+            return self.power(e)
         if isinstance(e, sympy.exp):
-            return Node("exp", (convert(e.args[0]),))
-        op = functions.get(e.func)
+            return Node("exp", (self.convert(e.args[0]),))
+        op = self.functions.get(e.func)
         if op is None or len(e.args) != OPERATORS[op].arity:
             raise ValueError(f"no operator for sympy function {e.func}")
-        return Node(op, tuple(convert(a) for a in e.args))
+        return Node(op, tuple(self.convert(a) for a in e.args))
 
-    def _sum(e) -> Expr:
+    def sum(self, e) -> Expr:
         pos, neg = [], []
         for term in e.args:
             (neg if term.could_extract_minus_sign() else pos).append(term)
-        out = convert(pos[0]) if pos else Node("neg", (convert(-neg.pop(0)),))
+        out = self.convert(pos[0]) if pos else Node("neg", (self.convert(-neg.pop(0)),))
         for term in pos[1:]:
-            out = Node("add", (out, convert(term)))
+            out = Node("add", (out, self.convert(term)))
         for term in neg:
-            out = Node("sub", (out, convert(-term)))
+            out = Node("sub", (out, self.convert(-term)))
         return out
 
-    def _product(e) -> Expr:
+    def product(self, e) -> Expr:
         coeff, factors = e.as_coeff_mul()
         sign = 1
         num_f: list[Expr] = []
@@ -152,27 +161,25 @@ def from_sympy(sexpr, names: Sequence[str] | None = None,
             if coeff.q != 1:
                 den_f.append(Num(int(coeff.q)))
         elif coeff != 1:
-            num_f.append(convert(coeff))
+            num_f.append(self.convert(coeff))
         denominator = [f for f in factors
                        if isinstance(f, sympy.Pow) and f.exp.is_Rational and f.exp < 0]
-        num_f.extend(convert(f) for f in factors if f not in denominator)
-        den_f.extend(convert(sympy.Pow(f.base, -f.exp)) for f in denominator)
+        num_f.extend(self.convert(f) for f in factors if f not in denominator)
+        den_f.extend(self.convert(sympy.Pow(f.base, -f.exp)) for f in denominator)
         out = _fold("mul", num_f) if num_f else Num(1)
         if den_f:
             out = Node("div", (out, _fold("mul", den_f)))
         return Node("neg", (out,)) if sign < 0 else out
 
-    def _power(e) -> Expr:
+    def power(self, e) -> Expr:
         base, ex = e.args
         if base is sympy.E:
-            return Node("exp", (convert(ex),))
+            return Node("exp", (self.convert(ex),))
         if ex == sympy.Rational(1, 2):
-            return Node("sqrt", (convert(base),))
+            return Node("sqrt", (self.convert(base),))
         if ex.is_Rational and ex < 0:
-            return Node("div", (Num(1), convert(sympy.Pow(base, -ex))))
-        return Node("pow", (convert(base), convert(ex)))
-
-    return convert(sympy.sympify(sexpr))
+            return Node("div", (Num(1), self.convert(sympy.Pow(base, -ex))))
+        return Node("pow", (self.convert(base), self.convert(ex)))
 
 
 def _fold(op: str, items: list[Expr]) -> Expr:
