@@ -24,7 +24,7 @@ from .data.generate import canonical_skeleton
 from .data.suites import Problem
 from .expr.export import from_sympy
 from .expr.tokens import TokenError, from_prefix
-from .expr.tree import PLACEHOLDER, Const, Node, Var
+from .expr.tree import PLACEHOLDER, Node
 from .model.model import EquationModel
 from .search.decode import SkeletonDecoder, torch_threads
 from .search.neural import propose_skeletons
@@ -108,11 +108,7 @@ def law_fingerprints(problem: Problem, scaling: Scaling, fp: Fingerprinter) -> s
     """Fingerprints of a benchmark law's skeleton S in the rescaled variables the model reads
     (``scaling``, as :class:`~eqlearn.EquationRegressor` rescales): S with its integers kept
     and with every coefficient a placeholder, each also as ``C*S``, ``S + C``, ``C*S + C``."""
-    tree = from_sympy(problem.sympy(), list(problem.variables))
-    law = tree.substitute({j: Node("mul", (Const(s), Var(j)))
-                           for j, s in enumerate(scaling.x_scale) if s != 1.0})
-    if scaling.y_scale != 1.0:
-        law = Node("mul", (Const(1.0 / scaling.y_scale), law))
+    law = scaling.to_scaled(from_sympy(problem.sympy(), list(problem.variables)))
     out = set()
     for form in (law, coefficients_as_placeholders(law)):
         scaled = Node("mul", (PLACEHOLDER, form))

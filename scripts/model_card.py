@@ -15,19 +15,20 @@ from pathlib import Path
 from eqlearn.model import EquationModel, ModelLoadError
 
 
+def _metrics(r: dict, key: str) -> dict:
+    return r["overall"] if key == "all" else r["by_n_vars"][key]
+
+
 def recovery_table(results: dict[str, dict]) -> list[str]:
     head = ["variables", "n"]
     for label, r in results.items():
         head += [f"{label}: beam 1", f"{label}: beam {r['beam']}", f"{label}: token acc"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    def metrics(r: dict, key: str) -> dict:
-        return r["overall"] if key == "all" else r["by_n_vars"][key]
-
     first = next(iter(results.values()))
     for key in [*first["by_n_vars"], "all"]:
-        row = [str(key), str(metrics(first, key)["n"])]
+        row = [str(key), str(_metrics(first, key)["n"])]
         for r in results.values():
-            m = metrics(r, key)
+            m = _metrics(r, key)
             row += [f"{m['greedy']:.1%}", f"{m['beam']:.1%}", f"{m['token_acc']:.3f}"]
         lines.append("| " + " | ".join(row) + " |")
     return lines

@@ -146,6 +146,21 @@ def test_relative_loss_and_scaling_recover_si_constants(tiny_model):
     np.testing.assert_allclose(values, sorted([2 * np.pi * h * c**2, h * c / k]), rtol=1e-9)
 
 
+def test_scaling_to_scaled_is_what_the_scaled_data_see_and_inverts_to_original():
+    from eqlearn.search.scaling import Scaling
+
+    rng = np.random.default_rng(4)
+    X = np.c_[10 ** rng.uniform(-7, -5, 50), 10 ** rng.uniform(3, 4, 50)]
+    law = parse_expr("2.5*x1**2*exp(-x2/3000) + x2")
+    y = evaluate(law, X)
+    scaling = Scaling.fit(X, y)
+    assert not scaling.is_identity
+    Xs, ys = scaling.transform(X, y)
+    scaled = scaling.to_scaled(law)
+    np.testing.assert_allclose(evaluate(scaled, Xs), ys, rtol=1e-12)
+    np.testing.assert_allclose(evaluate(scaling.to_original(scaled), X), y, rtol=1e-12)
+
+
 @pytest.mark.parametrize("X, y, message", [
     (np.ones((10, 2)), np.ones(9), "inconsistent numbers of samples"),
     (np.ones((3, 2)), np.ones(3), "minimum of 5 is required"),

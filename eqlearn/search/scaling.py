@@ -55,11 +55,19 @@ class Scaling:
     def to_original(self, expr: Expr) -> Expr:
         """The equation in original units: ``s_y * f(x / s_x)``, constants folded (and the
         result in canonical form)."""
-        if self.is_identity:
-            return canonicalize(expr)
-        mapping = {j: Node("mul", (Const(1.0 / s), Var(j)))
+        return canonicalize(expr if self.is_identity else self._rescaled(expr, inverse=False))
+
+    def to_scaled(self, expr: Expr) -> Expr:
+        """An equation in original units as the scaled data sees it: ``f(s_x * x') / s_y``
+        (the inverse of :meth:`to_original`), in canonical form."""
+        return canonicalize(expr if self.is_identity else self._rescaled(expr, inverse=True))
+
+    def _rescaled(self, expr: Expr, inverse: bool) -> Expr:
+        """``s_y * f(x / s_x)``, or with ``inverse`` ``f(s_x * x) / s_y``, unsimplified."""
+        mapping = {j: Node("mul", (Const(s if inverse else 1.0 / s), Var(j)))
                    for j, s in enumerate(self.x_scale) if s != 1.0}
         mapped = expr.substitute(mapping)
         if self.y_scale != 1.0:
-            mapped = Node("mul", (Const(self.y_scale), mapped))
-        return canonicalize(mapped)
+            y_factor = 1.0 / self.y_scale if inverse else self.y_scale
+            mapped = Node("mul", (Const(y_factor), mapped))
+        return mapped
