@@ -20,6 +20,7 @@ from .inputs import DataWarning, check_fit_data, check_predict_data, without_zer
 from .model.model import EquationModel
 from .search.gp import GPConfig
 from .search.hybrid import search_candidates
+from .search.polynomial import expanded_polynomials
 from .search.refine import drop_skeletons, prune, refine, snap_constants
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
                             prior_macros, propose_skeletons)
@@ -241,6 +242,9 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         elif search:
             candidates += self._gp(X, y, w, settings, 1 - PRUNE_SHARE, deadline, model,
                                    candidates)
+        now = time.perf_counter()
+        candidates += expanded_polynomials(candidates, X, y, w, settings,
+                                           now + 0.1 * (deadline - now))
         now = time.perf_counter()
         candidates += prune(candidates, X, y, w, settings, now + 0.6 * (deadline - now))
         snapped, replaced = snap_constants(candidates, X, y, w, settings, deadline)

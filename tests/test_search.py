@@ -198,3 +198,47 @@ def test_prune_cuts_a_vanishing_term_keeping_the_fitted_constants():
     cuts = _deletions(fitted, fitted=True)
     assert "3.2*exp(-0.5*x2)*x1" in {to_infix(c) for c in cuts}  # no refit: values kept
     assert all(complexity(c) < complexity(fitted) for c in cuts)
+
+
+def test_expand_polynomial_agrees_with_sympy_and_refuses_what_is_no_polynomial():
+    from eqlearn.expr.export import to_sympy
+    from eqlearn.search.polynomial import expand_polynomial
+
+    for text in ("x1*((x1 + 0.25)**3 + 0.5*x1 - 1.75)", "(x1 - x2)**2/4 + 3*x2 - 0.5",
+                 "-(2.5*x1*x2 + sin(0.3))*(x1 - 1)"):
+        expr = parse_expr(text)
+        expanded = expand_polynomial(expr, 2)
+        assert expanded is not None
+        ops = {n.op for n in expanded.preorder() if isinstance(n, Node)}
+        assert ops <= {"add", "mul", "pow"}  # a plain sum of monomials
+        diff = sympy.expand(to_sympy(expr, ["x1", "x2"]) - to_sympy(expanded, ["x1", "x2"]))
+        assert all(abs(float(t.as_coeff_Mul()[0])) < 1e-12 for t in sympy.Add.make_args(diff))
+    for text in ("exp(x1) + x1", "x1/(x1 + 1.5)", "x1**0.5", "x1**(-1) + 2", "sin(x1*x2)",
+                 "(x1 + x2 + 1)**4"):  # the last one: 15 terms, more than 8
+        assert expand_polynomial(parse_expr(text), 2) is None
+
+
+def test_expanded_polynomials_write_a_nested_exact_fit_as_the_law():
+    """Nguyen-2 reached as x·((x + 1/3)³ + 2/3·x + 26/27): its expanded, snapped form is
+    x⁴ + x³ + x² + x, no more complex than the nested one and without its three constants."""
+    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.polynomial import expanded_polynomials
+    from eqlearn.search.refine import snap_constants
+
+    rng = np.random.default_rng(5)
+    X = rng.uniform(-1, 1, size=(100, 1))
+    x = X[:, 0]
+    y = x**4 + x**3 + x**2 + x
+    far = time.perf_counter() + 60
+    settings, w = SearchSettings(), np.ones(100)
+    nested = fit_skeletons([(parse_expr("x1*((x1 + C)**3 + C*x1 + C)"), 0.0)], X, y, w,
+                           settings, far)
+    assert nested[0].loss < 1e-20
+    expanded = expanded_polynomials(nested, X, y, w, settings, far)
+    assert len(expanded) == 1 and expanded[0].loss < 1e-20
+    snapped, _ = snap_constants(expanded, X, y, w, settings, far)
+    x1 = sympy.Symbol("x1")
+    got = sympy.sympify(to_infix(snapped[0].expr), locals={"x1": x1})
+    assert sympy.expand(got - (x1**4 + x1**3 + x1**2 + x1)) == 0
+    assert snapped[0].complexity <= nested[0].complexity and snapped[0].expr.n_constants() == 0
+    assert expanded_polynomials(expanded, X, y, w, settings, far) == []  # already expanded
