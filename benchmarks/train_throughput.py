@@ -33,6 +33,7 @@ def main() -> None:
     p.add_argument("--max-points", type=int, default=100)
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--precision", default="auto", help="auto, bf16 or fp32")
     p.add_argument("--out", default=None)
     a = p.parse_args()
     if a.threads:
@@ -46,7 +47,7 @@ def main() -> None:
                          a.max_points)
     rng = np.random.default_rng(0)
     optim = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    amp = autocast(device)
+    amp = autocast(device, a.precision)
     data_s, step_s = [], []
     for i in range(a.steps + 3):  # the first three warm up
         t0 = time.perf_counter()
@@ -61,7 +62,7 @@ def main() -> None:
             step_s.append(t2 - t1)
     bs = a.batch_size
     result = {
-        "device": str(device), "torch_threads": torch.get_num_threads(),
+        "device": str(device), "precision": a.precision, "torch_threads": torch.get_num_threads(),
         "cpu": platform.processor() or platform.machine(), "batch_size": bs,
         "max_points": a.max_points, "parameters": model.n_parameters(), "steps": a.steps,
         "data_samples_per_s": round(bs / float(np.mean(data_s)), 1),

@@ -235,6 +235,7 @@ def train(
     valid_size: int = typer.Option(200),
     seed: int = typer.Option(0),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    precision: str = typer.Option("auto", help="auto (bf16 on CUDA, fp32 on CPU), bf16 or fp32."),
     num_workers: int = typer.Option(0, help="DataLoader worker processes."),
     threads: Optional[int] = typer.Option(None, help="torch CPU threads."),
     exclude: str = typer.Option("feynman,nguyen", help="Suites to keep out of a generated corpus."),
@@ -260,8 +261,8 @@ def train(
     cfg = TrainConfig(corpora=corpora, weights=list(weight), out=str(out), init=init, model=model,
                       steps=steps, batch_size=batch_size, lr=lr, warmup=warmup,
                       max_points=max_points, max_hours=max_hours, valid_every=valid_every,
-                      valid_size=valid_size, seed=seed, device=device, num_workers=num_workers,
-                      threads=threads)
+                      valid_size=valid_size, seed=seed, device=device, precision=precision,
+                      num_workers=num_workers, threads=threads)
     summary = run_training(cfg)
     console.print(f"trained to step {summary['step']} ({summary['samples_seen']} samples, "
                   f"{summary['seconds'] / 3600:.2f} h); checkpoints in {out}")

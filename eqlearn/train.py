@@ -2,8 +2,8 @@
 
 Batches stream from skeleton corpora with constants and points drawn on the fly
 (:mod:`eqlearn.data.dataset`). AdamW, linear warm-up then cosine decay, gradient clipping,
-bf16 autocast on CUDA, periodic validation on held-out skeletons, safetensors checkpoints
-(no pickle), resume, and multi-process training with DDP when started by ``torchrun``
+bf16 mixed precision (by default on CUDA, on request on CPUs), periodic validation on
+held-out skeletons, safetensors checkpoints (no pickle), resume, and multi-process training with DDP when started by ``torchrun``
 (``nccl`` on GPUs, ``gloo`` on CPUs).
 """
 from __future__ import annotations
@@ -55,6 +55,7 @@ class TrainConfig:
     log_every: int = 50
     seed: int = 0
     device: str = "auto"
+    precision: str = "auto"          #: auto (bf16 on CUDA, fp32 on CPU), bf16 or fp32
     num_workers: int = 0             #: DataLoader workers producing batches
     threads: int | None = None       #: torch CPU threads
 
@@ -74,6 +75,7 @@ class Trainer:
         self.rank = int(os.environ.get("RANK", 0))
         self.world = int(os.environ.get("WORLD_SIZE", 1))
         self.device = _pick_device(cfg.device, int(os.environ.get("LOCAL_RANK", 0)))
+        self.amp = autocast(self.device, cfg.precision)  # a bad precision fails here, early
         if self.world > 1 and not dist.is_initialized():
             dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
         if cfg.threads:
@@ -143,13 +145,12 @@ class Trainer:
     def run(self) -> dict:
         cfg = self.cfg
         start = time.perf_counter() - self.seconds
-        amp = autocast(self.device)
         window_t, window_n, losses = time.perf_counter(), 0, []
         while self.step < cfg.steps:
             batch = next(self.batches).to(self.device)
             for group in self.optim.param_groups:
                 group["lr"] = cfg.lr * _cosine(self.step, cfg)
-            loss = training_step(self.net, self.optim, batch, amp, cfg.grad_clip)
+            loss = training_step(self.net, self.optim, batch, self.amp, cfg.grad_clip)
             self.step += 1
             n = batch.tokens.shape[0] * self.world
             self.samples_seen += n
@@ -210,11 +211,17 @@ class Trainer:
         print(json.dumps(record), flush=True)
 
 
-def autocast(device: torch.device):
-    """Mixed precision where it pays: bf16 autocast on CUDA, full precision elsewhere."""
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return torch.autocast("cpu", enabled=False)
+def autocast(device: torch.device, precision: str = "auto"):
+    """The mixed-precision context of a training step: bf16 autocast or full precision.
+
+    ``"auto"`` is bf16 on CUDA and fp32 on CPUs; ``"bf16"`` on a CPU pays where it has
+    native bf16 instructions (AVX512-BF16, AMX) — see ``benchmarks/train_throughput.py``.
+    """
+    if precision not in ("auto", "bf16", "fp32"):
+        raise ValueError(f"precision must be auto, bf16 or fp32, not {precision!r}")
+    if precision == "auto":
+        precision = "bf16" if device.type == "cuda" else "fp32"
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
 def training_step(net: torch.nn.Module, optim: torch.optim.Optimizer, batch, amp,

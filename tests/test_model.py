@@ -98,6 +98,34 @@ def test_tiny_model_overfits_a_handful_of_skeletons():
         assert list(decoder.greedy(*sample).tokens) == tokens
 
 
+def test_bf16_mixed_precision_on_cpu_keeps_the_embedding_exact_and_learns():
+    """Under bf16 autocast the value embedding still runs in float32 (bit for bit the fp32
+    result), the logits stay within bf16 rounding of fp32, and training steps lower the loss."""
+    from eqlearn.train import autocast, training_step
+    torch.manual_seed(0)
+    model = EquationModel(ModelConfig.tiny(), Vocabulary.build())
+    rng = np.random.default_rng(3)
+    _, batch = _batch(rng, [40, 25, 33, 40])
+    batch.tokens = torch.tensor([[1, 13, 23, 2], [1, 11, 23, 2], [1, 13, 23, 2], [1, 11, 23, 2]])
+    seen = []
+    hook = model.encoder.embed.register_forward_hook(lambda m, i, o: seen.append(o))
+    args = (batch.points, batch.point_mask, batch.var_mask, batch.tokens[:, :-1])
+    fp32 = model(*args)
+    with autocast(torch.device("cpu"), "bf16"):
+        bf16 = model(*args)
+    hook.remove()
+    assert seen[1].dtype == torch.float32
+    torch.testing.assert_close(seen[1], seen[0], rtol=0, atol=0)
+    assert bf16.dtype == torch.bfloat16
+    torch.testing.assert_close(bf16.float(), fp32, rtol=0.05, atol=0.05)
+    optim = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    losses = [training_step(model, optim, batch, autocast(torch.device("cpu"), "bf16"), 1.0).item()
+              for _ in range(40)]
+    assert np.isfinite(losses).all() and losses[-1] < 0.3 * losses[0]
+    with pytest.raises(ValueError, match="precision must be"):
+        autocast(torch.device("cpu"), "fp16")
+
+
 def test_checkpoint_round_trip_gives_identical_outputs(tiny, tmp_path):
     tiny.save(tmp_path / "ck")
     loaded = EquationModel.load(tmp_path / "ck")

@@ -88,7 +88,10 @@ class SetEncoder(nn.Module):
         present = torch.cat([var_mask, torch.ones_like(var_mask[:, :1])], dim=1)  # (B, V+1)
         feats = feats * present[:, None, :, None]
         flags = var_mask[:, None, :].expand(B, N, -1).float()
-        h = self.embed(torch.cat([feats.flatten(2), flags], dim=-1))  # (B, N, d)
+        # the features' fine digits (position inside a decade) do not survive bf16, so under
+        # mixed precision the embedding still runs in float32
+        with torch.autocast(points.device.type, enabled=False):
+            h = self.embed(torch.cat([feats.flatten(2), flags], dim=-1))  # (B, N, d)
         for block in self.blocks:
             h = block(h, mask=point_mask)
         return self.pool(h, mask=point_mask)
