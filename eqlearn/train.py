@@ -3,8 +3,8 @@
 Batches stream from skeleton corpora with constants and points drawn on the fly
 (:mod:`eqlearn.data.dataset`). AdamW, linear warm-up then cosine decay, gradient clipping,
 bf16 mixed precision (by default on CUDA, on request on CPUs), periodic validation on
-held-out skeletons, safetensors checkpoints (no pickle), resume, and multi-process training with DDP when started by ``torchrun``
-(``nccl`` on GPUs, ``gloo`` on CPUs).
+held-out skeletons, safetensors checkpoints (no pickle), resume, and multi-process training
+with DDP when started by ``torchrun`` (``nccl`` on GPUs, ``gloo`` on CPUs).
 """
 from __future__ import annotations
 

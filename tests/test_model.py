@@ -103,10 +103,13 @@ def test_bf16_mixed_precision_on_cpu_keeps_the_embedding_exact_and_learns():
     result), the logits stay within bf16 rounding of fp32, and training steps lower the loss."""
     from eqlearn.train import autocast, training_step
     torch.manual_seed(0)
-    model = EquationModel(ModelConfig.tiny(), Vocabulary.build())
+    vocab = Vocabulary.build()
+    model = EquationModel(ModelConfig.tiny(), vocab)
     rng = np.random.default_rng(3)
     _, batch = _batch(rng, [40, 25, 33, 40])
-    batch.tokens = torch.tensor([[1, 13, 23, 2], [1, 11, 23, 2], [1, 13, 23, 2], [1, 11, 23, 2]])
+    rows = [[vocab.bos_id, *vocab.encode([f, "x1"]), vocab.eos_id]
+            for f in ("sin", "exp", "sin", "exp")]
+    batch.tokens = torch.tensor(rows)
     seen = []
     hook = model.encoder.embed.register_forward_hook(lambda m, i, o: seen.append(o))
     args = (batch.points, batch.point_mask, batch.var_mask, batch.tokens[:, :-1])

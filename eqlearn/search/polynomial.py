@@ -21,6 +21,7 @@ from ..expr.evaluate import evaluate
 from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num, Var
 from .neural import SearchSettings, fit_skeletons
+from .refine import skeleton_of
 from .selection import Candidate, pareto_front
 
 __all__ = ["expand_polynomial", "expanded_polynomials"]
@@ -140,8 +141,7 @@ def expanded_polynomials(candidates: list[Candidate], X: np.ndarray, y: np.ndarr
         if expanded is None:
             continue
         key = tuple(to_prefix(canonical_skeleton(expanded)))
-        own = parent.info.get("skeleton") or canonical_skeleton(parent.expr)
-        if key in seen or key == tuple(to_prefix(own)):
+        if key in seen or key == tuple(to_prefix(skeleton_of(parent))):
             continue
         seen.add(key)
         found += fit_skeletons([(expanded, 0.0)], X, y, w, settings, deadline,

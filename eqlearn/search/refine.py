@@ -23,7 +23,7 @@ from .mutations import editable, replace_at, subtrees
 from .neural import SearchSettings, fit_skeletons
 from .selection import Candidate, complexity, pareto_front
 
-__all__ = ["drop_skeletons", "neighbours", "prune", "refine", "snap_constants"]
+__all__ = ["drop_skeletons", "neighbours", "prune", "refine", "skeleton_of", "snap_constants"]
 
 _QUARTER = np.pi / 2
 #: sin(u + k*pi/2) and cos(u + k*pi/2), k = 0…3, as (function of u, sign)
@@ -113,21 +113,21 @@ class _Neighbourhood:
         self.pool = sorted(candidates, key=lambda c: c.loss)
         self.found: list[Candidate] = []
         self.expanded: set[tuple[str, ...]] = set()
-        self.tried = {tuple(to_prefix(_skeleton(c))) for c in candidates}
+        self.tried = {tuple(to_prefix(skeleton_of(c))) for c in candidates}
 
     def done(self, exact: float) -> bool:
         return time.perf_counter() > self.deadline or (bool(self.pool)
                                                        and self.pool[0].loss < exact)
 
     def unexpanded(self, width: int) -> list[Candidate]:
-        out = [c for c in self.pool if tuple(to_prefix(_skeleton(c))) not in self.expanded]
+        out = [c for c in self.pool if tuple(to_prefix(skeleton_of(c))) not in self.expanded]
         return out[:width]
 
     def children(self, parent: Candidate) -> list[Candidate]:
         """Fitted candidates one edit away from ``parent``."""
-        keys = {tuple(to_prefix(nb)) for nb in neighbours(_skeleton(parent), self.X.shape[1],
+        keys = {tuple(to_prefix(nb)) for nb in neighbours(skeleton_of(parent), self.X.shape[1],
                                                           self.macros)}
-        return [c for c in self.found if tuple(to_prefix(_skeleton(c))) in keys]
+        return [c for c in self.found if tuple(to_prefix(skeleton_of(c))) in keys]
 
     def expand(self, frontier: list[Candidate]) -> list[Candidate]:
         """Fit the untried neighbours of ``frontier``; returns the new fits."""
@@ -135,7 +135,7 @@ class _Neighbourhood:
         for cand in frontier:
             if time.perf_counter() > self.deadline:
                 break
-            skeleton = _skeleton(cand)
+            skeleton = skeleton_of(cand)
             self.expanded.add(tuple(to_prefix(skeleton)))
             todo = []
             for nb in neighbours(skeleton, self.X.shape[1], self.macros):
@@ -194,7 +194,7 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
             good = []
             # first from the parent's values (a vanishing piece cut), then from scratch
             stages = ((_deletions(parent.expr, fitted=True), True),
-                      (_deletions(_skeleton(parent)), False))
+                      (_deletions(skeleton_of(parent)), False))
             for todo, warm in stages:
                 fits = fit_skeletons([(s, 0.0) for s in todo], X, y, w, quick, deadline,
                                      source=parent.source, warm=warm)
@@ -295,10 +295,11 @@ def drop_skeletons(candidates: list[Candidate], gone: list[Candidate]) -> list[C
     if not gone:
         return list(candidates)
     sizes = {c.complexity for c in gone}
-    keys = {tuple(to_prefix(_skeleton(c))) for c in gone}
+    keys = {tuple(to_prefix(skeleton_of(c))) for c in gone}
     return [c for c in candidates
-            if c.complexity not in sizes or tuple(to_prefix(_skeleton(c))) not in keys]
+            if c.complexity not in sizes or tuple(to_prefix(skeleton_of(c))) not in keys]
 
 
-def _skeleton(cand: Candidate) -> Expr:
+def skeleton_of(cand: Candidate) -> Expr:
+    """The canonical skeleton of a fitted candidate (as recorded by the fit, else computed)."""
     return cand.info.get("skeleton") or canonical_skeleton(cand.expr)
