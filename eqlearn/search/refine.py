@@ -21,7 +21,7 @@ from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num, Var
 from .mutations import editable, replace_at, subtrees
 from .neural import SearchSettings, fit_skeletons
-from .selection import Candidate, complexity, pareto_front
+from .selection import ROUNDOFF, Candidate, complexity, pareto_front
 
 __all__ = ["drop_skeletons", "neighbours", "prune", "refine", "skeleton_of", "snap_constants"]
 
@@ -178,7 +178,7 @@ def _deletions(expr: Expr, *, fitted: bool = False) -> list[Expr]:
 
 def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
           settings: SearchSettings, deadline: float, *, width: int = 3,
-          tolerance: float = 1.5, floor: float = 1e-20) -> list[Candidate]:
+          tolerance: float = 1.5, floor: float = ROUNDOFF) -> list[Candidate]:
     """Remove what an accurate equation does not need. A search often reaches the right
     law with a vanishing extra piece attached (a factor ``exp(C*x**4)`` whose fitted
     constant is ~0, a term of 1e-30): from each of the ``width`` most accurate candidates,
@@ -210,7 +210,7 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
 
 def snap_constants(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
                   settings: SearchSettings, deadline: float, *, width: int = 12,
-                  rtol: float = 0.02, floor: float = 1e-20
+                  rtol: float = 0.02, floor: float = ROUNDOFF
                   ) -> tuple[list[Candidate], list[Candidate]]:
     """Fitted constants that are small integers in disguise (``exp(u) - 0.9989`` on noisy
     data) become those integers, and phases that are quarter turns go (``sin(u - 1.5708)``

@@ -7,6 +7,10 @@ Rules (as in PySR's ``model_selection``):
 * ``"best"`` — among the accurate ones (loss within ``tolerance`` × the lowest loss, or
   within an absolute floor for exact fits), the largest drop in log-loss per unit of
   complexity along the front.
+
+Losses below ``ROUNDOFF`` count as exact: between two exact fits of the same complexity the
+front keeps the one with fewer free constants, then the shallower tree (``x**2 + x`` rather
+than ``x*(x + 1)``), not the one whose round-off happens to be smaller.
 """
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ import numpy as np
 from ..expr.operators import OPERATORS
 from ..expr.tree import Expr, Node
 
-__all__ = ["Candidate", "complexity", "pareto_front", "select"]
+__all__ = ["Candidate", "ROUNDOFF", "complexity", "pareto_front", "select"]
+
+ROUNDOFF = 1e-20  #: normalised losses below this are round-off: the fit is exact
 
 
 def complexity(expr: Expr) -> int:
@@ -41,11 +47,17 @@ class Candidate:
         return (self.complexity, self.loss)
 
 
-def pareto_front(candidates: Sequence[Candidate]) -> list[Candidate]:
+def _rank(cand: Candidate, floor: float) -> tuple:
+    """Sort key: complexity, loss (exact fits tie), free constants, depth, raw loss."""
+    return (cand.complexity, max(cand.loss, floor), cand.expr.n_constants(), cand.expr.depth(),
+            cand.loss)
+
+
+def pareto_front(candidates: Sequence[Candidate], floor: float = ROUNDOFF) -> list[Candidate]:
     """Candidates no other candidate beats in both complexity and loss, simplest first."""
     finite = [c for c in candidates if np.isfinite(c.loss)]
     front: list[Candidate] = []
-    for cand in sorted(finite, key=lambda c: (c.complexity, c.loss)):
+    for cand in sorted(finite, key=lambda c: _rank(c, floor)):
         if not front or cand.loss < front[-1].loss * (1 - 1e-12):
             if front and cand.complexity == front[-1].complexity:
                 continue
@@ -54,7 +66,7 @@ def pareto_front(candidates: Sequence[Candidate]) -> list[Candidate]:
 
 
 def select(front: Sequence[Candidate], rule: str = "best", tolerance: float = 1.5,
-           floor: float = 1e-20) -> int:
+           floor: float = ROUNDOFF) -> int:
     """Index in ``front`` of the chosen equation."""
     if not front:
         raise ValueError("no candidate equation to select from")
