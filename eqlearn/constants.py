@@ -252,6 +252,17 @@ def _target_units(units: str | Sequence[int] | None) -> tuple[float, np.ndarray 
     return 1.0, np.asarray(units, int)
 
 
+def _check_settings(rtol: float, max_terms: int, max_power: int, top: int,
+                    max_pi_power: int) -> None:
+    if not 0 < rtol < 1 or not 0 <= max_terms <= len(_BASIS):
+        raise ValueError(f"need 0 < rtol < 1 and 0 <= max_terms <= {len(_BASIS)}")
+    if max_power < 1 or top < 1 or max_pi_power < 0:
+        raise ValueError("need max_power >= 1, top >= 1 and max_pi_power >= 0")
+    n_products = sum(math.comb(len(_BASIS), k) * (2 * max_power)**k for k in range(max_terms + 1))
+    if n_products > _MAX_PRODUCTS:
+        raise ValueError(f"{n_products} products to tabulate; lower max_terms or max_power")
+
+
 def identify(value: float, units: str | Sequence[int] | None = None, *, rtol: float = 1e-3,
              max_terms: int = 3, max_power: int = 3, top: int = 5,
              max_pi_power: int = 2) -> list[Match]:
@@ -298,13 +309,7 @@ def identify(value: float, units: str | Sequence[int] | None = None, *, rtol: fl
     >>> [m.expression for m in identify(0.014388, top=2)]
     ['h*c/k_B', 'c**2*e']
     """
-    if not 0 < rtol < 1 or not 0 <= max_terms <= len(_BASIS):
-        raise ValueError(f"need 0 < rtol < 1 and 0 <= max_terms <= {len(_BASIS)}")
-    if max_power < 1 or top < 1 or max_pi_power < 0:
-        raise ValueError("need max_power >= 1, top >= 1 and max_pi_power >= 0")
-    n_products = sum(math.comb(len(_BASIS), k) * (2 * max_power)**k for k in range(max_terms + 1))
-    if n_products > _MAX_PRODUCTS:
-        raise ValueError(f"{n_products} products to tabulate; lower max_terms or max_power")
+    _check_settings(rtol, max_terms, max_power, top, max_pi_power)
     if not math.isfinite(value := float(value)):
         raise ValueError(f"cannot identify a non-finite value ({value})")
     scale, dimension = _target_units(units)

@@ -139,6 +139,28 @@ def _initial_points(k: int, n_restarts: int, rng: np.random.Generator, init) -> 
     return starts
 
 
+class _Objective:
+    """Residuals and their Jacobian at constants ``c``. Least squares asks for both at the same
+    point: the tree is evaluated once per point (``n_evals`` counts them)."""
+
+    def __init__(self, program: JacobianProgram, X: np.ndarray, residual: _Residuals):
+        self.program, self.X, self.residual = program, X, residual
+        self.n_evals, self._key, self._out = 0, None, None
+
+    def _run(self, c):
+        key = np.asarray(c, dtype=float).tobytes()
+        if key != self._key:
+            self.n_evals += 1
+            self._key, self._out = key, self.program(self.X, c)
+        return self._out
+
+    def __call__(self, c) -> np.ndarray:
+        return self.residual(self._run(c)[0])
+
+    def jacobian(self, c) -> np.ndarray:
+        return self.residual.jacobian(*self._run(c))
+
+
 def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse",
                   method: str = "lm", n_restarts: int = 4, time_limit: float = 2.0,
                   max_nfev: int | None = None, init=None, random_state=0,
@@ -166,26 +188,11 @@ def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse"
     residual = _Residuals(y, w, loss)
     if huber_delta is None:
         huber_delta = 1.345 * float(np.median(np.abs(y - np.median(y)))) / 0.6745 + 1e-12
-    n_evals = 0
-    last: dict = {}
-
-    def run(c):  # least squares asks for residuals and Jacobian at the same point: once
-        nonlocal n_evals
-        key = np.asarray(c, dtype=float).tobytes()
-        if last.get("key") != key:
-            n_evals += 1
-            last.update(key=key, out=program(X, c))
-        return last["out"]
-
-    def fun(c):
-        return residual(run(c)[0])
-
-    def jac(c):
-        return residual.jacobian(*run(c))
-
+    fun = _Objective(program, X, residual)
+    jac = fun.jacobian
     if k == 0:
         r = fun(np.zeros(0))
-        return _result(skeleton, np.zeros(0), r, program, X, y, w, loss, True, n_evals, t0,
+        return _result(skeleton, np.zeros(0), r, program, X, y, w, loss, True, fun.n_evals, t0,
                        huber_delta)
     slots = linear_constant_slots(skeleton)
     best_c, best_cost, success = None, np.inf, False
@@ -202,8 +209,8 @@ def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse"
             best_c, best_cost, success = c, cost, ok
         if best_cost < 1e-28:
             break
-    return _result(skeleton, best_c, fun(best_c), program, X, y, w, loss, success, n_evals, t0,
-                   huber_delta)
+    return _result(skeleton, best_c, fun(best_c), program, X, y, w, loss, success, fun.n_evals,
+                   t0, huber_delta)
 
 
 @np.errstate(all="ignore")  # huge residuals of a bad start are expected, not news
