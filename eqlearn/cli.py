@@ -181,7 +181,8 @@ def evaluate_model(
     seed: int = typer.Option(0),
     out: Optional[Path] = typer.Option(None, help="JSON file for the figures."),
 ):
-    """Skeleton recovery on held-out skeletons: greedy (beam 1) and beam, per variable count."""
+    """Skeleton recovery on held-out skeletons: greedy (beam 1) and beam, per variable count
+    and per skeleton length."""
     from .data.dataset import SkeletonTable
     from .evaluation import evaluate_skeleton_recovery
     from .model import EquationModel
@@ -195,9 +196,10 @@ def evaluate_model(
         result = evaluate_skeleton_recovery(net, tables, beam_size=beam, n_per_table=per,
                                             seed=seed, max_points=max_points, progress=advance)
     table = Table(title=f"skeleton recovery on held-out skeletons ({model})")
-    for col in ("variables", "n", "loss", "token acc", "beam 1", f"beam {beam}"):
+    for col in ("skeletons", "n", "loss", "token acc", "beam 1", f"beam {beam}"):
         table.add_column(col, justify="right")
-    rows = [*result["by_n_vars"].items(), ("all", result["overall"])]
+    rows = [*((f"{k} variables", m) for k, m in result["by_n_vars"].items()),
+            *result["by_length"].items(), ("all", result["overall"])]
     for key, m in rows:
         table.add_row(str(key), str(m["n"]), f"{m['loss']:.3f}", f"{m['token_acc']:.3f}",
                       f"{m['greedy']:.1%}", f"{m['beam']:.1%}")

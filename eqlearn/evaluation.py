@@ -31,11 +31,20 @@ from .search.neural import propose_skeletons
 from .search.scaling import Scaling
 
 __all__ = ["evaluate_skeleton_recovery", "law_fingerprints", "benchmark_recall",
-           "RECALL_SETTINGS"]
+           "LENGTH_BUCKETS", "RECALL_SETTINGS"]
 
 #: decoding settings of :func:`benchmark_recall`: name → (beam width, samples); the last one
 #: is what :class:`~eqlearn.EquationRegressor` decodes by default
 RECALL_SETTINGS = {"beam 1": (1, 0), "beam 10": (10, 0), "beam 16 + 256 samples": (16, 256)}
+
+
+#: skeleton lengths (prefix tokens) the held-out figures are also broken down by
+LENGTH_BUCKETS = {"1-5 tokens": 5, "6-9 tokens": 9, "10-14 tokens": 14, "15-22 tokens": 22,
+                  "23+ tokens": 10**9}
+
+
+def _length_bucket(n_tokens: int) -> str:
+    return next(name for name, top in LENGTH_BUCKETS.items() if n_tokens <= top)
 
 
 def _fingerprint(tokens, fp: Fingerprinter) -> str | None:
@@ -52,7 +61,8 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
                                progress=None) -> dict:
     """Metrics over up to ``n_per_table`` skeletons of each table (fresh constants/points).
 
-    Returns ``{"overall": {...}, "by_n_vars": {k: {...}}}`` with ``loss``, ``token_acc``,
+    Returns ``{"overall": {...}, "by_n_vars": {k: {...}}, "by_length": {bucket: {...}}}``
+    (buckets of :data:`LENGTH_BUCKETS`, the target's prefix tokens) with ``loss``, ``token_acc``,
     ``greedy`` (match by greedy decoding, i.e. beam 1), ``beam`` (match anywhere in a beam of
     ``beam_size``), ``beam_exact`` (the target's very tokens in that beam), ``n``.
     """
@@ -88,7 +98,7 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
                 hyps = decoder.beam_search(X, y, beam_size=beam_size, memory=memory)
             target_fp = _fingerprint(tokens, fp)
             fps = [_fingerprint(h.tokens, fp) for h in hyps]
-            for key in ("all", k):
+            for key in ("all", k, _length_bucket(len(tokens))):
                 s = stats[key]
                 s["n"] += 1
                 s["loss"] += float((nll[j] * mask[j]).sum() / mask[j].sum())
@@ -101,7 +111,9 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
     summary = {key: {m: (v / s["n"] if m != "n" else int(v)) for m, v in s.items()}
                for key, s in stats.items()}
     overall = summary.pop("all", {"n": 0, "loss": float("nan")})
-    return {"overall": overall, "by_n_vars": dict(sorted(summary.items()))}
+    by_length = {b: summary.pop(b) for b in LENGTH_BUCKETS if b in summary}
+    return {"overall": overall, "by_n_vars": dict(sorted(summary.items())),
+            "by_length": by_length}
 
 
 def law_fingerprints(problem: Problem, scaling: Scaling, fp: Fingerprinter) -> set[str]:

@@ -2,9 +2,9 @@
 
     python scripts/model_card.py benchmarks/results_model/*.json
 
-One table of skeleton recovery per number of variables (columns: one pair of beam 1 /
-beam k per file, labelled by the file's name), then the training record of each model
-that was evaluated (``meta.training`` and any earlier runs it was fine-tuned from).
+One table of skeleton recovery per number of variables and per skeleton length (where all
+files have it; columns: beam 1 / beam k / token accuracy per file, labelled by the file's
+name), then the training record of each model that was evaluated (``meta.training`` and any earlier runs it was fine-tuned from).
 """
 from __future__ import annotations
 
@@ -15,20 +15,20 @@ from pathlib import Path
 from eqlearn.model import EquationModel, ModelLoadError
 
 
-def _metrics(r: dict, key: str) -> dict:
-    return r["overall"] if key == "all" else r["by_n_vars"][key]
+def _metrics(r: dict, key, group: str) -> dict:
+    return r["overall"] if key == "all" else r[group][key]
 
 
-def recovery_table(results: dict[str, dict]) -> list[str]:
-    head = ["variables", "n"]
+def recovery_table(results: dict[str, dict], group: str = "by_n_vars") -> list[str]:
+    head = ["variables" if group == "by_n_vars" else "length", "n"]
     for label, r in results.items():
         head += [f"{label}: beam 1", f"{label}: beam {r['beam']}", f"{label}: token acc"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     first = next(iter(results.values()))
-    for key in [*first["by_n_vars"], "all"]:
-        row = [str(key), str(_metrics(first, key)["n"])]
+    for key in [*first[group], "all"]:
+        row = [str(key), str(_metrics(first, key, group)["n"])]
         for r in results.values():
-            m = _metrics(r, key)
+            m = _metrics(r, key, group)
             row += [f"{m['greedy']:.1%}", f"{m['beam']:.1%}", f"{m['token_acc']:.3f}"]
         lines.append("| " + " | ".join(row) + " |")
     return lines
@@ -54,6 +54,8 @@ def training_lines(model: str) -> list[str]:
 def main(paths: list[str]) -> None:
     results = {Path(p).stem: json.loads(Path(p).read_text()) for p in paths}
     print("\n".join(recovery_table(results)))
+    if all("by_length" in r for r in results.values()):
+        print("\n" + "\n".join(recovery_table(results, "by_length")))
     for label, r in results.items():
         print(f"\n{label} ({r['model']}):")
         print("\n".join(training_lines(r["model"])))

@@ -42,3 +42,9 @@ def test_benchmark_recall_is_deterministic_and_ranks_from_one():
     assert first == benchmark_recall(model, problem, points=40, seed=3)
     assert set(RECALL_SETTINGS) <= set(first)
     assert all(first[k] is None or first[k] >= 1 for k in RECALL_SETTINGS)
+
+
+def test_length_buckets_cover_every_length_once():
+    from eqlearn.evaluation import LENGTH_BUCKETS, _length_bucket
+    assert [_length_bucket(n) for n in (1, 5, 6, 9, 10, 14, 15, 22, 23, 48)] == [
+        b for b in LENGTH_BUCKETS for _ in range(2)]

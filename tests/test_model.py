@@ -96,6 +96,12 @@ def test_tiny_model_overfits_a_handful_of_skeletons():
     for tokens in skeletons:
         sample = make_sample(tokens, 1, prior, rng, 40)
         assert list(decoder.greedy(*sample).tokens) == tokens
+    # the held-out figures agree: all four named, by greedy and by beam, all 2-3 tokens long
+    from eqlearn.evaluation import evaluate_skeleton_recovery
+    result = evaluate_skeleton_recovery(model, [table], beam_size=3, max_points=40)
+    assert result["overall"]["n"] == 4 and result["by_n_vars"][1]["n"] == 4
+    assert result["overall"]["greedy"] == result["overall"]["beam"] == 1.0
+    assert result["by_length"] == {"1-5 tokens": result["overall"]}
 
 
 def test_bf16_mixed_precision_on_cpu_keeps_the_embedding_exact_and_learns():
