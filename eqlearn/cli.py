@@ -232,6 +232,8 @@ def train(
     lr: float = typer.Option(5e-4),
     warmup: int = typer.Option(500),
     max_points: int = typer.Option(100, help="Points per equation at training time (cap)."),
+    length_balance: float = typer.Option(
+        0.0, help="0: skeletons uniformly; 1: every skeleton length equally often."),
     max_hours: Optional[float] = typer.Option(None, help="Stop and save after this wall time."),
     valid_every: int = typer.Option(1000),
     valid_size: int = typer.Option(200),
@@ -262,9 +264,9 @@ def train(
     model.pop("vocab_size", None)
     cfg = TrainConfig(corpora=corpora, weights=list(weight), out=str(out), init=init, model=model,
                       steps=steps, batch_size=batch_size, lr=lr, warmup=warmup,
-                      max_points=max_points, max_hours=max_hours, valid_every=valid_every,
-                      valid_size=valid_size, seed=seed, device=device, precision=precision,
-                      num_workers=num_workers, threads=threads)
+                      max_points=max_points, length_balance=length_balance, max_hours=max_hours,
+                      valid_every=valid_every, valid_size=valid_size, seed=seed, device=device,
+                      precision=precision, num_workers=num_workers, threads=threads)
     summary = run_training(cfg)
     console.print(f"trained to step {summary['step']} ({summary['samples_seen']} samples, "
                   f"{summary['seconds'] / 3600:.2f} h); checkpoints in {out}")

@@ -48,6 +48,7 @@ class TrainConfig:
     weight_decay: float = 0.01
     grad_clip: float = 1.0
     max_points: int = 200            #: points per equation at training time (cap)
+    length_balance: float = 0.0      #: 0 uniform skeletons … 1 every skeleton length equally often
     max_hours: float | None = None   #: stop (and save) after this wall time
     valid_every: int = 1000
     valid_size: int = 200            #: held-out equations per validation
@@ -122,7 +123,8 @@ class Trainer:
                                corpora=[str(p) for p in cfg.corpora],
                                train_skeletons=int(sum(len(t) for t in train)))
         stream = BatchStream(train, weights, self.model.vocab, cfg.batch_size, c.max_vars,
-                             cfg.max_points, seed=cfg.seed + 1000 * self.step, rank=self.rank)
+                             cfg.max_points, seed=cfg.seed + 1000 * self.step, rank=self.rank,
+                             length_balance=cfg.length_balance)
         loader = torch.utils.data.DataLoader(stream, batch_size=None,
                                              num_workers=cfg.num_workers)
         self.batches = iter(loader)

@@ -104,6 +104,27 @@ def test_tiny_model_overfits_a_handful_of_skeletons():
     assert result["by_length"] == {"1-5 tokens": result["overall"]}
 
 
+@pytest.mark.parametrize("balance, expected", [(0.0, 0.1), (0.5, 0.25), (1.0, 0.5)])
+def test_length_balance_flattens_the_skeleton_lengths(balance, expected):
+    """One short skeleton among nine longer ones: uniform sampling draws it 1 time in 10,
+    full balance as often as all long ones together; 0.5 weights by count ** -0.5 (1 : 9/3)."""
+    vocab = Vocabulary.build()
+    prior = PriorConfig.from_dict({"support": {"loguniform": 0.0, "uniform_bounds": [1.0, 3.0],
+                                               "uniform_min_width": 1.0, "points": [20, 20]}})
+    long = [[op, "x1", fn, "x1"] for op in ("add", "sub", "mul") for fn in ("sin", "cos", "exp")]
+    table = SkeletonTable.from_tokens([(["exp", "x1"], 1)] + [(t, 1) for t in long],
+                                      prior, vocab, 16)
+    stream = BatchStream([table], [1.0], vocab, batch_size=500, max_vars=1, max_points=20,
+                         length_balance=balance)
+    rng = np.random.default_rng(1)
+    lengths = np.concatenate([(stream.next_batch(rng).tokens != vocab.pad_id).sum(1).numpy()
+                              for _ in range(4)])
+    assert set(lengths) == {4, 6}  # <bos> ... <eos>
+    assert abs(np.mean(lengths == 4) - expected) < 0.04
+    with pytest.raises(ValueError, match="length_balance"):
+        BatchStream([table], [1.0], vocab, 8, 1, 20, length_balance=2.0)
+
+
 def test_bf16_mixed_precision_on_cpu_keeps_the_embedding_exact_and_learns():
     """Under bf16 autocast the value embedding still runs in float32 (bit for bit the fp32
     result), the logits stay within bf16 rounding of fp32, and training steps lower the loss."""

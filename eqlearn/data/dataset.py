@@ -71,6 +71,23 @@ class SkeletonTable:
     def tokens(self, i: int, vocab: Vocabulary) -> list[str]:
         return vocab.decode(self.ids[i, 1:])
 
+    def lengths(self, pad_id: int) -> np.ndarray:
+        """Tokens per skeleton, <bos> and <eos> included."""
+        return (self.ids != pad_id).sum(axis=1)
+
+    def length_cdf(self, pad_id: int, balance: float) -> np.ndarray | None:
+        """Cumulative sampling probabilities that weight each skeleton by
+        ``count(its length) ** -balance``: 0 keeps skeletons uniform (None), 1 makes every
+        length equally likely. Deduplicated corpora hold few short skeletons, so they are seen
+        rarely under uniform sampling."""
+        if balance == 0:
+            return None
+        _, inverse, counts = np.unique(self.lengths(pad_id), return_inverse=True,
+                                       return_counts=True)
+        w = counts[inverse].astype(float) ** -balance
+        cdf = np.cumsum(w)
+        return cdf / cdf[-1]
+
 
 def make_sample(tokens: list[str], n_vars: int, prior: PriorConfig, rng: np.random.Generator,
                 max_points: int, tries: int = 4, min_valid: float = 0.7):
@@ -128,14 +145,19 @@ def collate(samples: list[tuple[np.ndarray, np.ndarray]], max_vars: int,
 
 class BatchStream(torch.utils.data.IterableDataset):
     """Endless batches from weighted corpora; each DataLoader worker / DDP rank gets its own
-    random stream (seed, rank, worker)."""
+    random stream (seed, rank, worker). ``length_balance`` (0 to 1) flattens the distribution of
+    skeleton lengths within each corpus (:meth:`SkeletonTable.length_cdf`)."""
 
     def __init__(self, tables: list[SkeletonTable], weights: list[float], vocab: Vocabulary,
-                 batch_size: int, max_vars: int, max_points: int, seed: int = 0, rank: int = 0):
+                 batch_size: int, max_vars: int, max_points: int, seed: int = 0, rank: int = 0,
+                 length_balance: float = 0.0):
         super().__init__()
         if not tables or any(len(t) == 0 for t in tables):
             raise ValueError("every corpus needs at least one skeleton in this split")
+        if not 0 <= length_balance <= 1:
+            raise ValueError(f"length_balance must lie in [0, 1], got {length_balance}")
         self.tables, self.vocab = tables, vocab
+        self.cdfs = [t.length_cdf(vocab.pad_id, length_balance) for t in tables]
         w = np.asarray(weights, dtype=float)
         self.weights = w / w.sum()
         self.batch_size, self.max_vars, self.max_points = batch_size, max_vars, max_points
@@ -151,8 +173,12 @@ class BatchStream(torch.utils.data.IterableDataset):
     def next_batch(self, rng: np.random.Generator) -> Batch:
         samples, rows = [], []
         while len(samples) < self.batch_size:
-            table = self.tables[int(rng.choice(len(self.tables), p=self.weights))]
-            i = int(rng.integers(len(table)))
+            k = int(rng.choice(len(self.tables), p=self.weights))
+            table, cdf = self.tables[k], self.cdfs[k]
+            if cdf is None:
+                i = int(rng.integers(len(table)))
+            else:
+                i = min(int(np.searchsorted(cdf, rng.random(), side="right")), len(table) - 1)
             if table.n_vars[i] > self.max_vars:
                 continue
             sample = make_sample(table.tokens(i, self.vocab), int(table.n_vars[i]), table.prior,
