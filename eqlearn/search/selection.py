@@ -10,8 +10,7 @@ Rules (as in PySR's ``model_selection``):
 
 Losses below ``ROUNDOFF`` count as exact: between two exact fits of the same complexity the
 front keeps the one with fewer free constants, then the shallower tree (``x**2 + x`` rather
-than ``x*(x + 1)``), not the one whose round-off happens to be smaller, and no fit more
-complex than an exact one joins the front.
+than ``x*(x + 1)``), not the one whose round-off happens to be smaller.
 """
 from __future__ import annotations
 
@@ -55,13 +54,11 @@ def _rank(cand: Candidate, floor: float) -> tuple:
 
 
 def pareto_front(candidates: Sequence[Candidate], floor: float = ROUNDOFF) -> list[Candidate]:
-    """Candidates no other candidate beats in both complexity and loss, simplest first.
-    Losses under ``floor`` are equal: once the front holds an exact fit, a more complex one
-    does not join it for a smaller round-off."""
+    """Candidates no other candidate beats in both complexity and loss, simplest first."""
     finite = [c for c in candidates if np.isfinite(c.loss)]
     front: list[Candidate] = []
     for cand in sorted(finite, key=lambda c: _rank(c, floor)):
-        if not front or max(cand.loss, floor) < max(front[-1].loss, floor) * (1 - 1e-12):
+        if not front or cand.loss < front[-1].loss * (1 - 1e-12):
             if front and cand.complexity == front[-1].complexity:
                 continue
             front.append(cand)
