@@ -178,7 +178,7 @@ class BatchStream(torch.utils.data.IterableDataset):
             if cdf is None:
                 i = int(rng.integers(len(table)))
             else:
-                i = min(int(np.searchsorted(cdf, rng.random(), side="right")), len(table) - 1)
+                i = int(np.searchsorted(cdf, rng.random(), side="right"))  # cdf[-1] == 1
             if table.n_vars[i] > self.max_vars:
                 continue
             sample = make_sample(table.tokens(i, self.vocab), int(table.n_vars[i]), table.prior,
