@@ -12,12 +12,14 @@ import json
 import math
 import os
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.distributed as dist
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from .data.dataset import BatchStream, SkeletonTable
 from .evaluation import evaluate_skeleton_recovery
@@ -125,6 +127,7 @@ class Trainer:
         stream = BatchStream(train, weights, self.model.vocab, cfg.batch_size, c.max_vars,
                              cfg.max_points, seed=cfg.seed + 1000 * self.step, rank=self.rank,
                              length_balance=cfg.length_balance)
+        self.tokens_per_batch = stream.mean_targets() * cfg.batch_size
         loader = torch.utils.data.DataLoader(stream, batch_size=None,
                                              num_workers=cfg.num_workers)
         self.batches = iter(loader)
@@ -152,16 +155,18 @@ class Trainer:
             batch = next(self.batches).to(self.device)
             for group in self.optim.param_groups:
                 group["lr"] = cfg.lr * _cosine(self.step, cfg)
-            loss = training_step(self.net, self.optim, batch, self.amp, cfg.grad_clip)
+            loss = training_step(self.net, self.optim, batch, self.amp, cfg.grad_clip,
+                                 self.tokens_per_batch)
             self.step += 1
             n = batch.tokens.shape[0] * self.world
             self.samples_seen += n
             window_n += n
-            losses.append(loss.item())
+            tokens = int((batch.tokens[:, 1:] != 0).sum())
+            losses.append((loss.item() * tokens, tokens))  # the window's loss: per token
             self.seconds = time.perf_counter() - start
             if self.step % cfg.log_every == 0:
                 now = time.perf_counter()
-                self._log({"step": self.step, "loss": float(np.mean(losses)),
+                self._log({"step": self.step, "loss": float(np.divide(*np.sum(losses, 0))),
                            "lr": self.optim.param_groups[0]["lr"],
                            "samples_per_s": window_n / (now - window_t),
                            "samples_seen": self.samples_seen, "hours": self.seconds / 3600})
@@ -213,7 +218,32 @@ class Trainer:
         print(json.dumps(record), flush=True)
 
 
-def autocast(device: torch.device, precision: str = "auto"):
+class MixedPrecision:
+    """bf16 autocast around a forward pass (reusable: ``with amp: ...`` at every step).
+
+    On CPUs it also selects PyTorch's plain ("math") attention kernels: for this model's
+    short sequences (32 inducing points, a few dozen tokens) they are much faster under bf16
+    than the fused flash kernel, whose backward pass took a third of a CPU step
+    (``benchmarks/train_throughput.py``: 146 against 90 samples/s on 2 cores)."""
+
+    def __init__(self, device_type: str, enabled: bool):
+        self.device_type, self.enabled = device_type, enabled
+        self._stack: list[ExitStack] = []
+
+    def __enter__(self):
+        stack = ExitStack()
+        stack.enter_context(torch.autocast(self.device_type, dtype=torch.bfloat16,
+                                           enabled=self.enabled))
+        if self.enabled and self.device_type == "cpu":
+            stack.enter_context(sdpa_kernel([SDPBackend.MATH]))
+        self._stack.append(stack)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        return self._stack.pop().__exit__(*exc)
+
+
+def autocast(device: torch.device, precision: str = "auto") -> MixedPrecision:
     """The mixed-precision context of a training step: bf16 autocast or full precision.
 
     ``"auto"`` is bf16 on CUDA and fp32 on CPUs; ``"bf16"`` on a CPU pays where it has
@@ -223,23 +253,29 @@ def autocast(device: torch.device, precision: str = "auto"):
         raise ValueError(f"precision must be auto, bf16 or fp32, not {precision!r}")
     if precision == "auto":
         precision = "bf16" if device.type == "cuda" else "fp32"
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+    return MixedPrecision(device.type, enabled=precision == "bf16")
 
 
 def training_step(net: torch.nn.Module, optim: torch.optim.Optimizer, batch, amp,
-                  grad_clip: float) -> torch.Tensor:
+                  grad_clip: float, tokens_per_batch: float | None = None) -> torch.Tensor:
     """One optimiser step on ``batch`` (teacher-forced next-token cross-entropy); returns
-    the loss."""
+    the mean loss per token.
+
+    The gradient is that of the summed loss over ``tokens_per_batch`` (the mean over the
+    batch's own tokens without it), so that every token weighs the same whichever batch it
+    is in: batches grouped by skeleton length hold few tokens or many."""
     with amp:
         logits = net(batch.points, batch.point_mask, batch.var_mask, batch.tokens[:, :-1],
                      batch.tokens[:, :-1] == 0)
-    loss = torch.nn.functional.cross_entropy(
-        logits.float().flatten(0, 1), batch.tokens[:, 1:].flatten(), ignore_index=0)
+    target = batch.tokens[:, 1:].flatten()
+    total = torch.nn.functional.cross_entropy(logits.float().flatten(0, 1), target,
+                                              ignore_index=0, reduction="sum")
+    n_tokens = int((target != 0).sum())
     optim.zero_grad(set_to_none=True)
-    loss.backward()
+    (total / (tokens_per_batch or n_tokens)).backward()
     torch.nn.utils.clip_grad_norm_(net.parameters(), grad_clip)
     optim.step()
-    return loss
+    return total.detach() / n_tokens
 
 
 def _pick_device(name: str, local_rank: int) -> torch.device:

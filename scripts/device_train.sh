@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Train the default-size model on a lent GPU machine in one call of the device tool:
 #
-#   run(command="INIT=default MINUTES=7 bash scripts/device_train.sh", timeout_s=600)
+#   run(command="INIT=default MINUTES=7 bash scripts/device_train.sh", timeout_s=600,
+#       carry=["corpora/physics", "corpora/default"])
 #
+# Carrying the two corpora built here (44 MB, within the 64 MiB the tree may take) saves the
+# minutes of generating them on device time: a complete corpus is only re-read (~10 s).
 # That machine has PyTorch and every eqlearn dependency but no network: eqlearn runs from
 # this source tree with the machine's own python3. Steps: generate the two corpora of the
 # shipped model (seed 0, Feynman/Nguyen excluded), measure throughput on the device (the

@@ -117,12 +117,76 @@ def test_length_balance_flattens_the_skeleton_lengths(balance, expected):
     stream = BatchStream([table], [1.0], vocab, batch_size=500, max_vars=1, max_points=20,
                          length_balance=balance)
     rng = np.random.default_rng(1)
+    # a whole pool of batches (8 of them), which are grouped by skeleton length
     lengths = np.concatenate([(stream.next_batch(rng).tokens != vocab.pad_id).sum(1).numpy()
-                              for _ in range(4)])
+                              for _ in range(8)])
     assert set(lengths) == {4, 6}  # <bos> ... <eos>
     assert abs(np.mean(lengths == 4) - expected) < 0.04
     with pytest.raises(ValueError, match="length_balance"):
         BatchStream([table], [1.0], vocab, 8, 1, 20, length_balance=2.0)
+
+
+def test_batches_share_a_number_of_points_and_group_skeletons_by_length():
+    """The encoder gets no padding (every row of a batch has the same number of points: the
+    skeletons are finite everywhere on this support), while across batches the number stays
+    uniform over the prior's range capped at ``max_points`` (10..30 here: mean 20); skeletons
+    drawn a pool at a time are grouped by length, so the decoder sees little padding too."""
+    vocab = Vocabulary.build()
+    prior = PriorConfig.from_dict({"support": {"loguniform": 0.0, "uniform_bounds": [1.0, 3.0],
+                                               "uniform_min_width": 1.0, "points": [10, 500]}})
+    rows = [(["add", "x1", "x2"], 2), (["mul", "x1", "exp", "x1"], 1), (["sin", "x1"], 1)]
+    stream = BatchStream([SkeletonTable.from_tokens(rows, prior, vocab, 16)], [1.0], vocab,
+                         batch_size=8, max_vars=2, max_points=30)
+    rng = np.random.default_rng(3)
+    sizes = []
+    for _ in range(300):
+        batch = stream.next_batch(rng)
+        assert bool(batch.point_mask.all())  # no padded point anywhere
+        sizes.append(batch.points.shape[1])
+    assert min(sizes) == 10 and max(sizes) == 30
+    assert abs(np.mean(sizes) - 20) < 1.0
+    def token_padding(pool):
+        s = BatchStream([SkeletonTable.from_tokens(rows, prior, vocab, 16)], [1.0], vocab,
+                        batch_size=8, max_vars=2, max_points=30, pool=pool)
+        return np.mean([float((s.next_batch(rng).tokens == vocab.pad_id).float().mean())
+                        for _ in range(64)])
+
+    assert token_padding(pool=8) < 0.5 * token_padding(pool=1)
+    # a single sample still draws its own number of points when no size is given
+    drawn = {len(make_sample(["sin", "x1"], 1, prior, rng, 30)[1]) for _ in range(200)}
+    assert min(drawn) == 10 and max(drawn) == 30
+
+
+def test_every_token_weighs_the_same_whichever_batch_it_is_in():
+    """Training divides a batch's summed loss by the expected tokens of a batch
+    (``mean_targets``, which matches what the stream draws, length balance included), not by
+    the batch's own count; with that count given instead, the step is the plain mean's."""
+    from eqlearn.train import autocast, training_step
+    vocab = Vocabulary.build()
+    prior = PriorConfig.from_dict({"support": {"loguniform": 0.0, "uniform_bounds": [1.0, 3.0],
+                                               "uniform_min_width": 1.0, "points": [20, 20]}})
+    rows = [(["exp", "x1"], 1)] + [([op, "x1", "sin", "x1"], 1) for op in ("add", "mul")]
+    stream = BatchStream([SkeletonTable.from_tokens(rows, prior, vocab, 16)], [1.0], vocab,
+                         batch_size=50, max_vars=3, max_points=20, length_balance=0.5)
+    rng = np.random.default_rng(2)
+    drawn = [int((stream.next_batch(rng).tokens[:, 1:] != vocab.pad_id).sum()) for _ in range(40)]
+    # targets: 3 tokens (exp x1 <eos>) or 5; balance 0.5 draws the short one with p = 1/(1+2/sqrt2)
+    p_short = 1 / (1 + 2 ** 0.5)
+    assert stream.mean_targets() == pytest.approx(3 * p_short + 5 * (1 - p_short))
+    assert np.mean(drawn) / 50 == pytest.approx(stream.mean_targets(), rel=0.03)
+    batch = stream.next_batch(rng)
+    n_tokens = int((batch.tokens[:, 1:] != vocab.pad_id).sum())
+    amp = autocast(torch.device("cpu"), "fp32")
+    after = []
+    for norm in (None, n_tokens, 2 * n_tokens):
+        torch.manual_seed(0)
+        model = EquationModel(ModelConfig.tiny(), vocab)
+        optim = torch.optim.SGD(model.parameters(), lr=0.1)
+        loss = training_step(model, optim, batch, amp, grad_clip=1e9, tokens_per_batch=norm)
+        after.append(torch.cat([q.detach().flatten() for q in model.parameters()]))
+        assert loss.item() > 0  # the mean loss per token, whatever the divisor
+    torch.testing.assert_close(after[0], after[1])
+    assert not torch.allclose(after[0], after[2])  # half the weight per token: another step
 
 
 def test_bf16_mixed_precision_on_cpu_keeps_the_embedding_exact_and_learns():

@@ -90,12 +90,16 @@ class SkeletonTable:
 
 
 def make_sample(tokens: list[str], n_vars: int, prior: PriorConfig, rng: np.random.Generator,
-                max_points: int, tries: int = 4, min_valid: float = 0.7):
-    """(X, y) for a skeleton with freshly drawn constants and support, or None."""
+                max_points: int, tries: int = 4, min_valid: float = 0.7,
+                size: float | None = None):
+    """(X, y) for a skeleton with freshly drawn constants and support, or None.
+
+    The number of points is drawn uniformly from the prior's range (capped at
+    ``max_points``), or, with ``size`` in [0, 1), is that quantile of the range."""
     skeleton = from_prefix(tokens)
+    lo, hi = (min(p, max_points) for p in prior.support.points)
     for _ in range(tries):
-        lo, hi = (min(p, max_points) for p in prior.support.points)
-        n = int(rng.integers(lo, hi + 1))
+        n = int(rng.integers(lo, hi + 1)) if size is None else lo + int(size * (hi - lo + 1))
         X = sample_support(n_vars, rng, prior.support, n_points=n)
         c = sample_constants(skeleton.n_constants(), rng, prior.constants)
         y = evaluate(skeleton, X, c)
@@ -146,11 +150,17 @@ def collate(samples: list[tuple[np.ndarray, np.ndarray]], max_vars: int,
 class BatchStream(torch.utils.data.IterableDataset):
     """Endless batches from weighted corpora; each DataLoader worker / DDP rank gets its own
     random stream (seed, rank, worker). ``length_balance`` (0 to 1) flattens the distribution of
-    skeleton lengths within each corpus (:meth:`SkeletonTable.length_cdf`)."""
+    skeleton lengths within each corpus (:meth:`SkeletonTable.length_cdf`).
+
+    Padding is kept small without changing what a sample is: the samples of a batch share one
+    number of points (one quantile of each prior's range, drawn per batch; the encoder costs
+    most of a step), and ``pool`` batches' worth of skeletons are drawn at once and grouped by
+    length into batches (the decoder's sequences). Each skeleton is still drawn independently
+    and each sample's number of points is still uniform over its prior's range."""
 
     def __init__(self, tables: list[SkeletonTable], weights: list[float], vocab: Vocabulary,
                  batch_size: int, max_vars: int, max_points: int, seed: int = 0, rank: int = 0,
-                 length_balance: float = 0.0):
+                 length_balance: float = 0.0, pool: int = 8):
         super().__init__()
         if not tables or any(len(t) == 0 for t in tables):
             raise ValueError("every corpus needs at least one skeleton in this split")
@@ -158,10 +168,12 @@ class BatchStream(torch.utils.data.IterableDataset):
             raise ValueError(f"length_balance must lie in [0, 1], got {length_balance}")
         self.tables, self.vocab = tables, vocab
         self.cdfs = [t.length_cdf(vocab.pad_id, length_balance) for t in tables]
+        self.lengths = [t.lengths(vocab.pad_id) for t in tables]
         w = np.asarray(weights, dtype=float)
         self.weights = w / w.sum()
         self.batch_size, self.max_vars, self.max_points = batch_size, max_vars, max_points
-        self.seed, self.rank = seed, rank
+        self.seed, self.rank, self.pool = seed, rank, max(1, pool)
+        self._queue: list[list[tuple[int, int]]] = []
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -170,19 +182,44 @@ class BatchStream(torch.utils.data.IterableDataset):
         while True:
             yield self.next_batch(rng)
 
-    def next_batch(self, rng: np.random.Generator) -> Batch:
-        samples, rows = [], []
-        while len(samples) < self.batch_size:
+    def mean_targets(self) -> float:
+        """Expected target tokens of a sample (its skeleton's tokens and <eos>)."""
+        means = []
+        for lengths, cdf in zip(self.lengths, self.cdfs):
+            p = np.full(len(lengths), 1 / len(lengths)) if cdf is None else np.diff(cdf, prepend=0)
+            means.append(float(p @ (lengths - 1)))
+        return float(self.weights @ means)
+
+    def _pick(self, rng: np.random.Generator) -> tuple[int, int]:
+        """One skeleton (table, row), drawn by corpus weight and length balance."""
+        while True:
             k = int(rng.choice(len(self.tables), p=self.weights))
-            table, cdf = self.tables[k], self.cdfs[k]
+            cdf = self.cdfs[k]
             if cdf is None:
-                i = int(rng.integers(len(table)))
+                i = int(rng.integers(len(self.tables[k])))
             else:
                 i = int(np.searchsorted(cdf, rng.random(), side="right"))  # cdf[-1] == 1
-            if table.n_vars[i] > self.max_vars:
-                continue
+            if self.tables[k].n_vars[i] <= self.max_vars:
+                return k, i
+
+    def _next_picks(self, rng: np.random.Generator) -> list[tuple[int, int]]:
+        if not self._queue:
+            picks = [self._pick(rng) for _ in range(self.pool * self.batch_size)]
+            picks.sort(key=lambda ki: self.lengths[ki[0]][ki[1]])
+            groups = [picks[j:j + self.batch_size] for j in range(0, len(picks), self.batch_size)]
+            self._queue = [groups[j] for j in rng.permutation(len(groups))]
+        return self._queue.pop()
+
+    def next_batch(self, rng: np.random.Generator) -> Batch:
+        picks = self._next_picks(rng)
+        size = float(rng.random())  # one number of points for the whole batch
+        samples, rows = [], []
+        while len(samples) < self.batch_size:
+            # a skeleton with no usable sample this time is replaced by a fresh draw
+            k, i = picks.pop() if picks else self._pick(rng)
+            table = self.tables[k]
             sample = make_sample(table.tokens(i, self.vocab), int(table.n_vars[i]), table.prior,
-                                 rng, self.max_points)
+                                 rng, self.max_points, size=size)
             if sample is not None:
                 samples.append(sample)
                 rows.append(table.ids[i])
