@@ -145,6 +145,7 @@ def test_batches_share_a_number_of_points_and_group_skeletons_by_length():
         sizes.append(batch.points.shape[1])
     assert min(sizes) == 10 and max(sizes) == 30
     assert abs(np.mean(sizes) - 20) < 1.0
+
     def token_padding(pool):
         s = BatchStream([SkeletonTable.from_tokens(rows, prior, vocab, 16)], [1.0], vocab,
                         batch_size=8, max_vars=2, max_points=30, pool=pool)
@@ -177,16 +178,18 @@ def test_every_token_weighs_the_same_whichever_batch_it_is_in():
     batch = stream.next_batch(rng)
     n_tokens = int((batch.tokens[:, 1:] != vocab.pad_id).sum())
     amp = autocast(torch.device("cpu"), "fp32")
-    after = []
+    steps, losses = [], []
     for norm in (None, n_tokens, 2 * n_tokens):
         torch.manual_seed(0)
         model = EquationModel(ModelConfig.tiny(), vocab)
+        before = torch.cat([q.detach().flatten() for q in model.parameters()])
         optim = torch.optim.SGD(model.parameters(), lr=0.1)
-        loss = training_step(model, optim, batch, amp, grad_clip=1e9, tokens_per_batch=norm)
-        after.append(torch.cat([q.detach().flatten() for q in model.parameters()]))
-        assert loss.item() > 0  # the mean loss per token, whatever the divisor
-    torch.testing.assert_close(after[0], after[1])
-    assert not torch.allclose(after[0], after[2])  # half the weight per token: another step
+        losses.append(training_step(model, optim, batch, amp, grad_clip=1e9,
+                                    tokens_per_batch=norm).item())
+        steps.append(torch.cat([q.detach().flatten() for q in model.parameters()]) - before)
+    torch.testing.assert_close(steps[0], steps[1])
+    torch.testing.assert_close(steps[2], 0.5 * steps[0])  # half the weight per token (SGD)
+    assert losses[0] == losses[1] == losses[2] > 0  # the logged loss: the mean per token
 
 
 def test_bf16_mixed_precision_on_cpu_keeps_the_embedding_exact_and_learns():
@@ -218,6 +221,14 @@ def test_bf16_mixed_precision_on_cpu_keeps_the_embedding_exact_and_learns():
     assert np.isfinite(losses).all() and losses[-1] < 0.3 * losses[0]
     with pytest.raises(ValueError, match="precision must be"):
         autocast(torch.device("cpu"), "fp16")
+    # on a CPU under bf16 the attention runs on the plain kernels, not the fused flash one
+    from torch.profiler import ProfilerActivity, profile
+    for precision, flash in (("bf16", False), ("fp32", True)):
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            with autocast(torch.device("cpu"), precision):
+                model(*args)
+        names = {e.key for e in prof.key_averages()}
+        assert any("flash_attention" in n for n in names) == flash, precision
 
 
 def test_checkpoint_round_trip_gives_identical_outputs(tiny, tmp_path):
