@@ -179,10 +179,13 @@ def evaluate_model(
     beam: int = typer.Option(10, help="Beam width for the beam figure."),
     max_points: int = typer.Option(100),
     seed: int = typer.Option(0),
+    fit_r2: Optional[float] = typer.Option(
+        None, help="Also count proposals that fit the data: constants fitted on every other "
+                   "point, R² on the rest at least this (e.g. 0.999). Slower."),
     out: Optional[Path] = typer.Option(None, help="JSON file for the figures."),
 ):
     """Skeleton recovery on held-out skeletons: greedy (beam 1) and beam, per variable count
-    and per skeleton length."""
+    and per skeleton length (and, with --fit-r2, how often a proposal fits the data)."""
     from .data.dataset import SkeletonTable
     from .evaluation import evaluate_skeleton_recovery
     from .model import EquationModel
@@ -194,19 +197,23 @@ def evaluate_model(
               for c in corpus]
     with progress_bar(True, sum(len(t) for t in tables), "held-out skeletons") as advance:
         result = evaluate_skeleton_recovery(net, tables, beam_size=beam, n_per_table=per,
-                                            seed=seed, max_points=max_points, progress=advance)
+                                            seed=seed, max_points=max_points, fit_r2=fit_r2,
+                                            progress=advance)
     table = Table(title=f"skeleton recovery on held-out skeletons ({model})")
-    for col in ("skeletons", "n", "loss", "token acc", "beam 1", f"beam {beam}"):
+    fit_cols = ("target fits", "beam 1 fits", f"beam {beam} fits") if fit_r2 else ()
+    for col in ("skeletons", "n", "loss", "token acc", "beam 1", f"beam {beam}", *fit_cols):
         table.add_column(col, justify="right")
     rows = [*((f"{k} variables", m) for k, m in result["by_n_vars"].items()),
             *result["by_length"].items(), ("all", result["overall"])]
     for key, m in rows:
+        fits = [f"{m[k]:.1%}" for k in ("target_fit", "greedy_fit", "beam_fit") if fit_r2]
         table.add_row(str(key), str(m["n"]), f"{m['loss']:.3f}", f"{m['token_acc']:.3f}",
-                      f"{m['greedy']:.1%}", f"{m['beam']:.1%}")
+                      f"{m['greedy']:.1%}", f"{m['beam']:.1%}", *fits)
     console.print(table)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"model": model, "beam": beam, **result}, indent=1))
+        out.write_text(json.dumps({"model": model, "beam": beam, "fit_r2": fit_r2, **result},
+                                  indent=1))
 
 
 @app.command()

@@ -4,7 +4,10 @@ beam decoding, per number of variables.
 
 A predicted skeleton *matches* when its canonical form computes the same function family
 as the target's: equal fingerprints (evaluation on fixed points with fixed constants),
-which covers exact token equality and equivalent rewritings.
+which covers exact token equality and equivalent rewritings. With ``fit_r2`` the figures
+also say how often a proposal *fits* the data: its constants fitted on every other point,
+R² on the points in between (an "accuracy solution", as in the benchmarks), which counts
+skeletons the data cannot tell from the target.
 
 :func:`benchmark_recall` asks the same of benchmark laws (Feynman, Nguyen, …), which the
 corpora exclude: is the law's skeleton among the model's proposals? Nothing is fitted and no
@@ -25,12 +28,14 @@ from .data.suites import Problem
 from .expr.export import from_sympy
 from .expr.tokens import TokenError, from_prefix
 from .expr.tree import PLACEHOLDER, Node
+from .expr.evaluate import evaluate
 from .model.model import EquationModel
+from .search.constants import fit_constants
 from .search.decode import SkeletonDecoder, torch_threads
 from .search.neural import propose_skeletons
 from .search.scaling import Scaling
 
-__all__ = ["evaluate_skeleton_recovery", "law_fingerprints", "benchmark_recall",
+__all__ = ["evaluate_skeleton_recovery", "held_out_r2", "law_fingerprints", "benchmark_recall",
            "LENGTH_BUCKETS", "RECALL_SETTINGS"]
 
 #: decoding settings of :func:`benchmark_recall`: name → (beam width, samples); the last one
@@ -54,29 +59,39 @@ def _fingerprint(tokens, fp: Fingerprinter) -> str | None:
         return None
 
 
+def held_out_r2(tokens, X: np.ndarray, y: np.ndarray, seconds: float = 0.25) -> float:
+    """R² of a skeleton whose constants are fitted on the even-numbered points, measured on
+    the odd-numbered ones (``-inf`` where it cannot be evaluated there)."""
+    try:
+        skeleton = from_prefix(list(tokens))
+        fit = fit_constants(skeleton, X[::2], y[::2], n_restarts=2, time_limit=seconds)
+        with np.errstate(all="ignore"):
+            pred = evaluate(skeleton, X[1::2], fit.constants)
+            sse = float(np.sum((pred - y[1::2]) ** 2))
+        spread = float(np.sum((y[1::2] - y[1::2].mean()) ** 2))
+    except (TokenError, ValueError):
+        return -np.inf
+    return 1.0 - sse / spread if np.isfinite(sse) and spread > 0 else -np.inf
+
+
 @torch.no_grad()
 def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable], *,
                                beam_size: int = 10, n_per_table: int = 1000, seed: int = 0,
                                max_points: int = 200, batch_size: int = 32,
-                               progress=None) -> dict:
+                               fit_r2: float | None = None, progress=None) -> dict:
     """Metrics over up to ``n_per_table`` skeletons of each table (fresh constants/points).
 
     Returns ``{"overall": {...}, "by_n_vars": {k: {...}}, "by_length": {bucket: {...}}}``
     (buckets of :data:`LENGTH_BUCKETS`, the target's prefix tokens) with ``loss``, ``token_acc``,
     ``greedy`` (match by greedy decoding, i.e. beam 1), ``beam`` (match anywhere in a beam of
-    ``beam_size``), ``beam_exact`` (the target's very tokens in that beam), ``n``.
+    ``beam_size``), ``beam_exact`` (the target's very tokens in that beam), ``n``. With
+    ``fit_r2`` (e.g. 0.999) also ``greedy_fit`` and ``beam_fit`` (a proposal reaches that
+    :func:`held_out_r2`) and ``target_fit`` (the target itself does: what the fit allows).
     """
     model.eval()
-    rng = np.random.default_rng(seed)
     decoder = SkeletonDecoder(model)
     fp = Fingerprinter()
-    rows = []  # (n_vars, X, y, ids, tokens)
-    for table in tables:
-        for i in range(min(n_per_table, len(table))):
-            tokens = table.tokens(i, model.vocab)
-            sample = make_sample(tokens, int(table.n_vars[i]), table.prior, rng, max_points)
-            if sample is not None and table.n_vars[i] <= model.config.max_vars:
-                rows.append((int(table.n_vars[i]), *sample, table.ids[i], tokens))
+    rows = _held_out_rows(model, tables, n_per_table, np.random.default_rng(seed), max_points)
     stats: dict = defaultdict(lambda: defaultdict(float))
     device = next(model.parameters()).device
     for start in range(0, len(rows), batch_size):
@@ -98,6 +113,7 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
                 hyps = decoder.beam_search(X, y, beam_size=beam_size, memory=memory)
             target_fp = _fingerprint(tokens, fp)
             fps = [_fingerprint(h.tokens, fp) for h in hyps]
+            fits = _fit_figures(tokens, [h.tokens for h in hyps], greedy, X, y, fit_r2)
             for key in ("all", k, _length_bucket(len(tokens))):
                 s = stats[key]
                 s["n"] += 1
@@ -106,6 +122,8 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
                 s["greedy"] += bool(greedy) and _fingerprint(greedy[0].tokens, fp) == target_fp
                 s["beam"] += target_fp in fps
                 s["beam_exact"] += tuple(tokens) in {h.tokens for h in hyps}
+                for name, value in fits.items():
+                    s[name] += value
         if progress is not None:
             progress(len(chunk))
     summary = {key: {m: (v / s["n"] if m != "n" else int(v)) for m, v in s.items()}
@@ -114,6 +132,29 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
     by_length = {b: summary.pop(b) for b in LENGTH_BUCKETS if b in summary}
     return {"overall": overall, "by_n_vars": dict(sorted(summary.items())),
             "by_length": by_length}
+
+
+def _held_out_rows(model, tables, n_per_table, rng, max_points) -> list[tuple]:
+    """(n_vars, X, y, token ids, tokens) of the tables' first skeletons that give a sample."""
+    rows = []
+    for table in tables:
+        for i in range(min(n_per_table, len(table))):
+            tokens = table.tokens(i, model.vocab)
+            sample = make_sample(tokens, int(table.n_vars[i]), table.prior, rng, max_points)
+            if sample is not None and table.n_vars[i] <= model.config.max_vars:
+                rows.append((int(table.n_vars[i]), *sample, table.ids[i], tokens))
+    return rows
+
+
+def _fit_figures(target, proposals, greedy, X, y, threshold) -> dict:
+    if threshold is None:
+        return {}
+    r2 = {tuple(p): held_out_r2(p, X, y) for p in proposals}
+    if greedy and greedy[0].tokens not in r2:
+        r2[greedy[0].tokens] = held_out_r2(greedy[0].tokens, X, y)
+    return {"target_fit": held_out_r2(target, X, y) >= threshold,
+            "greedy_fit": bool(greedy) and r2[greedy[0].tokens] >= threshold,
+            "beam_fit": max((r2[tuple(p)] for p in proposals), default=-np.inf) >= threshold}
 
 
 def law_fingerprints(problem: Problem, scaling: Scaling, fp: Fingerprinter) -> set[str]:

@@ -4,7 +4,8 @@
 #
 #   bash scripts/compare_models.sh runs/tuned5/best run6
 #
-# 1. held-out skeletons of the two training corpora (`eqlearn evaluate-model`, 1000, beam 10)
+# 1. held-out skeletons of the two training corpora (`eqlearn evaluate-model`, 1000, beam 10,
+#    with the fit figures of --fit-r2 0.999)
 #    and benchmark recall (`benchmarks/benchmark_recall.py`), side by side on the two cores;
 # 2. the neural-only benchmark (Feynman + Nguyen, <= 2 variables, 20 s, SEEDS seeds) for the
 #    default and the candidate, then `scripts/compare_results.py` over both folders;
@@ -21,7 +22,7 @@ mkdir -p benchmarks/results_model results/blackbody
 
 if [[ $STEPS == *1* ]]; then
     $EQ evaluate-model --corpus corpora/physics --corpus corpora/default --n 1000 --beam 10 \
-        --seed 0 --model "$MODEL" --out "benchmarks/results_model/$NAME.json" &
+        --seed 0 --fit-r2 0.999 --model "$MODEL" --out "benchmarks/results_model/$NAME.json" &
     $PY benchmarks/benchmark_recall.py --model "$MODEL" \
         --out "benchmarks/results_model/recall_$NAME.json" &
     wait

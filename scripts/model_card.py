@@ -4,7 +4,7 @@
 
 One table of skeleton recovery per number of variables and per skeleton length (where all
 files have it; columns: beam 1 / beam k / token accuracy per file, labelled by the file's
-name), then the training record of each model that was evaluated (``meta.training`` and
+name, and where a file has them, its fit figures of ``--fit-r2``: target / beam 1 / beam k), then the training record of each model that was evaluated (``meta.training`` and
 any earlier runs it was fine-tuned from).
 """
 from __future__ import annotations
@@ -24,6 +24,8 @@ def recovery_table(results: dict[str, dict], group: str = "by_n_vars") -> list[s
     head = ["variables" if group == "by_n_vars" else "length", "n"]
     for label, r in results.items():
         head += [f"{label}: beam 1", f"{label}: beam {r['beam']}", f"{label}: token acc"]
+        if r.get("fit_r2"):
+            head += [f"{label}: fits R² ≥ {r['fit_r2']} (target / beam 1 / beam {r['beam']})"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     first = next(iter(results.values()))
     for key in [*first[group], "all"]:
@@ -31,6 +33,9 @@ def recovery_table(results: dict[str, dict], group: str = "by_n_vars") -> list[s
         for r in results.values():
             m = _metrics(r, key, group)
             row += [f"{m['greedy']:.1%}", f"{m['beam']:.1%}", f"{m['token_acc']:.3f}"]
+            if r.get("fit_r2"):
+                row += [" / ".join(f"{m[k]:.1%}" for k in ("target_fit", "greedy_fit",
+                                                            "beam_fit"))]
         lines.append("| " + " | ".join(row) + " |")
     return lines
 

@@ -48,3 +48,41 @@ def test_length_buckets_cover_every_length_once():
     from eqlearn.evaluation import LENGTH_BUCKETS, _length_bucket
     assert [_length_bucket(n) for n in (1, 5, 6, 9, 10, 14, 15, 22, 23, 48)] == [
         b for b in LENGTH_BUCKETS for _ in range(2)]
+
+
+def test_held_out_r2_fits_on_even_points_and_scores_the_odd_ones():
+    """The planted law fits the points it was not fitted on; a line through the origin gets
+    the R² that numpy's own least squares (even points) gives on the odd points."""
+    import numpy as np
+
+    from eqlearn.evaluation import held_out_r2
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.5, 3.0, size=(60, 1))
+    y = 2.5 * np.exp(-0.7 * X[:, 0]) + X[:, 0]
+    assert held_out_r2("add mul C exp mul C x1 x1".split(), X, y) > 1 - 1e-9
+    slope = np.linalg.lstsq(X[::2], y[::2], rcond=None)[0]
+    resid = y[1::2] - X[1::2] @ slope
+    expected = 1 - resid @ resid / np.sum((y[1::2] - y[1::2].mean()) ** 2)
+    assert abs(held_out_r2(["mul", "C", "x1"], X, y) - expected) < 1e-9
+    assert expected < 0.99
+    assert held_out_r2(["log", "sub", "x1", "2"], X, y) == -np.inf  # NaN on some points
+    assert held_out_r2(["add", "x1"], X, y) == -np.inf  # not an expression
+
+
+def test_fit_figures_count_a_proposal_the_data_cannot_tell_from_the_target():
+    """``C*x1`` is not the skeleton ``3*x1`` (other fingerprint) but fits its data exactly;
+    ``sin(x1)`` fits neither way."""
+    import numpy as np
+
+    from eqlearn.evaluation import _fit_figures
+    from eqlearn.search.decode import Hypothesis
+
+    X = np.linspace(0.5, 3.0, 40)[:, None]
+    y = 3 * X[:, 0]
+    assert _fingerprint("mul C x1") != _fingerprint("mul 3 x1")
+    proposals = [("sin", "x1"), ("mul", "C", "x1")]
+    greedy = [Hypothesis(("sin", "x1"), -0.1)]
+    got = _fit_figures(["mul", "3", "x1"], proposals, greedy, X, y, 0.999)
+    assert got == {"target_fit": True, "greedy_fit": False, "beam_fit": True}
+    assert _fit_figures(["mul", "3", "x1"], proposals, greedy, X, y, None) == {}

@@ -102,6 +102,10 @@ def test_tiny_model_overfits_a_handful_of_skeletons():
     assert result["overall"]["n"] == 4 and result["by_n_vars"][1]["n"] == 4
     assert result["overall"]["greedy"] == result["overall"]["beam"] == 1.0
     assert result["by_length"] == {"1-5 tokens": result["overall"]}
+    # named right, so each proposal also fits the points it was not fitted on
+    fits = evaluate_skeleton_recovery(model, [table], beam_size=3, max_points=40,
+                                      fit_r2=0.999)["overall"]
+    assert fits["target_fit"] == fits["greedy_fit"] == fits["beam_fit"] == 1.0
 
 
 @pytest.mark.parametrize("balance, expected", [(0.0, 0.1), (0.5, 0.25), (1.0, 0.5)])
