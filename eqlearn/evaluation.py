@@ -25,10 +25,10 @@ from .data.exclusion import coefficients_as_placeholders
 from .data.fingerprint import Fingerprinter
 from .data.generate import canonical_skeleton
 from .data.suites import Problem
+from .expr.evaluate import evaluate
 from .expr.export import from_sympy
 from .expr.tokens import TokenError, from_prefix
 from .expr.tree import PLACEHOLDER, Node
-from .expr.evaluate import evaluate
 from .model.model import EquationModel
 from .search.constants import fit_constants
 from .search.decode import SkeletonDecoder, torch_threads
@@ -112,18 +112,16 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
                 greedy = decoder.beam_search(X, y, beam_size=1, memory=memory)
                 hyps = decoder.beam_search(X, y, beam_size=beam_size, memory=memory)
             target_fp = _fingerprint(tokens, fp)
-            fps = [_fingerprint(h.tokens, fp) for h in hyps]
-            fits = _fit_figures(tokens, [h.tokens for h in hyps], greedy, X, y, fit_r2)
+            sample = {
+                "n": 1, "loss": float((nll[j] * mask[j]).sum() / mask[j].sum()),
+                "token_acc": float(correct[j].sum() / mask[j].sum()),
+                "greedy": bool(greedy) and _fingerprint(greedy[0].tokens, fp) == target_fp,
+                "beam": target_fp in [_fingerprint(h.tokens, fp) for h in hyps],
+                "beam_exact": tuple(tokens) in {h.tokens for h in hyps},
+                **_fit_figures(tokens, [h.tokens for h in hyps], greedy, X, y, fit_r2)}
             for key in ("all", k, _length_bucket(len(tokens))):
-                s = stats[key]
-                s["n"] += 1
-                s["loss"] += float((nll[j] * mask[j]).sum() / mask[j].sum())
-                s["token_acc"] += float(correct[j].sum() / mask[j].sum())
-                s["greedy"] += bool(greedy) and _fingerprint(greedy[0].tokens, fp) == target_fp
-                s["beam"] += target_fp in fps
-                s["beam_exact"] += tuple(tokens) in {h.tokens for h in hyps}
-                for name, value in fits.items():
-                    s[name] += value
+                for name, value in sample.items():
+                    stats[key][name] += value
         if progress is not None:
             progress(len(chunk))
     summary = {key: {m: (v / s["n"] if m != "n" else int(v)) for m, v in s.items()}

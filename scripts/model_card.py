@@ -4,7 +4,8 @@
 
 One table of skeleton recovery per number of variables and per skeleton length (where all
 files have it; columns: beam 1 / beam k / token accuracy per file, labelled by the file's
-name, and where a file has them, its fit figures of ``--fit-r2``: target / beam 1 / beam k), then the training record of each model that was evaluated (``meta.training`` and
+name, and where a file has them, its fit figures of ``--fit-r2``: target / beam 1 /
+beam k), then the training record of each model that was evaluated (``meta.training`` and
 any earlier runs it was fine-tuned from).
 """
 from __future__ import annotations
