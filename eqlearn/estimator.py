@@ -12,7 +12,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .expr.evaluate import compile_numpy, evaluate
+from .expr.evaluate import compile_numpy, evaluate, r2
 from .expr.export import to_latex, to_sympy
 from .expr.tokens import to_infix
 from .expr.tree import Const, Expr, Var
@@ -303,14 +303,12 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         self.n_candidates_ = len(candidates)
         self.best_index_ = select(front, self.selection)
         names = tuple(data.names)
-        var = float(np.var(data.y))
         self.front_ = []
         for cand in front:
             expr = self.scaling_.to_original(cand.expr)
-            pred = evaluate(expr, data.X)
-            mse = float(np.mean((pred - data.y) ** 2))
-            r2 = 1.0 - mse / var if var > 0 else float(mse == 0)
-            self.front_.append(Equation(expr, names, cand.complexity, cand.loss, r2, cand.source))
+            score = r2(data.y, evaluate(expr, data.X))
+            self.front_.append(Equation(expr, names, cand.complexity, cand.loss, score,
+                                        cand.source))
         self.best_ = self.front_[self.best_index_]
         self.equations_ = pd.DataFrame({
             "equation": [str(e) for e in self.front_],

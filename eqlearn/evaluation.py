@@ -25,7 +25,7 @@ from .data.exclusion import coefficients_as_placeholders
 from .data.fingerprint import Fingerprinter
 from .data.generate import canonical_skeleton
 from .data.suites import Problem
-from .expr.evaluate import evaluate
+from .expr.evaluate import evaluate, r2
 from .expr.export import from_sympy
 from .expr.tokens import TokenError, from_prefix
 from .expr.tree import PLACEHOLDER, Node
@@ -65,13 +65,9 @@ def held_out_r2(tokens, X: np.ndarray, y: np.ndarray, seconds: float = 0.25) -> 
     try:
         skeleton = from_prefix(list(tokens))
         fit = fit_constants(skeleton, X[::2], y[::2], n_restarts=2, time_limit=seconds)
-        with np.errstate(all="ignore"):
-            pred = evaluate(skeleton, X[1::2], fit.constants)
-            sse = float(np.sum((pred - y[1::2]) ** 2))
-        spread = float(np.sum((y[1::2] - y[1::2].mean()) ** 2))
+        return r2(y[1::2], evaluate(skeleton, X[1::2], fit.constants))
     except (TokenError, ValueError):
         return -np.inf
-    return 1.0 - sse / spread if np.isfinite(sse) and spread > 0 else -np.inf
 
 
 @torch.no_grad()

@@ -155,14 +155,13 @@ class Trainer:
             batch = next(self.batches).to(self.device)
             for group in self.optim.param_groups:
                 group["lr"] = cfg.lr * _cosine(self.step, cfg)
-            loss = training_step(self.net, self.optim, batch, self.amp, cfg.grad_clip,
-                                 self.tokens_per_batch)
+            loss, tokens = training_step(self.net, self.optim, batch, self.amp,
+                                         cfg.grad_clip, self.tokens_per_batch)
             self.step += 1
             n = batch.tokens.shape[0] * self.world
             self.samples_seen += n
             window_n += n
-            tokens = int((batch.tokens[:, 1:] != 0).sum())
-            losses.append((loss.item() * tokens, tokens))  # the window's loss: per token
+            losses.append((loss * tokens, tokens))  # the window's loss: per token
             self.seconds = time.perf_counter() - start
             if self.step % cfg.log_every == 0:
                 now = time.perf_counter()
@@ -257,9 +256,9 @@ def autocast(device: torch.device, precision: str = "auto") -> MixedPrecision:
 
 
 def training_step(net: torch.nn.Module, optim: torch.optim.Optimizer, batch, amp,
-                  grad_clip: float, tokens_per_batch: float | None = None) -> torch.Tensor:
+                  grad_clip: float, tokens_per_batch: float | None = None) -> tuple[float, int]:
     """One optimiser step on ``batch`` (teacher-forced next-token cross-entropy); returns
-    the mean loss per token.
+    the mean loss per token and the number of target tokens.
 
     The gradient is that of the summed loss over ``tokens_per_batch`` (the mean over the
     batch's own tokens without it), so that every token weighs the same whichever batch it
@@ -275,7 +274,7 @@ def training_step(net: torch.nn.Module, optim: torch.optim.Optimizer, batch, amp
     (total / (tokens_per_batch or n_tokens)).backward()
     torch.nn.utils.clip_grad_norm_(net.parameters(), grad_clip)
     optim.step()
-    return total.detach() / n_tokens
+    return float(total.detach()) / n_tokens, n_tokens
 
 
 def _pick_device(name: str, local_rank: int) -> torch.device:

@@ -57,3 +57,18 @@ def test_evaluation_inputs():
     f = to_numpy(tree.with_constants([2.0]))
     assert f(np.array([[1.0], [4.0]])).tolist() == [2.0, 8.0]
     assert f(np.array([[1.0]]), [5.0]).tolist() == [5.0]
+
+
+def test_r2_agrees_with_scikit_learn_and_handles_the_edges():
+    from sklearn.metrics import r2_score
+
+    from eqlearn.expr.evaluate import r2
+    rng = np.random.default_rng(5)
+    y = rng.normal(size=50) * 1e20          # SI-sized values square to 1e40: still finite
+    for yhat in (y, y + rng.normal(size=50) * 1e19, np.full(50, y.mean()), -y):
+        assert r2(y, yhat) == pytest.approx(r2_score(y, yhat), rel=1e-12, abs=1e-12)
+    assert r2(y, np.r_[np.inf, y[1:]]) == -np.inf
+    assert r2(np.full(5, 4.5), np.full(5, 4.5) * (1 + 1e-15)) == 1.0  # constant, to rounding
+    assert r2(np.full(5, 4.5), np.full(5, 4.6)) == -np.inf
+    with pytest.raises(ValueError, match="shape"):
+        r2(y, y[:10])

@@ -189,7 +189,7 @@ def test_every_token_weighs_the_same_whichever_batch_it_is_in():
         before = torch.cat([q.detach().flatten() for q in model.parameters()])
         optim = torch.optim.SGD(model.parameters(), lr=0.1)
         losses.append(training_step(model, optim, batch, amp, grad_clip=1e9,
-                                    tokens_per_batch=norm).item())
+                                    tokens_per_batch=norm)[0])
         steps.append(torch.cat([q.detach().flatten() for q in model.parameters()]) - before)
     torch.testing.assert_close(steps[0], steps[1])
     torch.testing.assert_close(steps[2], 0.5 * steps[0])  # half the weight per token (SGD)
@@ -220,7 +220,7 @@ def test_bf16_mixed_precision_on_cpu_keeps_the_embedding_exact_and_learns():
     assert bf16.dtype == torch.bfloat16
     torch.testing.assert_close(bf16.float(), fp32, rtol=0.05, atol=0.05)
     optim = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    losses = [training_step(model, optim, batch, autocast(torch.device("cpu"), "bf16"), 1.0).item()
+    losses = [training_step(model, optim, batch, autocast(torch.device("cpu"), "bf16"), 1.0)[0]
               for _ in range(40)]
     assert np.isfinite(losses).all() and losses[-1] < 0.3 * losses[0]
     with pytest.raises(ValueError, match="precision must be"):

@@ -23,6 +23,7 @@ import numpy as np
 import sympy
 
 from ..data.suites import _parse_formula  # the suites' parser: same symbols, same aliases
+from ..expr.evaluate import r2  # noqa: F401 - one R² for the package, re-exported here
 from ..timeout import CallTimeout, call_with_timeout
 
 __all__ = ["round_constants", "symbolic_check", "symbolic_solution", "accuracy_solution", "r2",
@@ -139,20 +140,6 @@ def symbolic_solution(model_sympy: sympy.Expr, true_sympy: sympy.Expr, timeout: 
     True
     """
     return symbolic_check(model_sympy, true_sympy, timeout, scale) in SOLVED
-
-
-def r2(y: np.ndarray, yhat: np.ndarray) -> float:
-    """Coefficient of determination; ``-inf`` when a prediction is not finite."""
-    y, yhat = np.asarray(y, float).ravel(), np.asarray(yhat, float).ravel()
-    if y.shape != yhat.shape:
-        raise ValueError(f"y has shape {y.shape}, yhat {yhat.shape}")
-    if not np.all(np.isfinite(yhat)):
-        return float("-inf")
-    residual = float(np.sum((y - yhat) ** 2))
-    total = float(np.sum((y - y.mean()) ** 2))
-    if total == 0:
-        return 1.0 if residual == 0 else float("-inf")
-    return 1.0 - residual / total
 
 
 def accuracy_solution(r2_test: float) -> bool:

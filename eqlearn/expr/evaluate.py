@@ -1,7 +1,8 @@
 """Vectorised numpy evaluation of trees.
 
 Evaluation never raises on domain errors: ``log(-1)`` gives NaN, ``1/0`` gives inf, and
-:func:`evaluate_counted` reports how many points were not finite.
+:func:`evaluate_counted` reports how many points were not finite. :func:`r2` scores the
+values against the data (the one R² of the package: estimator, held-out figures, benchmarks).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 from .operators import OPERATORS
 from .tree import Const, Expr, Node, Num, Var
 
-__all__ = ["evaluate", "evaluate_counted", "compile_numpy", "as_2d"]
+__all__ = ["evaluate", "evaluate_counted", "compile_numpy", "as_2d", "r2"]
 
 
 def as_2d(X) -> np.ndarray:
@@ -110,3 +111,22 @@ def compile_numpy(expr: Expr) -> Callable[[np.ndarray, Sequence[float]], np.ndar
     f = namespace["f"]
     f.__doc__ = f"numpy function of {expr}"
     return f
+
+
+def r2(y, yhat) -> float:
+    """Coefficient of determination of predictions ``yhat`` for data ``y``.
+
+    ``-inf`` when a prediction is not finite. For a constant ``y`` (no spread to explain):
+    1.0 when the predictions equal it to rounding, else ``-inf``.
+    """
+    y, yhat = np.asarray(y, float).ravel(), np.asarray(yhat, float).ravel()
+    if y.shape != yhat.shape:
+        raise ValueError(f"y has shape {y.shape}, yhat {yhat.shape}")
+    if not np.all(np.isfinite(yhat)):
+        return float("-inf")
+    with np.errstate(over="ignore"):
+        residual = float(np.sum((y - yhat) ** 2))
+        total = float(np.sum((y - y.mean()) ** 2))
+    if total == 0:
+        return 1.0 if np.allclose(yhat, y, rtol=1e-12, atol=0) else float("-inf")
+    return 1.0 - residual / total if np.isfinite(residual) else float("-inf")
