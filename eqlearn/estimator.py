@@ -21,7 +21,7 @@ from .model.model import EquationModel
 from .search.gp import GPConfig
 from .search.hybrid import search_candidates
 from .search.polynomial import expanded_polynomials
-from .search.refine import drop_skeletons, prune, refine, snap_constants
+from .search.refine import drop_skeletons, factor_common, prune, refine, snap_constants
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
                             prior_macros, propose_skeletons)
 from .search.scaling import Scaling
@@ -245,6 +245,10 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         now = time.perf_counter()
         candidates += expanded_polynomials(candidates, X, y, w, settings,
                                            now + 0.1 * (deadline - now))
+        now = time.perf_counter()
+        factored, replaced = factor_common(candidates, X, y, w, settings,
+                                           now + 0.1 * (deadline - now))
+        candidates = drop_skeletons(candidates, replaced) + factored
         now = time.perf_counter()
         candidates += prune(candidates, X, y, w, settings, now + 0.6 * (deadline - now))
         snapped, replaced = snap_constants(candidates, X, y, w, settings, deadline)

@@ -266,3 +266,39 @@ def test_expanded_polynomials_write_a_nested_exact_fit_as_the_law():
     assert sympy.expand(got - (x1**4 + x1**3 + x1**2 + x1)) == 0
     assert snapped[0].complexity <= nested[0].complexity and snapped[0].expr.n_constants() == 0
     assert expanded_polynomials(expanded, X, y, w, settings, far) == []  # already expanded
+
+
+def test_factor_common_replaces_an_unfactored_exact_law_by_the_law():
+    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.refine import factor_common
+
+    rng = np.random.default_rng(5)
+    X = rng.uniform(0.5, 3, size=(200, 2))
+    y = 3.0 / ((np.exp(2.0 / (X[:, 0] * X[:, 1])) - 1) * X[:, 0] ** 5)
+    settings, far, w = SearchSettings(loss="relative"), time.perf_counter() + 60, np.ones(200)
+    unfactored = parse_expr("21.9/((7.3*exp(2/(x1*x2))*x1**2 - 7.3*x1**2)*x1**3)")
+    start = fit_skeletons([(unfactored, 0.0)], X, y, w, settings, far, warm=True)
+    assert start[0].loss < 1e-20
+    factored, replaced = factor_common(start, X, y, w, settings, far)
+    assert replaced == start and len(factored) == 1
+    assert factored[0].loss < 1e-20 and factored[0].complexity == start[0].complexity - 10
+    x1, x2 = sympy.symbols("x1 x2", positive=True)
+    got = sympy.sympify(to_infix(factored[0].expr), locals={"x1": x1, "x2": x2})
+    true = 3 / ((sympy.exp(2 / (x1 * x2)) - 1) * x1 ** 5)
+    assert sympy.simplify(sympy.nsimplify(got, rational=True) - true) == 0
+    # an equation with nothing to factor is kept
+    assert factor_common(factored, X, y, w, settings, far) == ([], [])
+
+
+def test_one_signed_drops_an_absolute_value_only_where_the_data_have_one_sign():
+    from eqlearn.search.refine import _one_signed
+
+    X = np.column_stack([-np.linspace(1, 2, 30), np.linspace(0.5, 3, 30),
+                         np.linspace(-1, 1, 30)])
+    x2_squared = Node("pow", (parse_expr("x2"), parse_expr("2")))
+    expr = parse_expr("2.5*exp(x1) + abs(x1) + abs(x3)") * Node("sqrt", (x2_squared,))
+    got = _one_signed(expr, X)
+    assert "sqrt" not in to_infix(got) and to_infix(got).count("abs") == 1
+    np.testing.assert_allclose(evaluate(got, X), evaluate(expr, X), rtol=1e-12)
+    X[0, 1] = -1.0  # x2 of both signs: sqrt(x2**2) is |x2| and stays
+    assert "sqrt(x2**2)" in to_infix(_one_signed(expr, X))

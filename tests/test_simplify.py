@@ -66,3 +66,42 @@ def test_idempotent_on_random_skeletons():
                 continue  # x/(x - x): NaN constants never compare equal
             changed += canonicalize(once) != once
     assert changed <= 3  # rare re-associations; canonical_skeleton iterates to a fixed point
+
+
+def test_factor_sums_takes_a_common_factor_out_exactly():
+    import sympy
+
+    from eqlearn.expr import to_sympy
+    from eqlearn.expr.factor import factor_sums
+    from eqlearn.search.selection import complexity
+
+    # Planck's law as a search wrote it: the factor 1e12*x1**2 in both terms of a sum
+    planck = parse_expr("3.7e-4/((1e12*exp(0.0144/(x1*x2))*x1**2 - 1e12*x1**2)*x1**3)")
+    (factored,) = factor_sums(planck)
+    assert to_infix(factored) == "3.7e-16/((exp(0.0144/(x1*x2)) - 1)*x1**5)"
+    assert complexity(factored) < complexity(planck) - 8
+    X = np.column_stack([np.geomspace(1e-7, 1e-5, 40), np.linspace(300, 6000, 40)])
+    np.testing.assert_allclose(evaluate(factored, X), evaluate(planck, X), rtol=1e-12)
+    # a base shared with exponents of one sign, a function kept whole, sympy agrees
+    shared = parse_expr("2.5*x1**2*sin(x2)/x3 - 0.5*x1**3/(x2*x3**2)")
+    (factored,) = factor_sums(shared)
+    assert to_infix(factored) == "2.5*(sin(x2) - 0.2*x1/(x2*x3))*x1**2/x3"
+    difference = sympy.simplify(to_sympy(factored) - to_sympy(shared))
+    assert difference == 0
+
+
+@pytest.mark.parametrize("text", [
+    "2*x1**2*x2 + 3*x1**3 + 1.5",        # a polynomial stays written out
+    "1.5*exp(x1) + 2*sin(x2)",          # nothing shared
+    "2*x1*exp(x2) + 3/x1",              # x1 with exponents of both signs
+])
+def test_factor_sums_leaves_alone_what_has_no_common_factor(text):
+    from eqlearn.expr.factor import factor_sums
+
+    assert factor_sums(parse_expr(text)) == []
+
+
+def test_factor_sums_skips_skeletons_whose_placeholders_would_absorb_the_factor():
+    from eqlearn.expr.factor import factor_sums
+
+    assert factor_sums(parse_expr("C*exp(x1)*x2 + C*x2")) == []

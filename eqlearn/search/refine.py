@@ -16,6 +16,8 @@ from dataclasses import replace
 import numpy as np
 
 from ..data.generate import canonical_skeleton
+from ..expr.evaluate import evaluate
+from ..expr.factor import factor_sums
 from ..expr.simplify import canonicalize
 from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num, Var
@@ -23,7 +25,8 @@ from .mutations import editable, replace_at, subtrees
 from .neural import SearchSettings, fit_skeletons
 from .selection import ROUNDOFF, Candidate, complexity, pareto_front
 
-__all__ = ["drop_skeletons", "neighbours", "prune", "refine", "skeleton_of", "snap_constants"]
+__all__ = ["drop_skeletons", "factor_common", "neighbours", "prune", "refine", "skeleton_of",
+           "snap_constants"]
 
 _QUARTER = np.pi / 2
 #: sin(u + k*pi/2) and cos(u + k*pi/2), k = 0…3, as (function of u, sign)
@@ -209,9 +212,9 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
 
 
 def snap_constants(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
-                  settings: SearchSettings, deadline: float, *, width: int = 12,
-                  rtol: float = 0.02, floor: float = ROUNDOFF
-                  ) -> tuple[list[Candidate], list[Candidate]]:
+                   settings: SearchSettings, deadline: float, *, width: int = 12,
+                   rtol: float = 0.02, floor: float = ROUNDOFF
+                   ) -> tuple[list[Candidate], list[Candidate]]:
     """Fitted constants that are small integers in disguise (``exp(u) - 0.9989`` on noisy
     data) become those integers, and phases that are quarter turns go (``sin(u - 1.5708)``
     is ``-cos(u)``). For each of the ``width`` simplest candidates on the Pareto front (the
@@ -221,23 +224,78 @@ def snap_constants(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w:
     its parent when its loss is within the price of one free parameter (a factor
     ``exp(ln(n)/n)``, Schwarz's Bayesian criterion, or under ``floor``). Greedy: one
     constant at a time, the best first. Returns ``(snapped, replaced)``."""
-    snapped, replaced = [], []
+    def versions(cand: Candidate) -> list[Expr]:
+        return _integer_versions(cand, rtol) + _quarter_turn_versions(cand)
+
+    return _rewrite(pareto_front(candidates)[:width], X, y, w, settings, deadline, versions,
+                    warm=False, shorter=False, floor=floor)
+
+
+def factor_common(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
+                  settings: SearchSettings, deadline: float, *, width: int = 12,
+                  floor: float = ROUNDOFF) -> tuple[list[Candidate], list[Candidate]]:
+    """Equations written shorter: sums with a factor in every term with it taken out
+    (``a*e**u*x**2 - a*x**2 → a*(e**u - 1)*x**2``, see :func:`~eqlearn.expr.factor.
+    factor_sums`), and ``|u|`` and ``sqrt(u**2)`` written ``±u`` where ``u`` has one sign
+    on all the data (a temperature: ``sqrt(T**2)`` is ``T``). For each of the ``width`` most
+    accurate candidates on the Pareto front, the rewritten versions are refitted from the
+    parent's values and replace it when simpler and as accurate (as for
+    :func:`snap_constants`). Returns ``(rewritten, replaced)``."""
+    def versions(cand: Candidate) -> list[Expr]:
+        signed = _one_signed(cand.expr, X)
+        return factor_sums(signed) + ([signed] if signed != cand.expr else [])
+
+    return _rewrite(pareto_front(candidates)[::-1][:width], X, y, w, settings, deadline,
+                    versions, warm=True, shorter=True, floor=floor)
+
+
+def _one_signed(expr: Expr, X: np.ndarray) -> Expr:
+    """``expr`` with each ``|u|`` and ``sqrt(u**2)`` whose ``u`` is positive (negative) on
+    every row of ``X`` written ``u`` (``-u``), in canonical form."""
+    def visit(e: Expr) -> Expr:
+        if not isinstance(e, Node):
+            return e
+        e = Node(e.op, tuple(visit(a) for a in e.args))
+        if e.op == "abs":
+            u = e.args[0]
+        elif e.op == "sqrt" and isinstance(e.args[0], Node) and e.args[0].op == "pow" \
+                and e.args[0].args[1] == Num(2):
+            u = e.args[0].args[0]
+        else:
+            return e
+        with np.errstate(all="ignore"):
+            values = evaluate(u, X)
+        if np.all(values > 0):
+            return u
+        return Node("neg", (u,)) if np.all(values < 0) else e
+
+    return canonicalize(visit(expr))
+
+
+def _rewrite(front: list[Candidate], X, y, w, settings, deadline, versions, *, warm: bool,
+             shorter: bool, floor: float) -> tuple[list[Candidate], list[Candidate]]:
+    """Greedy rewriting of the candidates in ``front``: fit the ``versions`` of the current
+    equation (``warm``: from its values), go on from the best one whose loss is within the
+    price of one free parameter (and, with ``shorter``, whose complexity is lower), until
+    none is. Returns ``(rewritten, replaced)``."""
+    done, replaced = [], []
     quick = replace(settings, n_restarts=min(settings.n_restarts, 2))
     price = float(np.exp(np.log(len(y)) / len(y)))
-    for parent in pareto_front(candidates)[:width]:
+    for parent in front:
         current = parent
         while time.perf_counter() < deadline:
-            todo = [(s, 0.0) for s in _integer_versions(current, rtol)
-                    + _quarter_turn_versions(current)]
-            fits = fit_skeletons(todo, X, y, w, quick, deadline, source=parent.source)
-            good = [c for c in fits if c.loss <= max(price * current.loss, floor)]
+            todo = [(s, 0.0) for s in versions(current)]
+            fits = fit_skeletons(todo, X, y, w, quick, deadline, source=parent.source,
+                                 warm=warm)
+            good = [c for c in fits if c.loss <= max(price * current.loss, floor)
+                    and (not shorter or c.complexity < current.complexity)]
             if not good:
                 break
             current = min(good, key=lambda c: c.loss)
         if current is not parent:
-            snapped.append(current)
+            done.append(current)
             replaced.append(parent)
-    return snapped, replaced
+    return done, replaced
 
 
 def _integer_versions(cand: Candidate, rtol: float) -> list[Expr]:

@@ -1,0 +1,99 @@
+"""Common factors taken out of sums.
+
+A search may reach a law with a factor written into every term of a sum, e.g. Planck's
+``c/((a*exp(u)*x**2 - a*x**2)*x**3)`` for ``c'/((exp(u) - 1)*x**5)``: exact, but ten
+complexity units longer, with a spare constant, and not how a physicist writes it. The
+canonical form never factors (it flattens products and collects like terms only), so
+:func:`factor_sums` does it on request: for a sum whose terms all share a base (with
+exponents of one sign), ``a*F**2*u + b*F**3*v → a*F**2*(u + (b/a)*F*v)``. Polynomials are
+left alone: written out is how they are read (``x**3 + x**2``, not ``(x + 1)*x**2``).
+
+Exact on valued constants (the first term's coefficient is taken out; a ratio of two
+coefficients that is an integer to 1e-9 becomes that integer), pure tree arithmetic: no
+sympy, no time bound needed.
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from .coefficients import Coef, as_float, coef_mul, coef_pow, is_placeholder
+# the canonical form's own term and factor collection: a factored sum is rebuilt the way the
+# canonicaliser builds sums and products, so canonicalising it again leaves it factored
+from .simplify import (ONE, _build_product, _build_sum, _collect_factors, _collect_terms,
+                       canonicalize)
+from .tree import Const, Expr, Node, Var
+
+__all__ = ["factor_sums"]
+
+_SUMS = ("add", "sub")
+
+
+def factor_sums(expr: Expr, limit: int = 8) -> list[Expr]:
+    """Canonical versions of ``expr`` (an equation with valued constants) with the common
+    factor of one sum taken out, one version per sum that has one (at most ``limit``).
+    Sums are those of the canonical form, whose sums are folded left: a prefix of a sum's
+    sorted terms is a sum too, so a factor shared by the first terms only is found."""
+    out: list[Expr] = []
+    for version in _versions(canonicalize(expr)):
+        version = canonicalize(version)
+        if version not in out:
+            out.append(version)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _versions(e: Expr):
+    if not isinstance(e, Node):
+        return
+    if e.op in _SUMS:
+        factored = _factor(e)
+        if factored is not None:
+            yield factored
+    for i, arg in enumerate(e.args):
+        for new in _versions(arg):
+            yield Node(e.op, e.args[:i] + (new,) + e.args[i + 1:])
+
+
+def _factor(total: Node) -> Expr | None:
+    """``total`` written as (common factor) × (sum of what is left), or None when its terms
+    share no base or a coefficient is a placeholder (a skeleton: placeholders would absorb
+    the factor again)."""
+    terms = _collect_terms(total)
+    if any(mono is None or is_placeholder(c) for c, mono in terms):
+        return None
+    powers = [_collect_factors(mono)[1] for _, mono in terms]
+    if all(_monomial(p) for p in powers):
+        return None  # a polynomial stays written out (the search's expansion step)
+    common = {}
+    for key, (base, _) in powers[0].items():
+        ks = [p[key][1] if key in p else 0 for p in powers]
+        if all(k > 0 for k in ks) or all(k < 0 for k in ks):
+            common[key] = [base, min(ks, key=abs)]
+    if not common:
+        return None
+    lead = terms[0][0]
+    rest = []
+    for (coef, _), factors in zip(terms, powers):
+        left = {key: [base, k - common[key][1] if key in common else k]
+                for key, (base, k) in factors.items()}
+        left = {key: f for key, f in left.items() if f[1] != 0}
+        rest.append((_ratio(coef, lead), _build_product(ONE, left) if left else None))
+    rest[0] = (ONE, rest[0][1])
+    return Node("mul", (_build_product(lead, common), _build_sum(rest)))
+
+
+def _monomial(factors: dict) -> bool:
+    return all(isinstance(base, Var) and k > 0 and k.denominator == 1
+               for base, k in factors.values())
+
+
+def _ratio(a: Coef, b: Coef) -> Coef:
+    """``a / b``; an integer when it is one to 1e-9 (``1e12 / 1e12``, ``-2.0 / 1.0``)."""
+    r = coef_mul(a, coef_pow(b, Fraction(-1)))
+    if isinstance(r, Const) and math.isfinite(as_float(r)):
+        n = round(as_float(r))
+        if n != 0 and abs(as_float(r) - n) <= 1e-9 * abs(n):
+            return Fraction(n)
+    return r
