@@ -242,8 +242,9 @@ def factor_common(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: 
     parent's values and replace it when simpler and as accurate (as for
     :func:`snap_constants`). Returns ``(rewritten, replaced)``."""
     def versions(cand: Candidate) -> list[Expr]:
-        signed = _one_signed(cand.expr, X)
-        return factor_sums(signed) + ([signed] if signed != cand.expr else [])
+        signed = _one_signed(cand.expr, X)  # canonical: compare with the canonical form,
+        # or an equation merely written canonically would be refitted as a "version"
+        return factor_sums(signed) + ([signed] if signed != canonicalize(cand.expr) else [])
 
     return _rewrite(pareto_front(candidates)[::-1][:width], X, y, w, settings, deadline,
                     versions, warm=True, shorter=True, floor=floor)
