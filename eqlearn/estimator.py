@@ -20,6 +20,7 @@ from .inputs import DataWarning, check_fit_data, check_predict_data, without_zer
 from .model.model import EquationModel
 from .search.gp import GPConfig
 from .search.hybrid import search_candidates
+from .search.polyfit import polynomial_skeletons
 from .search.polynomial import expanded_polynomials
 from .search.refine import drop_skeletons, factor_common, prune, refine, snap_constants
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
@@ -36,8 +37,11 @@ BURST_SHARE = 0.08       #: share of a hybrid budget for an unguided search befo
 NEURAL_SHARE = 0.55      #: share of the rest for the model's proposals and refinement
 DECODE_SHARE = 0.15      #: share of the neural part for decoding,
 FIT_SHARE = 0.45         #: ... up to here for fitting the proposals, the rest for refinement
+POLY_SHARE = 0.05        #: share of the time for sparse polynomials fitted directly
 PRUNE_SHARE = 0.05       #: share of the search's time kept for pruning the best equations
 MAX_ZERO_SHARE = 0.1     #: "auto" picks the log loss with up to this share of zeros in y
+LOG_SPAN = 3.0           #: ... when |y| spans more than this many decades
+LOG_BULK_SPAN = 1.0      #: ... and its middle half (quartiles) more than this many
 EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
 
 
@@ -103,8 +107,11 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     max_complexity : int, default=40
     loss : {"auto", "mse", "relative", "log", "huber"}, default="auto"
         ``"auto"`` uses ``"log"`` (squared log ratio) when y has one sign and spans more than
-        three decades (zeros aside, up to 10 % of the rows), else ``"mse"``. The log loss
-        leaves rows with y == 0 out of the fit, with a warning (readings that underflowed).
+        three decades (zeros aside, up to 10 % of the rows) with the middle half of |y|
+        (quartile to quartile) spanning more than one, else ``"mse"``: a law over many
+        decades, not a bounded one whose few readings near a zero (sin², 1 − cos) reach
+        down there. The log loss leaves rows with y == 0 out of the fit, with a warning
+        (readings that underflowed).
         Reported losses are normalised: mse / var(y), the mean squared relative error, or
         the mean squared log ratio.
     selection : {"best", "accuracy", "simplest"}, default="best"
@@ -210,10 +217,12 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("loss='log' needs a target of one sign (zeros aside)")
         if self.loss != "auto":
             return self.loss
-        if (one_sign and np.mean(y == 0) <= MAX_ZERO_SHARE
-                and np.log10(np.abs(nonzero).max() / np.abs(nonzero).min()) > 3):
-            return "log"
-        return "mse"
+        if not one_sign or np.mean(y == 0) > MAX_ZERO_SHARE:
+            return "mse"
+        decades = np.log10(np.abs(nonzero))
+        q1, q3 = np.quantile(decades, [0.25, 0.75])
+        spread = decades.max() - decades.min() > LOG_SPAN and q3 - q1 > LOG_BULK_SPAN
+        return "log" if spread else "mse"
 
     def _settings(self) -> SearchSettings:
         seed = 0 if self.random_state is None else int(self.random_state)
@@ -227,12 +236,17 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         model = _load_model(str(self.model)) if self.method in ("neural", "hybrid") else None
         candidates = fit_skeletons(baseline_skeletons(X.shape[1]), X, y, w, settings, deadline,
                                    source="baseline")
+        now = time.perf_counter()
+        candidates += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings,
+                                    now + POLY_SHARE * (deadline - now), source="polynomial")
         search = self.method == "search" or (
             self.method == "hybrid" and self.time_budget >= MIN_HYBRID_BUDGET)
         self.search_stats_ = {}
-        if search and self.method == "hybrid":
-            # plain search finds many simple laws within a second or two: try it first
-            candidates += self._gp(X, y, w, settings, BURST_SHARE, deadline, None, candidates)
+        if search and self.method == "hybrid" and not _exact(candidates):
+            # plain search finds many simple laws within a second or two: try it first,
+            # seeded with the baselines only (large polynomials would crowd its islands)
+            baselines = [c for c in candidates if c.source == "baseline"]
+            candidates += self._gp(X, y, w, settings, BURST_SHARE, deadline, None, baselines)
         if model is not None and not _exact(candidates):
             now = time.perf_counter()
             neural_end = now + NEURAL_SHARE * (deadline - now) if search else deadline

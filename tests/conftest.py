@@ -1,5 +1,18 @@
 import numpy as np
 import pytest
+import torch
+
+from eqlearn.expr import Vocabulary
+from eqlearn.model import EquationModel, ModelConfig
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """An untrained network of the tiny configuration, saved to a folder (its path)."""
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny")
+    EquationModel(ModelConfig.tiny(), Vocabulary.build()).save(folder)
+    return str(folder)
 
 
 @pytest.fixture

@@ -4,22 +4,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from typer.testing import CliRunner
 
 from eqlearn.cli import app
-from eqlearn.expr import Vocabulary
-from eqlearn.model import EquationModel, ModelConfig
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("tiny")
-    EquationModel(ModelConfig.tiny(), Vocabulary.build()).save(folder)
-    return str(folder)
 
 
 def test_help_lists_the_commands():

@@ -7,23 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import sympy
-import torch
 
 from eqlearn import EquationRegressor
-from eqlearn.expr import Vocabulary, parse_expr, evaluate
+from eqlearn.expr import parse_expr, evaluate
 from eqlearn.inputs import DataWarning
-from eqlearn.model import EquationModel, ModelConfig
 from eqlearn.search.constants import fit_constants
 
 FAST = dict(method="neural", time_budget=3.0, beam_size=2, n_samples=4, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("tiny")
-    EquationModel(ModelConfig.tiny(), Vocabulary.build()).save(folder)
-    return str(folder)
 
 
 @pytest.fixture
@@ -208,6 +198,21 @@ def test_zero_readings_are_left_out_of_a_log_loss_fit(tiny_model):
     np.testing.assert_allclose(reg.predict(X[kept]), y[kept], rtol=1e-6)
     with pytest.raises(ValueError, match="one sign"):
         EquationRegressor(model=tiny_model, **{**FAST, "loss": "log"}).fit(X, y - 1.0)
+
+
+def test_a_bounded_target_near_its_zeros_keeps_the_squared_error(tiny_model):
+    """sin²(x1·x2) (Feynman III.8.54's shape) is one-signed and its rare readings near a zero
+    reach 1e-6, but the bulk spans less than a decade: "auto" keeps mse (a log fit there
+    chased the near-zeros and came out worse than the mean), and the selected equation is at
+    least as good as the mean of y."""
+    rng = np.random.default_rng(3)
+    X = rng.uniform(1, 5, size=(200, 2))
+    y = np.sin(X[:, 0] * X[:, 1]) ** 2
+    assert np.log10(y.max() / y.min()) > 3  # what made the old rule pick the log loss
+    reg = EquationRegressor(model=tiny_model, **FAST).fit(X, y)
+    assert reg.loss_kind_ == "mse"
+    residual = np.sum((reg.predict(X) - y) ** 2)
+    assert residual <= np.sum((y - y.mean()) ** 2) * (1 + 1e-9)
 
 
 def test_huge_values_are_rescaled(tiny_model):

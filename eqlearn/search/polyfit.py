@@ -1,0 +1,109 @@
+"""Sparse polynomials fitted directly, as skeletons tried before any search.
+
+A polynomial law such as ``x⁵ + x⁴ + x³ + x² + x`` (Nguyen-3) is linear in its coefficients:
+least squares over the monomials of the variables finds it at once, where a search or the
+network has to assemble five terms. :func:`polynomial_skeletons` chooses subsets of the
+monomials up to a total degree (a basis of at most ``max_basis`` terms, the constant
+included) by weighted least squares — forward selection from nothing and backward
+elimination from the whole basis, every subset size along both paths — and returns them as
+skeletons (``C·x1³ + C·x1·x2 + …``) for the usual constant fitting and model selection.
+"""
+from __future__ import annotations
+
+import itertools
+from math import comb
+
+import numpy as np
+
+from ..data.generate import canonical_skeleton
+from ..expr.tree import PLACEHOLDER, Expr, Node, Num, Var
+
+__all__ = ["polynomial_skeletons", "monomial_exponents"]
+
+Exponents = tuple[int, ...]
+
+
+def monomial_exponents(n_vars: int, max_basis: int = 21, max_degree: int = 6) -> list[Exponents]:
+    """Exponents of every monomial of total degree ≤ D (the constant first), D the largest
+    degree (at most ``max_degree``) whose basis has at most ``max_basis`` terms; empty when
+    even degree 1 has more."""
+    degree = 0
+    while degree < max_degree and comb(n_vars + degree + 1, n_vars) <= max_basis:
+        degree += 1
+    if degree == 0:
+        return []
+    exps = [e for e in itertools.product(range(degree + 1), repeat=n_vars) if sum(e) <= degree]
+    return sorted(exps, key=lambda e: (sum(e), tuple(-k for k in e)))
+
+
+def _rss(A: np.ndarray, b: np.ndarray, cols: list[int]) -> float:
+    if not cols:
+        return float(b @ b)
+    coef, *_ = np.linalg.lstsq(A[:, cols], b, rcond=None)
+    r = b - A[:, cols] @ coef
+    return float(r @ r)
+
+
+def _forward(A, b, max_terms: int) -> list[tuple[int, ...]]:
+    chosen: list[int] = []
+    path = []
+    while len(chosen) < min(max_terms, A.shape[1]):
+        rest = [j for j in range(A.shape[1]) if j not in chosen]
+        chosen.append(min(rest, key=lambda j: _rss(A, b, chosen + [j])))
+        path.append(tuple(sorted(chosen)))
+    return path
+
+
+def _backward(A, b, max_terms: int) -> list[tuple[int, ...]]:
+    chosen = list(range(A.shape[1]))
+    path = []
+    while len(chosen) > 1:
+        drop = min(chosen, key=lambda j: _rss(A, b, [k for k in chosen if k != j]))
+        chosen.remove(drop)
+        if len(chosen) <= max_terms:
+            path.append(tuple(chosen))
+    return path
+
+
+def _monomial(exps: Exponents) -> Expr:
+    factors = [Var(j) if k == 1 else Node("pow", (Var(j), Num(k)))
+               for j, k in enumerate(exps) if k]
+    term: Expr = PLACEHOLDER
+    for f in factors:
+        term = Node("mul", (term, f))
+    return term
+
+
+def _skeleton(exps: list[Exponents]) -> Expr:
+    terms = [_monomial(e) for e in exps]
+    out = terms[0]
+    for t in terms[1:]:
+        out = Node("add", (out, t))
+    return canonical_skeleton(out)
+
+
+def polynomial_skeletons(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, *,
+                         max_terms: int = 8, max_basis: int = 21) -> list[tuple[Expr, float]]:
+    """Skeletons of the sparse polynomials that fit ``y`` best for each number of terms (up
+    to ``max_terms``), as ``(skeleton, 0.0)`` pairs like the baselines'; none when the data
+    have too many variables for a basis of degree ≥ 1 or give no finite design."""
+    exps = monomial_exponents(X.shape[1], max_basis)
+    if not exps:
+        return []
+    with np.errstate(all="ignore"):
+        A = np.stack([np.prod(X ** np.array(e, dtype=float), axis=1) for e in exps], axis=1)
+        sw = np.sqrt(np.ones(len(y)) if w is None else np.asarray(w, dtype=float))
+        A, b = A * sw[:, None], y * sw
+        norm = np.sqrt(np.mean(A ** 2, axis=0))
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b)) and np.all(norm > 0)):
+        return []
+    A = A / norm
+    subsets = dict.fromkeys(_forward(A, b, max_terms) + _backward(A, b, max_terms))
+    out, seen = [], set()
+    for cols in subsets:
+        skeleton = _skeleton([exps[j] for j in cols])
+        key = str(skeleton)
+        if key not in seen:
+            seen.add(key)
+            out.append((skeleton, 0.0))
+    return out
