@@ -37,7 +37,6 @@ BURST_SHARE = 0.08       #: share of a hybrid budget for an unguided search befo
 NEURAL_SHARE = 0.55      #: share of the rest for the model's proposals and refinement
 DECODE_SHARE = 0.15      #: share of the neural part for decoding,
 FIT_SHARE = 0.45         #: ... up to here for fitting the proposals, the rest for refinement
-POLY_SHARE = 0.05        #: share of the time for sparse polynomials fitted directly
 PRUNE_SHARE = 0.05       #: share of the search's time kept for pruning the best equations
 MAX_ZERO_SHARE = 0.1     #: "auto" picks the log loss with up to this share of zeros in y
 LOG_SPAN = 3.0           #: ... when |y| spans more than this many decades
@@ -236,9 +235,10 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         model = _load_model(str(self.model)) if self.method in ("neural", "hybrid") else None
         candidates = fit_skeletons(baseline_skeletons(X.shape[1]), X, y, w, settings, deadline,
                                    source="baseline")
-        now = time.perf_counter()
-        candidates += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings,
-                                    now + POLY_SHARE * (deadline - now), source="polynomial")
+        # linear in their constants (solved by projection): no share, so that a short budget
+        # does not make how many are fitted depend on the clock
+        candidates += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings, deadline,
+                                    source="polynomial")
         search = self.method == "search" or (
             self.method == "hybrid" and self.time_budget >= MIN_HYBRID_BUDGET)
         self.search_stats_ = {}
