@@ -58,3 +58,17 @@ def test_nguyen_3_is_recovered_exactly_without_a_useful_network(tiny_model):
                             n_samples=4, random_state=0).fit(X, y)
     x1 = sympy.Symbol("x1", real=True)
     assert sympy.simplify(reg.sympy() - sum(x1 ** k for k in range(1, 6))) == 0
+
+
+def test_a_law_in_a_later_variable_keeps_its_variable():
+    """x2³ − x2 with x1 unused: the proposals use x2 (a skeleton renumbered to x1..xk would
+    fit the law to x1 and never be exact)."""
+    rng = np.random.default_rng(2)
+    X = rng.uniform(-2, 2, size=(100, 2))
+    y = X[:, 1] ** 3 - X[:, 1]
+    exact = []
+    for skeleton, _ in polynomial_skeletons(X, y):
+        fit = fit_constants(skeleton, X, y, n_restarts=1, time_limit=2.0)
+        if np.allclose(evaluate(skeleton, X, fit.constants), y, rtol=0, atol=1e-8):
+            exact.append(skeleton.n_constants())
+    assert min(exact) == 2

@@ -15,8 +15,9 @@ from math import comb
 
 import numpy as np
 
-from ..data.generate import canonical_skeleton
-from ..expr.tree import PLACEHOLDER, Expr, Node, Num, Var
+from ..expr.simplify import canonicalize
+from ..expr.tree import PLACEHOLDER, Expr
+from .polynomial import monomial_sum
 
 __all__ = ["polynomial_skeletons", "monomial_exponents"]
 
@@ -65,23 +66,6 @@ def _backward(A, b, max_terms: int) -> list[tuple[int, ...]]:
     return path
 
 
-def _monomial(exps: Exponents) -> Expr:
-    factors = [Var(j) if k == 1 else Node("pow", (Var(j), Num(k)))
-               for j, k in enumerate(exps) if k]
-    term: Expr = PLACEHOLDER
-    for f in factors:
-        term = Node("mul", (term, f))
-    return term
-
-
-def _skeleton(exps: list[Exponents]) -> Expr:
-    terms = [_monomial(e) for e in exps]
-    out = terms[0]
-    for t in terms[1:]:
-        out = Node("add", (out, t))
-    return canonical_skeleton(out)
-
-
 def polynomial_skeletons(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, *,
                          max_terms: int = 8, max_basis: int = 21) -> list[tuple[Expr, float]]:
     """Skeletons of the sparse polynomials that fit ``y`` best for each number of terms (up
@@ -99,11 +83,7 @@ def polynomial_skeletons(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = No
         return []
     A = A / norm
     subsets = dict.fromkeys(_forward(A, b, max_terms) + _backward(A, b, max_terms))
-    out, seen = [], set()
-    for cols in subsets:
-        skeleton = _skeleton([exps[j] for j in cols])
-        key = str(skeleton)
-        if key not in seen:
-            seen.add(key)
-            out.append((skeleton, 0.0))
-    return out
+    # canonicalize, not data.generate.canonical_skeleton: that renumbers the variables a
+    # subset uses to x1..xk, and a polynomial in x2 alone would be fitted to x1
+    return [(canonicalize(monomial_sum([(exps[j], PLACEHOLDER) for j in cols])), 0.0)
+            for cols in subsets]

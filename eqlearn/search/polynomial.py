@@ -24,7 +24,7 @@ from .neural import SearchSettings, fit_skeletons
 from .refine import skeleton_of
 from .selection import Candidate, pareto_front
 
-__all__ = ["expand_polynomial", "expanded_polynomials"]
+__all__ = ["expand_polynomial", "expanded_polynomials", "monomial_sum"]
 
 Poly = dict[tuple[int, ...], float]  # exponents of x1..xn → coefficient
 
@@ -48,19 +48,19 @@ def expand_polynomial(expr: Expr, n_vars: int, *, max_terms: int = 8,
                    key=lambda mc: (-sum(mc[0]), [-k for k in mc[0]]))
     if not terms or len(terms) > max_terms:
         return None
+    return monomial_sum([(monomial, Const(float(coef))) for monomial, coef in terms])
+
+
+def monomial_sum(terms: list[tuple[tuple[int, ...], Expr]]) -> Expr:
+    """``c·x1^k1·x2^k2·…`` summed over ``terms`` (exponents of x1..xn, coefficient ``c`` — a
+    valued constant or a placeholder), in the order given; ``terms`` must not be empty."""
     out: Expr | None = None
-    for monomial, coef in terms:
-        term = _monomial(monomial, coef)
+    for exponents, coef in terms:
+        term = coef
+        for i, k in enumerate(exponents):
+            if k:
+                term = Node("mul", (term, Var(i) if k == 1 else Node("pow", (Var(i), Num(k)))))
         out = term if out is None else Node("add", (out, term))
-    return out
-
-
-def _monomial(exponents: tuple[int, ...], coef: float) -> Expr:
-    factors: list[Expr] = [Var(i) if k == 1 else Node("pow", (Var(i), Num(k)))
-                           for i, k in enumerate(exponents) if k]
-    out: Expr = Const(float(coef))
-    for f in factors:
-        out = Node("mul", (out, f))
     return out
 
 
