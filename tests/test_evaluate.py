@@ -72,3 +72,26 @@ def test_r2_agrees_with_scikit_learn_and_handles_the_edges():
     assert r2(np.full(5, 4.5), np.full(5, 4.6)) == -np.inf
     with pytest.raises(ValueError, match="shape"):
         r2(y, y[:10])
+
+
+@pytest.mark.parametrize("formula", ["C*x1 - (C - x2)/C", "-(C*x1) + exp(C*x2) - C",
+                                     "x1/sqrt(C - C*x2**2) + C", "sin(C*x1 + C)*(x2 - C)"])
+def test_jacobian_agrees_with_sympy_derivatives(formula):
+    from eqlearn.expr import parse_expr
+    from eqlearn.expr.jacobian import JacobianProgram
+
+    skeleton = parse_expr(formula)
+    rng = np.random.default_rng(5)
+    X = rng.uniform(0.1, 0.6, size=(30, 2))
+    c = rng.uniform(0.8, 1.5, skeleton.n_constants())
+    values, J = JacobianProgram(skeleton)(X, c)
+    sexpr = to_sympy(skeleton)
+    named = {str(s): s for s in sexpr.free_symbols}  # the symbols to_sympy made
+    xs, cs = [named["x1"], named["x2"]], [named[f"C{j}"] for j in range(len(c))]
+    at = dict(zip(cs, c))
+    f = sympy.lambdify(xs, sexpr.subs(at), "numpy")
+    np.testing.assert_allclose(values, np.broadcast_to(f(*X.T), (30,)), rtol=1e-12)
+    for j, cj in enumerate(cs):
+        d = sympy.lambdify(xs, sympy.diff(sexpr, cj).subs(at), "numpy")
+        np.testing.assert_allclose(J[:, j], np.broadcast_to(d(*X.T), (30,)), rtol=1e-10,
+                                   atol=1e-12, err_msg=f"d/d{cj} of {formula}")

@@ -7,7 +7,8 @@ import sympy
 
 from eqlearn.expr import evaluate, from_prefix, parse_expr, to_infix
 from eqlearn.expr.tree import Node
-from eqlearn.search.gp import Evaluator, GPConfig, run_search
+from eqlearn.search.gp import GPConfig, run_search
+from eqlearn.search.scoring import Evaluator
 from eqlearn.search.mutations import MUTATIONS, Grammar, crossover, subtrees
 from eqlearn.search.selection import Candidate, complexity, pareto_front, select
 
@@ -173,6 +174,11 @@ def test_prune_removes_a_vanishing_factor_and_a_tiny_term():
     best = min((c for c in found if c.loss < 1e-20), key=lambda c: c.complexity)
     assert best.complexity < start[0].complexity
     assert to_infix(best.info["skeleton"]) == "C*x1**2/x2"
+    # among fits exact to round-off the simplest is pruned first, not the smallest loss
+    law = fit_skeletons([(parse_expr("C*x1**2/x2"), 0.0)], X, y, np.ones(100), settings, far)
+    longer = Candidate(start[0].expr, 0.0, start[0].complexity, "search")
+    cuts = prune([longer] + law, X, y, np.ones(100), settings, far, width=1)
+    assert cuts and all(c.complexity < law[0].complexity for c in cuts)  # the law's own cuts
 
 
 def test_snap_constants_fixes_a_disguised_one_on_noisy_data_only_when_it_is_one():
@@ -302,3 +308,46 @@ def test_one_signed_drops_an_absolute_value_only_where_the_data_have_one_sign():
     np.testing.assert_allclose(evaluate(got, X), evaluate(expr, X), rtol=1e-12)
     X[0, 1] = -1.0  # x2 of both signs: sqrt(x2**2) is |x2| and stays
     assert "sqrt(x2**2)" in to_infix(_one_signed(expr, X))
+
+
+def test_polish_finds_an_inner_constant_the_outer_ones_projected_out():
+    rng = np.random.default_rng(6)
+    X = rng.uniform([1, 0.1], [5, 0.67], size=(60, 2))
+    y = 3 * X[:, 0] / (1 - X[:, 1]) + 2          # the planted law
+    ev = Evaluator(X, y, np.ones(60))
+    start = parse_expr("x1/(1.3 - x2)")          # right form, wrong inner constant
+    polished, loss = ev.polish(start, iterations=20)
+    assert loss < 1e-20 < ev(start)
+    assert [c.value for c in polished.constants()] == pytest.approx([1.0], rel=1e-9)
+    np.testing.assert_allclose(evaluate(ev.phenotype(polished), X), y, rtol=1e-9)
+
+
+def test_polish_under_the_log_loss_and_when_there_is_nothing_to_gain():
+    rng = np.random.default_rng(7)
+    X = rng.uniform(1, 3, size=(40, 1))
+    ev = Evaluator(X, 1e-9 * np.exp(2.5 * X[:, 0]), np.ones(40), loss="log")
+    polished, loss = ev.polish(parse_expr("exp(2.0*x1)"), iterations=20)
+    assert loss < 1e-20 and polished.constants()[0].value == pytest.approx(2.5, rel=1e-9)
+    plain = parse_expr("x1**2")                   # no constants: returned as it is
+    assert ev.polish(plain) == (plain, ev(plain))
+    nowhere = parse_expr("log(x1 - 5.0)")         # undefined on the data: kept, infinite loss
+    assert ev.polish(nowhere)[0] == nowhere and ev.polish(nowhere)[1] == np.inf
+
+
+def test_a_child_below_the_stop_loss_ends_the_epoch_and_tells_the_other_islands():
+    import multiprocessing as mp
+
+    from eqlearn.search.gp import _initial_island, evolve
+
+    rng = np.random.default_rng(8)
+    X = rng.uniform(1, 2, size=(40, 2))
+    ev = Evaluator(X, X[:, 0] * X[:, 1], np.ones(40))
+    cfg = GPConfig(population=40, generations_per_epoch=10, stop_loss=0.5, polish=0.0)
+    stop = mp.get_context("fork").Event()
+    far = time.perf_counter() + 60
+    island = _initial_island(_grammar(), ev, cfg, [], np.random.default_rng(0))
+    island = evolve(island, _grammar(), ev, cfg, np.random.default_rng(1), far, stop)
+    assert stop.is_set() and 0 < island.clock < 10 * 40  # stopped within the epoch
+    assert min(m.loss for m in island.members) < 0.5
+    other = _initial_island(_grammar(), ev, cfg, [], np.random.default_rng(2))
+    assert evolve(other, _grammar(), ev, cfg, np.random.default_rng(3), far, stop).clock == 0

@@ -47,7 +47,10 @@ class JacobianProgram:
             assert isinstance(e, Node)
             slots = tuple(self._flatten(a) for a in e.args)
             op = OPERATORS[e.op]
-            self.steps.append(("op", (op.numpy_fn, op.partials()), slots))
+            if e.op in _LINEAR:  # tangents combine with fixed signs: no partials to evaluate
+                self.steps.append(("linear", (op.numpy_fn, _LINEAR[e.op]), slots))
+            else:
+                self.steps.append(("op", (op.numpy_fn, op.partials()), slots))
         return len(self.steps) - 1
 
     def __call__(self, X, constants: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -72,6 +75,10 @@ class JacobianProgram:
                     t = np.zeros((n, k))
                     t[:, payload] = 1.0
                     tans.append(t)
+                elif kind == "linear":
+                    fn, signs = payload
+                    vals.append(_full(fn(*(vals[s] for s in slots)), n))
+                    tans.append(_signed_sum([tans[s] for s in slots], signs))
                 else:
                     fn, partials = payload
                     args = [vals[s] for s in slots]
@@ -85,6 +92,20 @@ class JacobianProgram:
                     tans.append(tangent)
         J = tans[-1] if tans[-1] is not None else np.zeros((n, k))
         return vals[-1], J
+
+
+_LINEAR = {"add": (1.0, 1.0), "sub": (1.0, -1.0), "neg": (-1.0,)}
+
+
+def _signed_sum(tangents: list, signs: tuple[float, ...]) -> np.ndarray | None:
+    """``sum(sign * tangent)`` over the tangents that are not None."""
+    out = None
+    for t, sign in zip(tangents, signs):
+        if t is None:
+            continue
+        term = t if sign > 0 else -t
+        out = term if out is None else out + term
+    return out
 
 
 def _full(values, n: int) -> np.ndarray:

@@ -4,8 +4,9 @@ Each island holds a population; a generation makes one child per member: tournam
 selection, subtree crossover or a mutation (:mod:`eqlearn.search.mutations`), constraint
 checks, evaluation; the child replaces the oldest member (age pressure against stagnation,
 as in PySR's regularised evolution) and tournaments weigh complexity (parsimony pressure
-against bloat). The best few of every generation get their constants optimised by the
-least-squares fitter. A hall of fame keeps the best equation per complexity.
+against bloat). Every other child gets a few Levenberg-Marquardt steps on its constants and
+the best few of every generation a full least-squares fit
+(:mod:`eqlearn.search.scoring`). A hall of fame keeps the best equation per complexity.
 
 Islands run in worker processes for an *epoch* of generations; between epochs the main
 process merges the halls of fame, migrates the best equations to every island and injects
@@ -20,14 +21,12 @@ from typing import Callable
 
 import numpy as np
 
-from ..expr.evaluate import evaluate
 from ..expr.simplify import canonicalize
-from ..expr.tree import Const, Node
-from .constants import fit_constants
 from .mutations import Grammar, crossover, mutate
+from .scoring import Evaluator
 from .selection import Candidate, complexity
 
-__all__ = ["GPConfig", "Individual", "Island", "run_search", "Evaluator"]
+__all__ = ["GPConfig", "Individual", "Island", "run_search"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +45,7 @@ class GPConfig:
     migrants: int = 5
     workers: int = 2               #: processes running islands
     stop_loss: float = 0.0         #: stop once the best normalised loss is below (0: never)
+    polish: float = 0.5            #: chance a child's constants get a few LM steps (scoring.py)
 
 
 @dataclass
@@ -57,88 +57,6 @@ class Individual:
 
     def score(self, parsimony: float) -> float:
         return float(np.log(self.loss + 1e-30) + parsimony * self.complexity)
-
-
-class Evaluator:
-    """Normalised loss of a tree on the data: mse / var(y), or the mean squared relative
-    error, or the mean squared log ratio.
-
-    With ``linear_scaling`` (Keijzer 2003) a tree ``f`` is scored as its best affine
-    transform ``a*f + b`` (closed-form weighted least squares), so the search need not find
-    the outer constants; :meth:`phenotype` writes the transform into the tree.
-    """
-
-    def __init__(self, X, y, weight, loss: str = "mse", linear_scaling: bool = True):
-        self.X, self.y, self.w, self.kind = X, y, weight, loss
-        self.scale = 1.0 / np.abs(y) if loss == "relative" else np.ones_like(y)
-        var = float(np.average((y - np.average(y, weights=weight)) ** 2, weights=weight))
-        self.norm = 1.0 if loss in ("relative", "log") or var == 0 else var
-        if loss == "log":
-            self.sign = 1.0 if np.all(y > 0) else -1.0
-            self.log_y = np.log(self.sign * y)
-        self.linear_scaling = linear_scaling
-        self.n_evals = 0
-
-    def _affine(self, pred: np.ndarray) -> tuple[float, float]:
-        """Best (a, b) for a*pred + b under the weighted (relative) squared loss; for the
-        log loss the best factor a (and b = 0)."""
-        if self.kind == "log":
-            with np.errstate(all="ignore"):
-                d = self.log_y - np.log(self.sign * pred)
-            if not np.all(np.isfinite(d)):
-                return 1.0, 0.0
-            return float(np.exp(np.average(d, weights=self.w))), 0.0
-        ww = self.w * self.scale**2
-        sw = ww.sum()
-        mp, my = (ww * pred).sum() / sw, (ww * self.y).sum() / sw
-        var = (ww * (pred - mp) ** 2).sum()
-        if not np.isfinite(var) or var <= 1e-300:
-            return 0.0, float(my)
-        a = float((ww * (pred - mp) * (self.y - my)).sum() / var)
-        return a, float(my - a * mp)
-
-    def _loss_of(self, pred: np.ndarray) -> float:
-        if self.kind == "log":
-            r = np.log(self.sign * pred) - self.log_y
-        else:
-            r = (pred - self.y) * self.scale
-        if not np.all(np.isfinite(r)):
-            return np.inf
-        return float(np.average(r * r, weights=self.w)) / self.norm
-
-    def __call__(self, expr) -> float:
-        self.n_evals += 1
-        with np.errstate(all="ignore"):
-            pred = evaluate(expr, self.X)
-            raw = self._loss_of(pred)
-            if not self.linear_scaling or not np.all(np.isfinite(pred)):
-                return raw
-            a, b = self._affine(pred)
-            return min(raw, self._loss_of(a * pred + b))
-
-    def phenotype(self, expr):
-        """``expr`` or ``a*expr + b``, whichever fits better (canonical form)."""
-        with np.errstate(all="ignore"):
-            pred = evaluate(expr, self.X)
-            if not self.linear_scaling or not np.all(np.isfinite(pred)):
-                return expr
-            a, b = self._affine(pred)
-            if self._loss_of(a * pred + b) >= self._loss_of(pred):
-                return expr
-        scaled = Node("mul", (Const(a), expr))
-        return canonicalize(scaled if b == 0.0 else Node("add", (scaled, Const(b))))
-
-    def refit(self, expr, time_limit: float = 0.05, seed: int = 0) -> tuple[object, float]:
-        """Least-squares polish of the constants, started from their current values."""
-        k = expr.n_constants()
-        if k == 0:
-            return expr, self(expr)
-        loss = self.kind if self.kind in ("relative", "log") else "mse"
-        fit = fit_constants(expr.skeleton(), self.X, self.y, sample_weight=self.w, loss=loss,
-                            n_restarts=0, time_limit=time_limit, max_nfev=10 * (k + 1),
-                            init=[c.value for c in expr.constants()], random_state=seed)
-        new_loss = self(fit.expr)
-        return (fit.expr, new_loss) if new_loss <= self(expr) else (expr, self(expr))
 
 
 @dataclass
@@ -183,18 +101,31 @@ def _child(island: Island, grammar: Grammar, cfg: GPConfig, rng):
 
 
 def evolve(island: Island, grammar: Grammar, evaluator: Evaluator, cfg: GPConfig,
-           rng: np.random.Generator, deadline: float) -> Island:
-    """Run one epoch (``cfg.generations_per_epoch`` generations) on an island."""
+           rng: np.random.Generator, deadline: float, stop=None) -> Island:
+    """Run one epoch (``cfg.generations_per_epoch`` generations) on an island. It ends early
+    at the deadline, when ``stop`` (an event the workers share) is set, or once a child fits
+    below ``cfg.stop_loss`` — which sets ``stop`` for the other islands."""
+    def over() -> bool:
+        return time.perf_counter() > deadline or (stop is not None and stop.is_set())
+
     for _ in range(cfg.generations_per_epoch):
-        if time.perf_counter() > deadline:
+        if over():
             break
         for i in range(len(island.members)):
-            if i % 25 == 0 and time.perf_counter() > deadline:
+            if i % 25 == 0 and over():
                 break
             expr = _child(island, grammar, cfg, rng)
             if expr is None:
                 continue
-            island.replace_oldest(Individual(expr, evaluator(expr), complexity(expr)))
+            if rng.random() < cfg.polish:
+                expr, loss = evaluator.polish(expr)
+            else:
+                loss = evaluator(expr)
+            island.replace_oldest(Individual(expr, loss, complexity(expr)))
+            if loss < cfg.stop_loss:
+                if stop is not None:
+                    stop.set()
+                return island
         best = sorted(island.members, key=lambda m: m.score(cfg.parsimony))[:cfg.optimise_top]
         for ind in best:
             expr, loss = evaluator.refit(ind.expr, seed=int(rng.integers(2**31)))
@@ -207,8 +138,8 @@ def evolve(island: Island, grammar: Grammar, evaluator: Evaluator, cfg: GPConfig
 _STATE: dict = {}
 
 
-def _init_worker(X, y, w, loss, grammar: Grammar, cfg: GPConfig) -> None:
-    _STATE.update(evaluator=Evaluator(X, y, w, loss), grammar=grammar, cfg=cfg)
+def _init_worker(X, y, w, loss, grammar: Grammar, cfg: GPConfig, stop) -> None:
+    _STATE.update(evaluator=Evaluator(X, y, w, loss), grammar=grammar, cfg=cfg, stop=stop)
 
 
 def _run_island(args) -> tuple[Island, int]:
@@ -216,7 +147,7 @@ def _run_island(args) -> tuple[Island, int]:
     s = _STATE
     s["evaluator"].n_evals = 0
     island = evolve(island, s["grammar"], s["evaluator"], s["cfg"], np.random.default_rng(seed),
-                    deadline)
+                    deadline, s["stop"])
     return island, s["evaluator"].n_evals
 
 
@@ -258,11 +189,12 @@ def run_search(X, y, weight, grammar: Grammar, cfg: GPConfig, *, loss: str = "ms
                for i in range(cfg.n_islands)]
     n_evals, epoch = evaluator.n_evals, 0
     ctx = mp.get_context("fork")
-    pool = ctx.Pool(cfg.workers, _init_worker, (X, y, weight, loss, grammar, cfg)) \
+    stop = ctx.Event()  # set by the island whose child first fits below cfg.stop_loss
+    pool = ctx.Pool(cfg.workers, _init_worker, (X, y, weight, loss, grammar, cfg, stop)) \
         if cfg.workers > 1 else None
     try:
         if pool is None:
-            _init_worker(X, y, weight, loss, grammar, cfg)
+            _init_worker(X, y, weight, loss, grammar, cfg, stop)
         while time.perf_counter() < deadline and (cfg.max_epochs is None or epoch < cfg.max_epochs):
             jobs = [(isl, int(rng.integers(2**31)), deadline) for isl in islands]
             results = pool.map(_run_island, jobs) if pool else list(map(_run_island, jobs))

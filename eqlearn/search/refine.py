@@ -188,11 +188,14 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
     delete one subtree at a time and refit — first from the parent's other constants (a cut
     of a vanishing piece; a refit from scratch may not find the rest again), then from
     scratch — and go on from the best deletion while the loss stays within ``tolerance`` ×
-    the parent's (or under ``floor``). Returns the new fits."""
+    the parent's (or under ``floor``). When some fits are under ``floor`` (exact to
+    round-off, where a smaller loss means nothing), the ``width`` simplest of them are the
+    parents instead. Returns the new fits."""
     quick = replace(settings, n_restarts=min(settings.n_restarts, 2),
                     fit_time=min(settings.fit_time, 0.1))
+    exact = sorted((c for c in candidates if c.loss < floor), key=lambda c: c.complexity)
     found: list[Candidate] = []
-    for parent in sorted(candidates, key=lambda c: c.loss)[:width]:
+    for parent in exact[:width] or sorted(candidates, key=lambda c: c.loss)[:width]:
         while time.perf_counter() < deadline:
             good = []
             # first from the parent's values (a vanishing piece cut), then from scratch

@@ -1,0 +1,180 @@
+"""Scoring a tree in the search: its normalised loss under linear scaling, and cheap
+local optimisation of its constants.
+
+:class:`Evaluator` gives the loss of a tree on the data (mse / var(y), the mean squared
+relative error, or the mean squared log ratio), optionally of its best affine transform
+``a*f + b`` (linear scaling, Keijzer 2003); :meth:`Evaluator.polish` takes a few
+Levenberg-Marquardt steps on the constants inside the tree with that transform projected
+out (variable projection), and :meth:`Evaluator.refit` a full least-squares fit.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..expr.evaluate import evaluate
+from ..expr.jacobian import JacobianProgram
+from ..expr.simplify import canonicalize
+from ..expr.tree import Const, Node
+from .constants import fit_constants
+
+__all__ = ["Evaluator"]
+
+
+class Evaluator:
+    """Normalised loss of a tree on the data: mse / var(y), or the mean squared relative
+    error, or the mean squared log ratio.
+
+    With ``linear_scaling`` (Keijzer 2003) a tree ``f`` is scored as its best affine
+    transform ``a*f + b`` (closed-form weighted least squares), so the search need not find
+    the outer constants; :meth:`phenotype` writes the transform into the tree.
+    """
+
+    def __init__(self, X, y, weight, loss: str = "mse", linear_scaling: bool = True):
+        self.X, self.y, self.w, self.kind = X, y, weight, loss
+        self.scale = 1.0 / np.abs(y) if loss == "relative" else np.ones_like(y)
+        var = float(np.average((y - np.average(y, weights=weight)) ** 2, weights=weight))
+        self.norm = 1.0 if loss in ("relative", "log") or var == 0 else var
+        if loss == "log":
+            self.sign = 1.0 if np.all(y > 0) else -1.0
+            self.log_y = np.log(self.sign * y)
+        self.linear_scaling = linear_scaling
+        self.n_evals = 0
+
+    def _affine(self, pred: np.ndarray) -> tuple[float, float]:
+        """Best (a, b) for a*pred + b under the weighted (relative) squared loss; for the
+        log loss the best factor a (and b = 0)."""
+        if self.kind == "log":
+            with np.errstate(all="ignore"):
+                d = self.log_y - np.log(self.sign * pred)
+            if not np.all(np.isfinite(d)):
+                return 1.0, 0.0
+            return float(np.exp(np.average(d, weights=self.w))), 0.0
+        ww = self.w * self.scale**2
+        sw = ww.sum()
+        mp, my = (ww * pred).sum() / sw, (ww * self.y).sum() / sw
+        var = (ww * (pred - mp) ** 2).sum()
+        if not np.isfinite(var) or var <= 1e-300:
+            return 0.0, float(my)
+        a = float((ww * (pred - mp) * (self.y - my)).sum() / var)
+        return a, float(my - a * mp)
+
+    def _loss_of(self, pred: np.ndarray) -> float:
+        if self.kind == "log":
+            r = np.log(self.sign * pred) - self.log_y
+        else:
+            r = (pred - self.y) * self.scale
+        if not np.all(np.isfinite(r)):
+            return np.inf
+        return float(np.average(r * r, weights=self.w)) / self.norm
+
+    def __call__(self, expr) -> float:
+        self.n_evals += 1
+        with np.errstate(all="ignore"):
+            pred = evaluate(expr, self.X)
+            raw = self._loss_of(pred)
+            if not self.linear_scaling or not np.all(np.isfinite(pred)):
+                return raw
+            a, b = self._affine(pred)
+            return min(raw, self._loss_of(a * pred + b))
+
+    def phenotype(self, expr):
+        """``expr`` or ``a*expr + b``, whichever fits better (canonical form)."""
+        with np.errstate(all="ignore"):
+            pred = evaluate(expr, self.X)
+            if not self.linear_scaling or not np.all(np.isfinite(pred)):
+                return expr
+            a, b = self._affine(pred)
+            if self._loss_of(a * pred + b) >= self._loss_of(pred):
+                return expr
+        scaled = Node("mul", (Const(a), expr))
+        return canonicalize(scaled if b == 0.0 else Node("add", (scaled, Const(b))))
+
+    def polish(self, expr, iterations: int = 6) -> tuple[object, float]:
+        """A few Levenberg-Marquardt steps on the constants of ``expr``, the affine transform
+        of linear scaling projected out (a cheap local search for a child, as Operon gives
+        every individual); the better of ``expr`` and its polished form, with its loss."""
+        consts = expr.constants()
+        if not consts:
+            return expr, self(expr)
+        program = JacobianProgram(expr)
+        c = _levenberg_marquardt(lambda t: self._lsq(*program(self.X, t)),
+                                 np.array([n.value for n in consts]), iterations)
+        old = self(expr)
+        if c is None:
+            return expr, old
+        new = expr.with_constants(c)
+        loss = self(new)
+        return (new, loss) if loss <= old else (expr, old)
+
+    def _lsq(self, f, J):
+        """Residuals and Jacobian of the chosen loss at the best affine transform of ``f``,
+        that transform projected out of the Jacobian (variable projection, Kaufman's
+        approximation), so the steps move only the constants inside the tree."""
+        if self.kind == "log":
+            sw = np.sqrt(self.w)
+            r, Jr = (np.log(self.sign * f) - self.log_y) * sw, J / f[:, None] * sw[:, None]
+            basis = sw[:, None] if self.linear_scaling else None
+        else:
+            sw = np.sqrt(self.w) * self.scale
+            a, b = self._affine(f) if self.linear_scaling else (1.0, 0.0)
+            r, Jr = (a * f + b - self.y) * sw, a * J * sw[:, None]
+            basis = np.column_stack([f * sw, sw]) if self.linear_scaling else None
+        for q in _orthonormal(basis):
+            r = r - q * (q @ r)
+            Jr = Jr - np.outer(q, q @ Jr)
+        return r, Jr
+
+    def refit(self, expr, time_limit: float = 0.05, seed: int = 0) -> tuple[object, float]:
+        """Least-squares polish of the constants, started from their current values."""
+        k = expr.n_constants()
+        if k == 0:
+            return expr, self(expr)
+        loss = self.kind if self.kind in ("relative", "log") else "mse"
+        fit = fit_constants(expr.skeleton(), self.X, self.y, sample_weight=self.w, loss=loss,
+                            n_restarts=0, time_limit=time_limit, max_nfev=10 * (k + 1),
+                            init=[c.value for c in expr.constants()], random_state=seed)
+        new_loss = self(fit.expr)
+        return (fit.expr, new_loss) if new_loss <= self(expr) else (expr, self(expr))
+
+
+def _orthonormal(basis: np.ndarray | None) -> list[np.ndarray]:
+    """Orthonormal vectors spanning the columns of ``basis`` (Gram-Schmidt; at most two
+    columns here, where ``np.linalg.qr`` costs more than the arithmetic)."""
+    out: list[np.ndarray] = []
+    if basis is None or not np.all(np.isfinite(basis)):
+        return out
+    for v in basis.T:
+        for q in out:
+            v = v - q * (q @ v)
+        norm = float(np.sqrt(v @ v))
+        if norm > 1e-12 * (1.0 + float(np.abs(basis).max())):
+            out.append(v / norm)
+    return out
+
+
+def _levenberg_marquardt(residuals, c: np.ndarray, iterations: int,
+                         damping: float = 1e-3) -> np.ndarray | None:
+    """``iterations`` Levenberg-Marquardt steps from ``c`` (``residuals(c)`` gives the
+    residuals and their Jacobian); the constants reached, or None if no step improved."""
+    with np.errstate(all="ignore"):
+        r, J = residuals(c)
+        cost = float(r @ r)
+        if not (np.isfinite(cost) and np.isfinite(J).all()):
+            return None
+        improved = False
+        for _ in range(iterations):
+            A = J.T @ J
+            A.flat[:: A.shape[0] + 1] *= 1.0 + damping
+            A.flat[:: A.shape[0] + 1] += 1e-12
+            try:
+                trial = c - np.linalg.solve(A, J.T @ r)
+            except np.linalg.LinAlgError:
+                break
+            r_t, J_t = residuals(trial)
+            cost_t = float(r_t @ r_t)
+            if cost_t < cost and np.isfinite(J_t).all():
+                c, r, J, cost, improved = trial, r_t, J_t, cost_t, True
+                damping = max(damping / 3.0, 1e-9)
+            else:
+                damping *= 4.0
+    return c if improved else None
