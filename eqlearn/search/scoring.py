@@ -99,12 +99,7 @@ class Evaluator:
         program = JacobianProgram(expr)
         c = _levenberg_marquardt(lambda t: self._lsq(*program(self.X, t)),
                                  np.array([n.value for n in consts]), iterations)
-        old = self(expr)
-        if c is None:
-            return expr, old
-        new = expr.with_constants(c)
-        loss = self(new)
-        return (new, loss) if loss <= old else (expr, old)
+        return self._better(expr, None if c is None else expr.with_constants(c))
 
     def _lsq(self, f, J):
         """Residuals and Jacobian of the chosen loss at the best affine transform of ``f``,
@@ -133,8 +128,16 @@ class Evaluator:
         fit = fit_constants(expr.skeleton(), self.X, self.y, sample_weight=self.w, loss=loss,
                             n_restarts=0, time_limit=time_limit, max_nfev=10 * (k + 1),
                             init=[c.value for c in expr.constants()], random_state=seed)
-        new_loss = self(fit.expr)
-        return (fit.expr, new_loss) if new_loss <= self(expr) else (expr, self(expr))
+        return self._better(expr, fit.expr)
+
+    def _better(self, expr, new) -> tuple[object, float]:
+        """``new`` (if any) when it scores no worse than ``expr``, else ``expr``; with its
+        loss (each tree scored once)."""
+        old = self(expr)
+        if new is None:
+            return expr, old
+        loss = self(new)
+        return (new, loss) if loss <= old else (expr, old)
 
 
 def _orthonormal(basis: np.ndarray | None) -> list[np.ndarray]:
