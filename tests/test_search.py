@@ -351,3 +351,15 @@ def test_a_child_below_the_stop_loss_ends_the_epoch_and_tells_the_other_islands(
     assert min(m.loss for m in island.members) < 0.5
     other = _initial_island(_grammar(), ev, cfg, [], np.random.default_rng(2))
     assert evolve(other, _grammar(), ev, cfg, np.random.default_rng(3), far, stop).clock == 0
+
+
+def test_an_exact_tree_whose_written_form_is_over_the_limit_still_ends_the_search():
+    rng = np.random.default_rng(9)
+    X = rng.uniform(1, 2, size=(40, 2))
+    y = 3 * X[:, 0] * X[:, 1] + 2                 # x1*x2 (3 nodes) written as 7
+    cfg = GPConfig(n_islands=2, population=30, workers=1, stop_loss=1e-18)
+    report = run_search(X, y, np.ones(40), _grammar(max_complexity=3), cfg,
+                        deadline=time.perf_counter() + 60, random_state=0)
+    best = min(report.candidates, key=lambda c: c.loss)
+    np.testing.assert_allclose(evaluate(best.expr, X), y, rtol=1e-10)
+    assert report.epochs == 1                     # not idle epochs until the deadline

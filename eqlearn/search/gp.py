@@ -4,9 +4,10 @@ Each island holds a population; a generation makes one child per member: tournam
 selection, subtree crossover or a mutation (:mod:`eqlearn.search.mutations`), constraint
 checks, evaluation; the child replaces the oldest member (age pressure against stagnation,
 as in PySR's regularised evolution) and tournaments weigh complexity (parsimony pressure
-against bloat). Every other child gets a few Levenberg-Marquardt steps on its constants and
-the best few of every generation a full least-squares fit
-(:mod:`eqlearn.search.scoring`). A hall of fame keeps the best equation per complexity.
+against bloat). A child is scored under linear scaling, a sum with a coefficient per term;
+every other child gets a few Levenberg-Marquardt steps on its constants and the best few of
+every generation a full least-squares fit (:mod:`eqlearn.search.scoring`). A hall of fame
+keeps the best equation per complexity.
 
 Islands run in worker processes for an *epoch* of generations; between epochs the main
 process merges the halls of fame, migrates the best equations to every island and injects
@@ -46,6 +47,7 @@ class GPConfig:
     workers: int = 2               #: processes running islands
     stop_loss: float = 0.0         #: stop once the best normalised loss is below (0: never)
     polish: float = 0.5            #: chance a child's constants get a few LM steps (scoring.py)
+    per_term: bool = True          #: score a sum with a coefficient per term (terms.py)
 
 
 @dataclass
@@ -139,7 +141,8 @@ _STATE: dict = {}
 
 
 def _init_worker(X, y, w, loss, grammar: Grammar, cfg: GPConfig, stop) -> None:
-    _STATE.update(evaluator=Evaluator(X, y, w, loss), grammar=grammar, cfg=cfg, stop=stop)
+    _STATE.update(evaluator=Evaluator(X, y, w, loss, per_term=cfg.per_term), grammar=grammar,
+                  cfg=cfg, stop=stop)
 
 
 def _run_island(args) -> tuple[Island, int]:
@@ -180,7 +183,7 @@ def run_search(X, y, weight, grammar: Grammar, cfg: GPConfig, *, loss: str = "ms
     as candidates. ``seeds`` start the populations; ``inject(front)``, called between
     epochs, may return more trees to migrate into every island."""
     t0 = time.perf_counter()
-    evaluator = Evaluator(X, y, weight, loss)
+    evaluator = Evaluator(X, y, weight, loss, per_term=cfg.per_term)
     rng = np.random.default_rng(random_state)
     seeds = list(seeds)
     # seeds start half of the islands; the others explore from scratch (good-but-wrong seeds
@@ -202,8 +205,8 @@ def run_search(X, y, weight, grammar: Grammar, cfg: GPConfig, *, loss: str = "ms
             n_evals += sum(n for _, n in results)
             epoch += 1
             front = _hall_candidates(islands, evaluator, grammar.max_complexity)
-            if front and min(c.loss for c in front) < cfg.stop_loss:
-                break
+            if stop.is_set() or (front and min(c.loss for c in front) < cfg.stop_loss):
+                break  # once set, every island's epoch would end at its start
             extra = inject(front) if inject is not None else []
             _migrate(islands, front, extra, evaluator, cfg, rng)
     finally:
@@ -217,7 +220,8 @@ def run_search(X, y, weight, grammar: Grammar, cfg: GPConfig, *, loss: str = "ms
 def _hall_candidates(islands: list[Island], evaluator: Evaluator,
                      max_complexity: int = 10**6) -> list[Candidate]:
     """The islands' halls of fame merged, each tree written as its phenotype (dropped if
-    that exceeds the complexity limit)."""
+    the tree exceeds the complexity limit; the linear coefficients its phenotype adds, at
+    most ``2 * terms.MAX_TERMS + 2`` nodes, are not counted)."""
     best: dict[int, Individual] = {}
     for isl in islands:
         for c, ind in isl.hall.items():
@@ -225,8 +229,8 @@ def _hall_candidates(islands: list[Island], evaluator: Evaluator,
                 best[c] = ind
     out = []
     for ind in best.values():
-        expr = evaluator.phenotype(ind.expr)
-        if complexity(expr) <= max_complexity:
+        if ind.complexity <= max_complexity:
+            expr = evaluator.phenotype(ind.expr)
             out.append(Candidate(expr, ind.loss, complexity(expr), "search"))
     return out
 

@@ -3,19 +3,18 @@ local optimisation of its constants.
 
 :class:`Evaluator` gives the loss of a tree on the data (mse / var(y), the mean squared
 relative error, or the mean squared log ratio), optionally of its best affine transform
-``a*f + b`` (linear scaling, Keijzer 2003); :meth:`Evaluator.polish` takes a few
-Levenberg-Marquardt steps on the constants inside the tree with that transform projected
-out (variable projection), and :meth:`Evaluator.refit` a full least-squares fit.
+``a*f + b`` (linear scaling, Keijzer 2003) or, for a sum, of its best linear combination of
+terms (:mod:`eqlearn.search.terms`); :meth:`Evaluator.polish` takes a few
+Levenberg-Marquardt steps on the constants inside the tree with that fit projected out
+(variable projection), and :meth:`Evaluator.refit` a full least-squares fit.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..expr.evaluate import evaluate
-from ..expr.jacobian import JacobianProgram
 from ..expr.simplify import canonicalize
-from ..expr.tree import Const, Node
 from .constants import fit_constants
+from .terms import TermModel, weighted_lstsq
 
 __all__ = ["Evaluator"]
 
@@ -26,10 +25,13 @@ class Evaluator:
 
     With ``linear_scaling`` (Keijzer 2003) a tree ``f`` is scored as its best affine
     transform ``a*f + b`` (closed-form weighted least squares), so the search need not find
-    the outer constants; :meth:`phenotype` writes the transform into the tree.
+    the outer constants; with ``per_term`` too, a sum is scored as its best linear
+    combination of terms ``a1*t1 + a2*t2 + ... + b`` (:mod:`eqlearn.search.terms`; not for
+    the log loss, which fits a factor only). :meth:`phenotype` writes the fit into the tree.
     """
 
-    def __init__(self, X, y, weight, loss: str = "mse", linear_scaling: bool = True):
+    def __init__(self, X, y, weight, loss: str = "mse", linear_scaling: bool = True,
+                 per_term: bool = True):
         self.X, self.y, self.w, self.kind = X, y, weight, loss
         self.scale = 1.0 / np.abs(y) if loss == "relative" else np.ones_like(y)
         var = float(np.average((y - np.average(y, weights=weight)) ** 2, weights=weight))
@@ -38,25 +40,20 @@ class Evaluator:
             self.sign = 1.0 if np.all(y > 0) else -1.0
             self.log_y = np.log(self.sign * y)
         self.linear_scaling = linear_scaling
+        self.per_term = per_term and linear_scaling and loss != "log"
         self.n_evals = 0
 
-    def _affine(self, pred: np.ndarray) -> tuple[float, float]:
-        """Best (a, b) for a*pred + b under the weighted (relative) squared loss; for the
-        log loss the best factor a (and b = 0)."""
+    def _fit(self, F: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """The best linear combination of the columns ``F`` (plus an intercept) under the
+        weighted (relative) squared loss, for the log loss the best factor of its one
+        column; returns the fitted values, coefficients and intercept."""
         if self.kind == "log":
             with np.errstate(all="ignore"):
-                d = self.log_y - np.log(self.sign * pred)
-            if not np.all(np.isfinite(d)):
-                return 1.0, 0.0
-            return float(np.exp(np.average(d, weights=self.w))), 0.0
-        ww = self.w * self.scale**2
-        sw = ww.sum()
-        mp, my = (ww * pred).sum() / sw, (ww * self.y).sum() / sw
-        var = (ww * (pred - mp) ** 2).sum()
-        if not np.isfinite(var) or var <= 1e-300:
-            return 0.0, float(my)
-        a = float((ww * (pred - mp) * (self.y - my)).sum() / var)
-        return a, float(my - a * mp)
+                d = self.log_y - np.log(self.sign * F[:, 0])
+            a = float(np.exp(np.average(d, weights=self.w))) if np.all(np.isfinite(d)) else 1.0
+            return a * F[:, 0], np.array([a]), 0.0
+        coefs, b = weighted_lstsq(F, self.y, self.w * self.scale**2)
+        return F @ coefs + b, coefs, b
 
     def _loss_of(self, pred: np.ndarray) -> float:
         if self.kind == "log":
@@ -67,53 +64,60 @@ class Evaluator:
             return np.inf
         return float(np.average(r * r, weights=self.w)) / self.norm
 
+    def _scored(self, expr) -> tuple[float, float, TermModel, tuple | None]:
+        """Raw loss, loss of the linear fit, the term model and the fit (None if none)."""
+        model = TermModel(expr, self.per_term)
+        with np.errstate(all="ignore"):
+            pred, F = model.values(self.X)
+            raw = self._loss_of(pred)
+            if not self.linear_scaling or not np.all(np.isfinite(F)):
+                return raw, np.inf, model, None
+            fit = self._fit(F)
+            return raw, self._loss_of(fit[0]), model, fit
+
     def __call__(self, expr) -> float:
         self.n_evals += 1
-        with np.errstate(all="ignore"):
-            pred = evaluate(expr, self.X)
-            raw = self._loss_of(pred)
-            if not self.linear_scaling or not np.all(np.isfinite(pred)):
-                return raw
-            a, b = self._affine(pred)
-            return min(raw, self._loss_of(a * pred + b))
+        raw, fitted, _, _ = self._scored(expr)
+        return min(raw, fitted)
 
     def phenotype(self, expr):
-        """``expr`` or ``a*expr + b``, whichever fits better (canonical form)."""
-        with np.errstate(all="ignore"):
-            pred = evaluate(expr, self.X)
-            if not self.linear_scaling or not np.all(np.isfinite(pred)):
-                return expr
-            a, b = self._affine(pred)
-            if self._loss_of(a * pred + b) >= self._loss_of(pred):
-                return expr
-        scaled = Node("mul", (Const(a), expr))
-        return canonicalize(scaled if b == 0.0 else Node("add", (scaled, Const(b))))
+        """``expr`` or its linear fit (``a*expr + b`` or ``a1*t1 + ... + b``), whichever
+        fits better (canonical form)."""
+        raw, fitted, model, fit = self._scored(expr)
+        if fit is None or fitted >= raw:
+            return expr
+        return canonicalize(model.write(fit[1], fit[2]))
 
     def polish(self, expr, iterations: int = 6) -> tuple[object, float]:
-        """A few Levenberg-Marquardt steps on the constants of ``expr``, the affine transform
-        of linear scaling projected out (a cheap local search for a child, as Operon gives
-        every individual); the better of ``expr`` and its polished form, with its loss."""
-        consts = expr.constants()
-        if not consts:
+        """A few Levenberg-Marquardt steps on the constants of ``expr``, the linear fit of
+        its columns projected out (a cheap local search for a child, as Operon gives every
+        individual); the better of ``expr`` and its polished form, with its loss."""
+        model = TermModel(expr, self.per_term)
+        if not len(model.free):
             return expr, self(expr)
-        program = JacobianProgram(expr)
-        c = _levenberg_marquardt(lambda t: self._lsq(*program(self.X, t)),
-                                 np.array([n.value for n in consts]), iterations)
-        return self._better(expr, None if c is None else expr.with_constants(c))
+        c0 = np.array([n.value for n in expr.constants()])[model.free]
+        c = _levenberg_marquardt(lambda t: self._lsq(*model.jacobians(self.X, t)), c0,
+                                 iterations)
+        return self._better(expr, None if c is None else model.rebuild(c))
 
-    def _lsq(self, f, J):
-        """Residuals and Jacobian of the chosen loss at the best affine transform of ``f``,
-        that transform projected out of the Jacobian (variable projection, Kaufman's
-        approximation), so the steps move only the constants inside the tree."""
+    def _lsq(self, F, jacobians):
+        """Residuals and Jacobian of the chosen loss at the best linear fit of the columns
+        ``F``, that fit projected out of the Jacobian (variable projection, Kaufman's
+        approximation), so the steps move only the constants inside the columns."""
         if self.kind == "log":
             sw = np.sqrt(self.w)
+            f, J = F[:, 0], jacobians[0]
             r, Jr = (np.log(self.sign * f) - self.log_y) * sw, J / f[:, None] * sw[:, None]
             basis = sw[:, None] if self.linear_scaling else None
         else:
             sw = np.sqrt(self.w) * self.scale
-            a, b = self._affine(f) if self.linear_scaling else (1.0, 0.0)
-            r, Jr = (a * f + b - self.y) * sw, a * J * sw[:, None]
-            basis = np.column_stack([f * sw, sw]) if self.linear_scaling else None
+            if self.linear_scaling:
+                fitted, coefs, _ = self._fit(F)
+                J = np.hstack([a * Jc for a, Jc in zip(coefs, jacobians)])
+                basis = np.column_stack([F * sw[:, None], sw])
+            else:
+                fitted, J, basis = F[:, 0], jacobians[0], None
+            r, Jr = (fitted - self.y) * sw, J * sw[:, None]
         for q in _orthonormal(basis):
             r = r - q * (q @ r)
             Jr = Jr - np.outer(q, q @ Jr)
@@ -141,8 +145,8 @@ class Evaluator:
 
 
 def _orthonormal(basis: np.ndarray | None) -> list[np.ndarray]:
-    """Orthonormal vectors spanning the columns of ``basis`` (Gram-Schmidt; at most two
-    columns here, where ``np.linalg.qr`` costs more than the arithmetic)."""
+    """Orthonormal vectors spanning the columns of ``basis`` (Gram-Schmidt; a few columns
+    here, where ``np.linalg.qr`` costs more than the arithmetic)."""
     out: list[np.ndarray] = []
     if basis is None or not np.all(np.isfinite(basis)):
         return out
