@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from .evaluate import as_2d
-from .operators import OPERATORS
+from .operators import OPERATORS, SUM_SIGNS
 from .tree import Const, Expr, Node, Num, Var
 
 __all__ = ["value_and_jacobian", "JacobianProgram"]
@@ -47,8 +47,8 @@ class JacobianProgram:
             assert isinstance(e, Node)
             slots = tuple(self._flatten(a) for a in e.args)
             op = OPERATORS[e.op]
-            if e.op in _LINEAR:  # tangents combine with fixed signs: no partials to evaluate
-                self.steps.append(("linear", (op.numpy_fn, _LINEAR[e.op]), slots))
+            if e.op in SUM_SIGNS:  # tangents combine with fixed signs: no partials to evaluate
+                self.steps.append(("linear", (op.numpy_fn, SUM_SIGNS[e.op]), slots))
             else:
                 self.steps.append(("op", (op.numpy_fn, op.partials()), slots))
         return len(self.steps) - 1
@@ -92,9 +92,6 @@ class JacobianProgram:
                     tans.append(tangent)
         J = tans[-1] if tans[-1] is not None else np.zeros((n, k))
         return vals[-1], J
-
-
-_LINEAR = {"add": (1.0, 1.0), "sub": (1.0, -1.0), "neg": (-1.0,)}
 
 
 def _signed_sum(tangents: list, signs: tuple[float, ...]) -> np.ndarray | None:

@@ -13,7 +13,8 @@ from typing import Callable
 import numpy as np
 import sympy
 
-__all__ = ["Operator", "OPERATORS", "register_operator", "get_operator", "unregister_operator"]
+__all__ = ["Operator", "OPERATORS", "SUM_SIGNS", "register_operator", "get_operator",
+           "unregister_operator"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,8 @@ _BUILTINS = [
 
 OPERATORS: dict[str, Operator] = {op.name: op for op in _BUILTINS}
 BUILTIN_NAMES = frozenset(OPERATORS)
+#: the operators that make sums, with the sign each argument enters with
+SUM_SIGNS: dict[str, tuple[float, ...]] = {"add": (1.0, 1.0), "sub": (1.0, -1.0), "neg": (-1.0,)}
 
 
 def get_operator(name: str) -> Operator:

@@ -22,14 +22,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from .operators import OPERATORS
+from .operators import OPERATORS, SUM_SIGNS
 from .coefficients import (Coef, coef_abs, coef_add, coef_is, coef_leaf, coef_mul,
                            coef_pow, coef_sign, is_placeholder)
 from .tree import PLACEHOLDER, Const, Expr, Node, Num, Var
 
 __all__ = ["canonicalize", "sort_key"]
 
-_SUM_OPS = frozenset({"add", "sub", "neg"})
+_SUM_OPS = frozenset(SUM_SIGNS)
 _PRODUCT_OPS = frozenset({"mul", "div", "inv", "sqrt", "pow"})
 _EXACT_OPS = frozenset({"add", "sub", "mul", "div", "neg", "inv", "pow", "abs"})
 ONE, ZERO = Fraction(1), Fraction(0)

@@ -11,16 +11,18 @@ respect to the constants inside them.
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from ..expr.evaluate import evaluate
 from ..expr.jacobian import JacobianProgram
+from ..expr.operators import SUM_SIGNS
 from ..expr.tree import Const, Expr, Node
 
 __all__ = ["additive_terms", "TermModel", "weighted_lstsq"]
 
 MAX_TERMS = 4  #: sums with more varying terms are scored as one column
-_SUMS = {"add": (1.0, 1.0), "sub": (1.0, -1.0), "neg": (-1.0,)}  # signs of the arguments
 
 
 def additive_terms(expr: Expr) -> list[tuple[float, Expr]]:
@@ -30,8 +32,8 @@ def additive_terms(expr: Expr) -> list[tuple[float, Expr]]:
     stack = [(1.0, expr)]
     while stack:
         sign, e = stack.pop()
-        if isinstance(e, Node) and e.op in _SUMS:
-            stack.extend(reversed([(sign * s, a) for s, a in zip(_SUMS[e.op], e.args)]))
+        if isinstance(e, Node) and e.op in SUM_SIGNS:
+            stack.extend(reversed([(sign * s, a) for s, a in zip(SUM_SIGNS[e.op], e.args)]))
         else:
             out.append((sign, e))
     return out
@@ -46,21 +48,24 @@ class TermModel:
     """
 
     def __init__(self, expr: Expr, per_term: bool = True):
-        summed = per_term and isinstance(expr, Node) and expr.op in _SUMS
-        terms = additive_terms(expr) if summed else [(1.0, expr)]
-        varying = [bool(t.variables()) for _, t in terms]
-        if not 2 <= sum(varying) <= MAX_TERMS:
-            terms, varying = [(1.0, expr)], [True]
-        self.expr, self.columns, free, start = expr, [], [], 0
-        self.terms = [(sign, term, keep) for (sign, term), keep in zip(terms, varying)]
-        for (_, term), keep in zip(terms, varying):
+        self.expr = expr
+        self.terms = [(1.0, expr, True)]  # (sign, term, has a column)
+        if per_term and isinstance(expr, Node) and expr.op in SUM_SIGNS:
+            terms = [(s, t, bool(t.variables())) for s, t in additive_terms(expr)]
+            if 2 <= sum(keep for _, _, keep in terms) <= MAX_TERMS:
+                self.terms = terms
+        self.columns = [t for _, t, keep in self.terms if keep]
+
+    @cached_property
+    def free(self) -> np.ndarray:
+        """Indices (prefix order) of the constants inside the columns."""
+        free, start = [], 0
+        for _, term, keep in self.terms:
             k = term.n_constants()
             if keep:
-                self.columns.append(term)
                 free.extend(range(start, start + k))
             start += k
-        self.free = np.array(free, dtype=int)
-        self._programs: list[tuple[JacobianProgram, slice]] | None = None
+        return np.array(free, dtype=int)
 
     @property
     def single(self) -> bool:
@@ -81,14 +86,18 @@ class TermModel:
                 columns.append(v)
         return pred, np.column_stack(columns)
 
+    @cached_property
+    def _programs(self) -> list[tuple[JacobianProgram, slice]]:
+        """Per column, its Jacobian program and its part of the free constants."""
+        out, p = [], 0
+        for term in self.columns:
+            prog = JacobianProgram(term)
+            out.append((prog, slice(p, p + prog.n_constants)))
+            p += prog.n_constants
+        return out
+
     def jacobians(self, X, free_values) -> tuple[np.ndarray, list[np.ndarray]]:
         """Column values (n, k) and, per column, its Jacobian w.r.t. its own free constants."""
-        if self._programs is None:
-            self._programs, p = [], 0
-            for term in self.columns:
-                prog = JacobianProgram(term)
-                self._programs.append((prog, slice(p, p + prog.n_constants)))
-                p += prog.n_constants
         values, jacobians = [], []
         for prog, part in self._programs:
             f, J = prog(X, free_values[part])
