@@ -69,6 +69,19 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def _units_options(text: str, target: str) -> dict:
+    """``X_units``/``y_units`` for ``fit`` from ``"col=units, …"`` (the target's included)."""
+    if not text.strip():
+        return {}
+    pairs = [item.split("=", 1) for item in _split(text)]
+    if any(len(p) != 2 for p in pairs):
+        _fail(f"--units must read 'column=units, ...', got {text!r}")
+    given = {name.strip(): unit.strip() for name, unit in pairs}
+    if target not in given:
+        _fail(f"--units gives no units for the target {target!r}")
+    return {"y_units": given.pop(target), "X_units": given}
+
+
 def _read_table(path: Path, target: str):
     """(X DataFrame, y Series) from a CSV file, with clear messages for what can go wrong."""
     import pandas as pd
@@ -105,6 +118,8 @@ def fit(
     operators: str = typer.Option("", help="Allowed operators, e.g. add,mul,sin (default all)."),
     max_complexity: int = typer.Option(40),
     seed: int = typer.Option(0, help="Random seed."),
+    units: str = typer.Option("", help="SI units of every column and the target, e.g. "
+                              "'m0=kg, v=m/s, c=m/s, m=kg': dimensional analysis first."),
 ):
     """Find equations for TARGET in a CSV file; print the Pareto front, save results."""
     import warnings
@@ -119,11 +134,15 @@ def fit(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            reg.fit(X, y)
+            reg.fit(X, y, **_units_options(units, target))
     except ValueError as exc:
         _fail(str(exc))
     for w in caught:
         console.print(f"[yellow]warning:[/] {w.message}")
+    if reg.pi_groups_ is not None:
+        scale = reg.pi_groups_.describe(reg.variable_names_)[1]
+        console.print(f"dimensional analysis: {target} = {scale} * f("
+                      f"{', '.join(reg.search_variables_)})")
     console.print(front_table(reg, title=f"{target} = f({', '.join(reg.variable_names_)})"))
     console.print(f"[bold]{target} = {reg.best_}[/]   (R² = {reg.best_.r2:.6f}, "
                   f"{reg.fit_seconds_:.1f} s, {reg.n_candidates_} candidates)")

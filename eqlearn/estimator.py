@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Sequence
 
@@ -25,9 +25,11 @@ from .search.polynomial import expanded_polynomials
 from .search.refine import drop_skeletons, factor_common, prune, refine, snap_constants
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
                             prior_macros, propose_skeletons)
+from .search.dimensionless import PiGroups
 from .search.scaling import Scaling
+from .search.transformed import transformed_skeletons
 from .progress import progress_bar
-from .search.selection import Candidate, pareto_front, select
+from .search.selection import Candidate, complexity, pareto_front, select
 
 __all__ = ["EquationRegressor", "Equation"]
 
@@ -68,7 +70,9 @@ class Equation:
         return to_infix(self.expr, self.names, precision=6)
 
     def sympy(self):
-        return to_sympy(self.expr, self.names)
+        """The sympy form; constants equal to a rational multiple of a power of π (or its
+        root) to 1e-10 are written so (``12.566370614359172`` → ``4*pi``)."""
+        return to_sympy(self.expr, self.names, name_pi=True)
 
     def latex(self, precision: int = 4) -> str:
         return to_latex(self.expr, self.names, precision=precision)
@@ -138,6 +142,12 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     variable_names_ : list of str
     scaling_ : Scaling
         Powers of ten applied to X and y before the search.
+    pi_groups_ : PiGroups or None
+        With ``X_units`` and ``y_units`` given to ``fit``: the dimensionless groups the
+        search saw and the product of powers ``M`` with y's units (``y = M·f(groups)``);
+        None when units were not given or could not be used (a warning says why).
+    search_variables_ : list of str
+        The columns the search saw: ``variable_names_``, or the groups (``["v/c"]``).
     loss_kind_ : str
     n_candidates_ : int
         Candidate equations fitted.
@@ -177,14 +187,25 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         self.verbose = verbose
 
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, X, y, *, variable_names: Sequence[str] | None = None, sample_weight=None):
-        """Search equations for ``y ≈ f(X)``; see the class docstring."""
+    def fit(self, X, y, *, variable_names: Sequence[str] | None = None, sample_weight=None,
+            X_units=None, y_units=None):
+        """Search equations for ``y ≈ f(X)``; see the class docstring.
+
+        ``X_units`` (one SI unit string per column, e.g. ``["kg", "m/s", "m/s"]``, or a
+        mapping from variable name to units; ``""`` for dimensionless) and ``y_units``
+        (e.g. ``"kg"``) turn on dimensional analysis: the search looks for
+        ``y / M = f(π1, …)`` in fewer, dimensionless groups (``v/c``) and the equation is
+        mapped back (``pi_groups_``). Units that cannot be used (y's are not a product of
+        powers of the variables': constants such as h are at work) are set aside with a
+        warning.
+        """
         t0 = time.perf_counter()
         self._check_params()
         data = check_fit_data(self, X, y, sample_weight, variable_names)
         self.variable_names_ = data.names
-        self.loss_kind_ = self._resolve_loss(data.y)
-        used = without_zero_targets(data) if self.loss_kind_ == "log" else data
+        work = self._dimensionless(data, X_units, y_units)
+        self.loss_kind_ = self._resolve_loss(work.y)
+        used = without_zero_targets(work) if self.loss_kind_ == "log" else work
         weight = used.weight / used.weight.mean()
         self.scaling_ = Scaling.fit(used.X, used.y)
         Xs, ys = self.scaling_.transform(used.X, used.y)
@@ -208,6 +229,21 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         if self.selection not in ("best", "accuracy", "simplest"):
             raise ValueError(f"unknown selection {self.selection!r}: best, accuracy or simplest")
         operator_names(self.operators)
+
+    def _dimensionless(self, data, X_units, y_units):
+        """The data the search sees: the groups and y/M when the units can be used."""
+        self.pi_groups_, self.search_variables_ = None, list(data.names)
+        if X_units is None and y_units is None:
+            return data
+        pi, why = PiGroups.for_data(X_units, y_units, data.X, data.y, data.names)
+        if why:
+            warnings.warn(f"units not used: {why}; searching in the variables as given",
+                          DataWarning, stacklevel=3)
+        if pi is None:
+            return data
+        self.pi_groups_, self.search_variables_ = pi, pi.describe(data.names)[0]
+        P, z = pi.transform(data.X, data.y)
+        return replace(data, X=P, y=z)
 
     def _resolve_loss(self, y: np.ndarray) -> str:
         nonzero = y[y != 0]
@@ -239,6 +275,9 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         # does not make how many are fitted depend on the clock
         candidates += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings, deadline,
                                     source="polynomial")
+        now = time.perf_counter()
+        candidates += fit_skeletons(transformed_skeletons(X, y, w, now + 0.1 * (deadline - now)),
+                                    X, y, w, settings, deadline, source="transformed")
         search = self.method == "search" or (
             self.method == "hybrid" and self.time_budget >= MIN_HYBRID_BUDGET)
         self.search_stats_ = {}
@@ -310,23 +349,19 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         cols = sorted(np.argsort(score)[::-1][:max_vars].tolist())
         warnings.warn(f"{X.shape[1]} variables but the model reads at most {max_vars}: "
                       f"proposing equations in the {max_vars} most related to y "
-                      f"({', '.join(self.variable_names_[c] for c in cols)})", DataWarning,
+                      f"({', '.join(self.search_variables_[c] for c in cols)})", DataWarning,
                       stacklevel=3)
         return cols
 
     def _store(self, candidates: list[Candidate], data) -> None:
-        front = pareto_front(candidates)
+        front = self._original_front(candidates)
         if not front:
             raise RuntimeError("no candidate equation could be fitted to the data")
         self.n_candidates_ = len(candidates)
         self.best_index_ = select(front, self.selection)
         names = tuple(data.names)
-        self.front_ = []
-        for cand in front:
-            expr = self.scaling_.to_original(cand.expr)
-            score = r2(data.y, evaluate(expr, data.X))
-            self.front_.append(Equation(expr, names, cand.complexity, cand.loss, score,
-                                        cand.source))
+        self.front_ = [Equation(c.expr, names, c.complexity, c.loss,
+                                r2(data.y, evaluate(c.expr, data.X)), c.source) for c in front]
         self.best_ = self.front_[self.best_index_]
         self.equations_ = pd.DataFrame({
             "equation": [str(e) for e in self.front_],
@@ -337,6 +372,16 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             "sympy": [e.sympy() for e in self.front_],
         })
         self.equations_["selected"] = np.arange(len(self.front_)) == self.best_index_
+
+    def _original_front(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The Pareto front in the user's units and variables (with dimensional analysis,
+        of the equations mapped back, their complexities counted as written)."""
+        front = [replace(c, expr=self.scaling_.to_original(c.expr))
+                 for c in pareto_front(candidates)]
+        if self.pi_groups_ is None:
+            return front
+        mapped = [replace(c, expr=self.pi_groups_.to_original(c.expr)) for c in front]
+        return pareto_front([replace(c, complexity=complexity(c.expr)) for c in mapped])
 
     # -- using the result ------------------------------------------------------------------
     def _equation(self, index: int | None) -> Equation:

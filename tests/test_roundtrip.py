@@ -49,3 +49,27 @@ def test_token_sympy_round_trip(preset):
     assert not failures, f"{len(failures)} not equivalent, e.g. {failures[:3]}"
     assert unchanged + equivalent == N_SKELETONS
     print(f"{preset}: {unchanged} unchanged, {equivalent} sympy-equivalent")
+
+
+@pytest.mark.parametrize("form", ["4*pi", "pi**2", "-2*pi", "1/(4*pi)", "3*pi/8",
+                                  "1/sqrt(2*pi)", "sqrt(pi)", "2/pi**2"])
+def test_constants_that_are_multiples_of_pi_are_named(form):
+    """A float equal to (p/q)·π^k or its root comes back as that sympy form (sympy's own
+    value checked); nearby floats, e and plain rationals do not."""
+    from eqlearn.expr.export import pi_form
+    from eqlearn.expr.tree import Const, Node, Var
+
+    exact = sympy.sympify(form)
+    value = float(exact)
+    assert sympy.simplify(pi_form(value) - exact) == 0
+    assert pi_form(value * (1 + 1e-6)) is None
+    tree = Node("mul", (Const(value), Var(0)))
+    assert sympy.simplify(to_sympy(tree, name_pi=True) - exact * sympy.Symbol("x1", real=True)) == 0
+    assert to_sympy(tree).atoms(sympy.Float)  # a float unless asked
+
+
+@pytest.mark.parametrize("value", [1.0, 0.5, 2.718281828459045, 8.854e-12, 137.036])
+def test_other_constants_are_not_named_after_pi(value):
+    from eqlearn.expr.export import pi_form
+
+    assert pi_form(value) is None

@@ -221,6 +221,25 @@ def test_snap_constants_turns_a_quarter_phase_into_the_cosine():
         assert sympy.simplify(sympy.nsimplify(got, rational=True) - true) == 0
 
 
+def test_a_half_turn_inside_a_longer_sum_is_taken_out():
+    """Nguyen-6 as a search wrote it, sin(π − x² − x) + sin(x): the phase is one term of a
+    sum of three; the snapped equation is sympy-equal to sin(x) + sin(x² + x)."""
+    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.refine import snap_constants
+
+    X = np.random.default_rng(5).uniform(-1, 1, size=(200, 1))
+    y = np.sin(X[:, 0]) + np.sin(X[:, 0] ** 2 + X[:, 0])
+    far = time.perf_counter() + 60
+    start = fit_skeletons([(parse_expr("C*sin(C - x1**2 - x1) + C*sin(x1)"), 0.0)], X, y,
+                          np.ones(200), SearchSettings(), far)
+    assert start[0].loss < 1e-20
+    snapped, _ = snap_constants(start, X, y, np.ones(200), SearchSettings(), far)
+    x1 = sympy.Symbol("x1", real=True)
+    got = sympy.sympify(to_infix(snapped[0].expr), locals={"x1": x1})
+    truth = sympy.sin(x1) + sympy.sin(x1 ** 2 + x1)
+    assert sympy.simplify(sympy.nsimplify(got, rational=True) - truth) == 0
+
+
 def test_prune_cuts_a_vanishing_term_keeping_the_fitted_constants():
     from eqlearn.search.refine import _deletions
 

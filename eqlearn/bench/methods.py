@@ -35,7 +35,7 @@ __all__ = ["Method", "METHODS", "get_method", "TimedGPLearn", "GPLEARN_CONFIG", 
            "gplearn_to_sympy", "operon_to_sympy"]
 
 
-def _fit_plain(est, X: np.ndarray, y: np.ndarray, names: Sequence[str]):
+def _fit_plain(est, X: np.ndarray, y: np.ndarray, names: Sequence[str], units=None):
     return est.fit(X, y)
 
 
@@ -57,7 +57,8 @@ class Method:
         ``model_sympy(fitted_estimator, variable_names) -> str``, a sympy-parsable model
         in the original variable names.
     fit : callable
-        ``fit(estimator, X, y, variable_names)``; the default calls ``estimator.fit(X, y)``.
+        ``fit(estimator, X, y, variable_names, units=None)`` (``units``: the problem's, see
+        :class:`~eqlearn.data.suites.Problem`); the default calls ``estimator.fit(X, y)``.
     unavailable : callable
         ``unavailable(options) -> str | None``: why the method cannot run here, or None.
     description : str
@@ -118,9 +119,18 @@ def _eqlearn_maker(method: str, fixed: bool) -> Callable[..., Any]:
     return make
 
 
-def _eqlearn_fit(est, X: np.ndarray, y: np.ndarray, names: Sequence[str]):
+def _eqlearn_fit(est, X: np.ndarray, y: np.ndarray, names: Sequence[str], units=None):
     usable = all(n.isidentifier() for n in names) and len(set(names)) == len(names)
     return est.fit(X, y, variable_names=list(names) if usable else None)
+
+
+def _eqlearn_units_fit(est, X: np.ndarray, y: np.ndarray, names: Sequence[str], units=None):
+    """As ``eqlearn``, with the problem's units for dimensional analysis when it has them."""
+    if not units:
+        return _eqlearn_fit(est, X, y, names)
+    usable = all(n.isidentifier() for n in names) and len(set(names)) == len(names)
+    return est.fit(X, y, variable_names=list(names) if usable else None,
+                   X_units=[units["variables"][n] for n in names], y_units=units["output"])
 
 
 def _eqlearn_sympy(est, names: Sequence[str]) -> str:
@@ -139,12 +149,13 @@ def _eqlearn_model_missing(options: Mapping[str, Any]) -> str | None:
             "--set eqlearn.model=FOLDER")
 
 
-def _eqlearn_method(name: str, method: str, fixed: bool) -> Method:
+def _eqlearn_method(name: str, method: str, fixed: bool, units: bool = False) -> Method:
     return Method(name=name, make=_eqlearn_maker(method, fixed), model_sympy=_eqlearn_sympy,
-                  fit=_eqlearn_fit,
+                  fit=_eqlearn_units_fit if units else _eqlearn_fit,
                   unavailable=lambda opts: _eqlearn_model_missing(
                       _eqlearn_options(method, fixed, opts)),
-                  description=f"eqlearn EquationRegressor, method={method!r}")
+                  description=f"eqlearn EquationRegressor, method={method!r}"
+                              + (", with the problem's units (X_units, y_units)" if units else ""))
 
 
 # -- gplearn ------------------------------------------------------------------------------
@@ -326,6 +337,7 @@ METHODS: dict[str, Method] = {
     "eqlearn": _eqlearn_method("eqlearn", "hybrid", fixed=False),
     "eqlearn-neural": _eqlearn_method("eqlearn-neural", "neural", fixed=True),
     "eqlearn-search": _eqlearn_method("eqlearn-search", "search", fixed=True),
+    "eqlearn-units": _eqlearn_method("eqlearn-units", "hybrid", fixed=False, units=True),
     "gplearn": Method("gplearn", _gplearn_make, _gplearn_sympy,
                       unavailable=_missing_package("gplearn"),
                       description="gplearn SymbolicRegressor, generations until the budget"),

@@ -128,7 +128,7 @@ def _fit_and_score(spec: RunSpec) -> dict[str, Any]:
                                       spec.seed)
     est = method.make(spec.time_budget, spec.seed, n_jobs=spec.n_jobs, **spec.options)
     start = time.perf_counter()
-    method.fit(est, X, y, problem.variables)
+    method.fit(est, X, y, problem.variables, problem.units)
     fit_time = time.perf_counter() - start
     yhat = np.asarray(est.predict(X_test), dtype=float)
     model, model_error = _model_text(method, est, problem.variables, spec.sympy_timeout)

@@ -8,6 +8,7 @@ import re
 from fractions import Fraction
 from typing import Sequence
 
+import numpy as np
 import sympy
 
 from ..timeout import call_with_timeout
@@ -30,14 +31,38 @@ def _default_names(expr: Expr) -> list[str]:
     return [f"x{i + 1}" for i in range(n)]
 
 
+def pi_form(value: float, rtol: float = 1e-10) -> sympy.Expr | None:
+    """``value`` as ``(p/q)·π^k`` (k = ±1, ±2) or the square root of ``(p/q)·π^k``
+    (k = ±1), q ≤ 12 and |p| ≤ 48, when it is one to ``rtol``; else None.
+
+    >>> pi_form(12.566370614359172), pi_form(0.3989422804014327)
+    (4*pi, sqrt(2)/(2*sqrt(pi)))
+    """
+    if not np.isfinite(value) or value == 0:
+        return None
+    for square, powers in ((False, (1, 2, -1, -2)), (True, (1, -1))):
+        target = value * value if square else value
+        for k in powers:
+            ratio = Fraction(target / np.pi ** k).limit_denominator(12)
+            if not 0 < abs(ratio.numerator) <= 48:
+                continue
+            exact = float(ratio) * np.pi ** k
+            if abs(exact - target) <= rtol * abs(target):
+                form = sympy.Rational(ratio.numerator, ratio.denominator) * sympy.pi ** k
+                return (sympy.sign(value) * sympy.sqrt(form)) if square else form
+    return None
+
+
 def to_sympy(expr: Expr, names: Sequence[str] | None = None, *, rational: bool = False,
-             placeholder_names: Sequence[str] | None = None) -> sympy.Expr:
+             placeholder_names: Sequence[str] | None = None,
+             name_pi: bool = False) -> sympy.Expr:
     """The sympy form of ``expr``.
 
     Placeholders become distinct real symbols ``C0, C1, …`` in prefix order (or the names
     given in ``placeholder_names``, e.g. as recorded by :func:`from_sympy`); valued
-    constants become ``sympy.Float`` (or the nearest small rational with ``rational=True``).
-    Variables are real symbols named by ``names`` (default ``x1, x2, …``).
+    constants become ``sympy.Float`` (or the nearest small rational with ``rational=True``;
+    with ``name_pi``, a rational multiple of a power of π, or its root, when equal to 1e-10
+    — :func:`pi_form`). Variables are real symbols named by ``names`` (default ``x1, x2, …``).
     """
     names = list(names) if names is not None else _default_names(expr)
     if len(names) <= max(expr.variables(), default=-1):
@@ -56,7 +81,8 @@ def to_sympy(expr: Expr, names: Sequence[str] | None = None, *, rational: bool =
                 return sympy.Symbol(name, real=True)
             if rational:
                 return sympy.nsimplify(e.value, rational=True, tolerance=1e-12)
-            return sympy.Float(e.value)
+            named = pi_form(e.value) if name_pi else None
+            return sympy.Float(e.value) if named is None else named
         if isinstance(e, Num):
             return sympy.Rational(e.value.numerator, e.value.denominator)
         return OPERATORS[e.op].sympy_fn(*(convert(a) for a in e.args))

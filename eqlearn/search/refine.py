@@ -24,6 +24,7 @@ from ..expr.tree import Const, Expr, Node, Num, Var
 from .mutations import editable, replace_at, subtrees
 from .neural import SearchSettings, fit_skeletons
 from .selection import ROUNDOFF, Candidate, complexity, pareto_front
+from .terms import additive_terms
 
 __all__ = ["drop_skeletons", "factor_common", "neighbours", "prune", "refine", "skeleton_of",
            "snap_constants"]
@@ -337,18 +338,20 @@ def _quarter_turn_versions(cand: Candidate, atol: float = 0.03) -> list[Expr]:
 
 
 def _phase(node: Expr) -> tuple[Expr, float] | None:
-    """``(u, c)`` for ``sin`` or ``cos`` of ``u + c``, ``c + u`` or ``u - c`` (``c`` fitted)."""
+    """``(u, c)`` for ``sin`` or ``cos`` of a sum whose one constant term is ``c`` (fitted),
+    ``u`` the other terms: ``sin(π − x² − x)`` gives ``(−x² − x, π)``."""
     if not isinstance(node, Node) or node.op not in _TURNS:
         return None
-    arg = node.args[0]
-    if not isinstance(arg, Node) or arg.op not in ("add", "sub"):
+    terms = additive_terms(node.args[0])
+    shifts = [k for k, (_, t) in enumerate(terms) if isinstance(t, Const) and t.value is not None]
+    if len(terms) < 2 or len(shifts) != 1:
         return None
-    a, b = arg.args
-    if isinstance(b, Const) and b.value is not None:
-        return a, (b.value if arg.op == "add" else -b.value)
-    if arg.op == "add" and isinstance(a, Const) and a.value is not None:
-        return b, a.value
-    return None
+    sign, const = terms[shifts[0]]
+    rest = [term for k, term in enumerate(terms) if k != shifts[0]]
+    u = rest[0][1] if rest[0][0] > 0 else Node("neg", (rest[0][1],))
+    for s, t in rest[1:]:
+        u = Node("add" if s > 0 else "sub", (u, t))
+    return u, sign * const.value
 
 
 def drop_skeletons(candidates: list[Candidate], gone: list[Candidate]) -> list[Candidate]:

@@ -1,0 +1,166 @@
+"""Rational functions of a transformed target, fitted directly (AI Feynman's polynomial fit
+after transforming y, extended to rational functions).
+
+Many laws are a rational function once y is transformed: ``γ = 1/sqrt(1 − u²)`` gives
+``1/γ² = 1 − u²``, ``(1 + u)/sqrt(1 − u²)`` squared is ``(1 + u)/(1 − u)``, the relativistic
+sum of velocities is ``(a + b)/(1 + a·b)`` as it stands. For each transform ``g`` (none,
+1/y, y², 1/y², √y, log y) :func:`transformed_skeletons` fits ``g(y) = P(x) / (1 + Q(x))``
+by least squares on the linearised form ``g(y) = P(x) − g(y)·Q(x)``, with ``P`` and ``Q``
+sparse sums of monomials with exponents from −2 to 2 (negative ones for columns that keep
+one sign), chosen by forward selection and backward elimination as in
+:mod:`eqlearn.search.polyfit`. The subsets that fit the transformed target closely become
+skeletons ``g⁻¹(P/(1 + Q))`` for the usual constant fitting on y.
+"""
+from __future__ import annotations
+
+import itertools
+import time
+from fractions import Fraction
+from typing import Callable
+
+import numpy as np
+
+from ..expr.simplify import canonicalize
+from ..expr.tree import PLACEHOLDER, Expr, Node, Num
+from .polyfit import _backward, _forward, _rss
+from .polynomial import monomial_sum
+
+__all__ = ["transformed_skeletons", "TRANSFORMS"]
+
+MAX_COLUMNS = 32     #: numerator and denominator columns together
+MAX_TERMS = 5        #: terms of P and Q together
+CLOSE = 1e-4         #: keep fits with a residual below this share of g(y)'s variance
+MAX_SKELETONS = 16   #: the closest fits over all transforms
+MAX_ROWS = 1000      #: rows the subsets are chosen on (evenly spaced); all are fitted later
+
+
+def _power(e: Expr, p: Fraction) -> Expr:
+    """``e**p`` with a lone constant staying a constant (``sqrt(C)`` is just ``C``)."""
+    if e == PLACEHOLDER:
+        return e
+    return Node("sqrt", (e,)) if p == Fraction(1, 2) else Node("pow", (e, Num(p)))
+
+
+def _ratio(top: Expr, bottom: Expr | None) -> Expr:
+    return top if bottom is None else Node("div", (top, bottom))
+
+
+#: name → (g, inverse on (numerator, denominator or None) skeletons, needs y of one sign);
+#: the inverses write ``(P/Q)**p`` as ``P**p / Q**p``, e.g. ``C/sqrt(1 + C·x²)``
+TRANSFORMS: dict[str, tuple[Callable, Callable[[Expr, Expr | None], Expr], bool]] = {
+    "none": (lambda y: y, _ratio, False),
+    "inverse": (lambda y: 1.0 / y, lambda p, q: _ratio(Num(1) if q is None else q, p), False),
+    "square": (lambda y: y * y, lambda p, q: _ratio(
+        _power(p, Fraction(1, 2)), None if q is None else _power(q, Fraction(1, 2))), True),
+    "inverse square": (lambda y: 1.0 / (y * y), lambda p, q: _ratio(
+        Num(1) if q is None else _power(q, Fraction(1, 2)), _power(p, Fraction(1, 2))), True),
+    "sqrt": (np.sqrt, lambda p, q: _ratio(_power(p, Fraction(2)),
+                                          None if q is None else _power(q, Fraction(2))), True),
+    "log": (np.log, lambda p, q: Node("exp", (_ratio(p, q),)), True),
+}
+
+
+def _exponents(X: np.ndarray, degree: int, with_constant: bool) -> list[tuple[int, ...]]:
+    """Monomials with |exponents| summing to ≤ ``degree`` (1 or 2); negative exponents only
+    for columns without zeros or sign changes. Simplest first."""
+    n = X.shape[1]
+    signs = [(1, -1) if np.all(X[:, j] > 0) or np.all(X[:, j] < 0) else (1,) for j in range(n)]
+
+    def unit(pairs):
+        e = [0] * n
+        for j, k in pairs:
+            e[j] = k
+        return tuple(e)
+    exps = [unit([])] if with_constant else []
+    exps += [unit([(j, s)]) for j in range(n) for s in signs[j]]
+    if degree >= 2:
+        exps += [unit([(j, 2 * s)]) for j in range(n) for s in signs[j]]
+        exps += [unit([(j, s), (k, t)]) for j, k in itertools.combinations(range(n), 2)
+                 for s in signs[j] for t in signs[k]]
+    return sorted(exps, key=lambda e: (sum(map(abs, e)), tuple(-k for k in e)))
+
+
+def _design(X: np.ndarray) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """Numerator and denominator monomials: degree 2 when the basis stays small, else 1."""
+    if 1 + 2 * X.shape[1] > MAX_COLUMNS:
+        return [], []
+    for degree in (2, 1):
+        num = _exponents(X, degree, True)
+        den = _exponents(X, degree, False)
+        if len(num) + len(den) <= MAX_COLUMNS:
+            return num, den
+        if len(num) <= MAX_COLUMNS // 2:
+            return num, den[: MAX_COLUMNS - len(num)]
+    return [], []
+
+
+def _monomials(X: np.ndarray, exps: list[tuple[int, ...]]) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.stack([np.prod(X ** np.array(e, dtype=float), axis=1) for e in exps], axis=1)
+
+
+def _skeleton(cols: tuple[int, ...], num: list, den: list):
+    """(numerator, denominator or None) of ``P/(1 + Q)`` for the chosen columns."""
+    top = [num[j] for j in cols if j < len(num)]
+    bottom = [den[j - len(num)] for j in cols if j >= len(num)]
+    if not top:
+        return None
+    p = monomial_sum([(e, PLACEHOLDER) for e in top])
+    if not bottom:
+        return p, None
+    return p, Node("add", (Num(1), monomial_sum([(e, PLACEHOLDER) for e in bottom])))
+
+
+def _fits(g_y: np.ndarray, X: np.ndarray, sw: np.ndarray, num, den):
+    """(share of variance left, columns) of the forward and backward subsets."""
+    with np.errstate(all="ignore"):
+        A = np.concatenate([_monomials(X, num), -g_y[:, None] * _monomials(X, den)], axis=1)
+        A, b = A * sw[:, None], g_y * sw
+        norm = np.sqrt(np.mean(A ** 2, axis=0))
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b)) and np.all(norm > 0)):
+        return []
+    A = A / norm
+    total = float(np.sum((b - np.average(b, weights=sw * sw) * sw) ** 2))
+    if total <= 0:
+        return []
+    subsets = dict.fromkeys(_forward(A, b, MAX_TERMS) + _backward(A, b, MAX_TERMS))
+    return [(_rss(A, b, list(cols)) / total, cols) for cols in subsets]
+
+
+def transformed_skeletons(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
+                          deadline: float | None = None) -> list[tuple[Expr, float]]:
+    """Skeletons ``g⁻¹(P/(1 + Q))`` whose linearised fit leaves less than ``CLOSE`` of the
+    transformed target's variance (at most ``MAX_SKELETONS``: by decade of the residual,
+    then the smallest), as ``(skeleton, 0.0)`` pairs like the baselines'; the transforms
+    stop at ``deadline`` (a ``time.perf_counter`` value)."""
+    num, den = _design(X)
+    if not num:
+        return []
+    w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
+    if len(y) > MAX_ROWS:
+        rows = np.linspace(0, len(y) - 1, MAX_ROWS).astype(int)
+        X, y, w = X[rows], y[rows], w[rows]
+    sw = np.sqrt(w)
+    sign = -1.0 if np.all(y < 0) else 1.0
+    found: dict[Expr, float] = {}
+    for g, inverse, one_sign in TRANSFORMS.values():
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        if one_sign and not np.all(sign * y > 0):
+            continue
+        with np.errstate(all="ignore"):
+            g_y = g(sign * y if one_sign else y)
+        if not np.all(np.isfinite(g_y)):
+            continue
+        for share, cols in _fits(g_y, X, sw, num, den):
+            body = _skeleton(cols, num, den)
+            if body is None or share > CLOSE:
+                continue
+            tree = inverse(*body)
+            if one_sign and sign < 0:
+                tree = Node("neg", (tree,))
+            tree = canonicalize(tree)
+            found[tree] = min(share, found.get(tree, np.inf))
+    # near-exact first, simplest first within a decade of residual
+    ranked = sorted(found, key=lambda t: (np.floor(np.log10(max(found[t], 1e-14))), t.size()))
+    return [(t, 0.0) for t in ranked[:MAX_SKELETONS]]

@@ -1,0 +1,53 @@
+"""Rational fits of a transformed target: planted laws are among the skeletons and fit
+exactly; noise gives nothing; the design stays small and finite."""
+import numpy as np
+import pytest
+
+from eqlearn.expr import evaluate
+from eqlearn.search.constants import fit_constants
+from eqlearn.search.transformed import _exponents, transformed_skeletons
+
+
+def _smallest_exact(X, y):
+    """Constants of the smallest proposal that reproduces y (numpy) once fitted."""
+    sizes = []
+    for skeleton, _ in transformed_skeletons(X, y):
+        fit = fit_constants(skeleton, X, y, n_restarts=2, time_limit=2.0)
+        if np.allclose(evaluate(skeleton, X, fit.constants), y, rtol=1e-9, atol=0):
+            sizes.append(skeleton.n_constants())
+    return min(sizes, default=None)
+
+
+RNG = np.random.default_rng(0)
+U = RNG.uniform(0.1, 0.67, size=(150, 1))
+V = RNG.uniform(0.1, 1.0, size=(150, 2))
+
+
+@pytest.mark.parametrize("X, y, constants", [
+    (U, 1 / np.sqrt(1 - U[:, 0] ** 2), 2),                       # Lorentz factor: 1/y² linear
+    (U, -2.5 / np.sqrt(1 - U[:, 0] ** 2), 2),                    # of negative sign
+    (1 / U, 1 / np.sqrt(1 - U[:, 0] ** 2), 2),                   # in c/v: 1/y² = 1 − x⁻²
+    (U, (1 + U[:, 0]) / np.sqrt(1 - U[:, 0] ** 2), 3),           # Doppler: y² = (1+u)/(1−u)
+    (V, (V[:, 0] + V[:, 1]) / (1 + V[:, 0] * V[:, 1]), 3),       # velocity addition
+    (U, np.exp(-1.5 * U[:, 0] ** 2 + 0.3), 2),                   # Gaussian: log y quadratic
+])
+def test_planted_laws_are_recovered_exactly(X, y, constants):
+    assert _smallest_exact(X, y) == constants
+
+
+def test_noise_gives_no_skeleton():
+    X = RNG.uniform(1, 2, size=(150, 3))
+    assert transformed_skeletons(X, RNG.normal(size=150)) == []
+
+
+def test_negative_powers_only_for_columns_of_one_sign():
+    X = np.column_stack([np.linspace(0.5, 2, 10), np.linspace(-1, 1, 10)])
+    exps = _exponents(X, 2, with_constant=True)
+    assert all(e[1] >= 0 for e in exps) and any(e[0] < 0 for e in exps)
+    assert len(exps) == len(set(exps)) and exps[0] == (0, 0)
+
+
+def test_many_columns_or_huge_values_give_nothing():
+    assert transformed_skeletons(RNG.uniform(1, 2, size=(40, 30)), RNG.uniform(size=40)) == []
+    X = np.array([[1e200], [2e200], [3e200], [4e200], [5e200]])
+    assert transformed_skeletons(X, np.arange(1.0, 6.0)) == []
