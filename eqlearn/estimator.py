@@ -276,8 +276,9 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         candidates += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings, deadline,
                                     source="polynomial")
         now = time.perf_counter()
-        candidates += fit_skeletons(transformed_skeletons(X, y, w, now + 0.1 * (deadline - now)),
-                                    X, y, w, settings, deadline, source="transformed")
+        until = now + 0.1 * (deadline - now)
+        candidates += fit_skeletons(transformed_skeletons(X, y, w, until), X, y, w, settings,
+                                    until, source="transformed")
         search = self.method == "search" or (
             self.method == "hybrid" and self.time_budget >= MIN_HYBRID_BUDGET)
         self.search_stats_ = {}

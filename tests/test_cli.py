@@ -65,3 +65,32 @@ def test_sample_and_presets():
     assert out.exit_code == 0 and "physics" in out.output
     out = runner.invoke(app, ["presets"])
     assert "polynomial" in out.output
+
+
+def _relativistic_csv(tmp_path):
+    rng = np.random.default_rng(2)
+    m0, v, c = rng.uniform(1, 5, 80), rng.uniform(1, 2, 80), rng.uniform(3, 10, 80)
+    path = tmp_path / "mass.csv"
+    pd.DataFrame({"m0": m0, "v": v, "c": c, "m": m0 / np.sqrt(1 - v**2 / c**2)}).to_csv(
+        path, index=False)
+    return path
+
+
+def test_fit_with_units_reports_the_groups_and_finds_the_law(tmp_path, tiny_model):
+    out = runner.invoke(app, ["fit", str(_relativistic_csv(tmp_path)), "--target", "m",
+                              "--time", "10", "--method", "neural", "--model", tiny_model,
+                              "--units", "m0=kg, v=m/s, c=m s^-1, m=kg"])
+    assert out.exit_code == 0, out.output
+    assert "dimensional analysis: m = m0 * f(" in out.output
+    assert "m = m0/sqrt(1 - v**2/c**2)" in out.output
+
+
+@pytest.mark.parametrize("units, message", [
+    ("m0=kg, v=m/s, c=m/s", "no units for the target 'm'"),
+    ("m0 kg, m=kg", "must read 'column=units"),
+    ("v=m/s, c=m/s, m=kg", "no units for m0"),
+])
+def test_bad_units_options_get_clear_messages(tmp_path, units, message):
+    out = runner.invoke(app, ["fit", str(_relativistic_csv(tmp_path)), "--target", "m",
+                              "--time", "2", "--method", "search", "--units", units])
+    assert out.exit_code == 2 and message in out.output

@@ -51,3 +51,16 @@ def test_many_columns_or_huge_values_give_nothing():
     assert transformed_skeletons(RNG.uniform(1, 2, size=(40, 30)), RNG.uniform(size=40)) == []
     X = np.array([[1e200], [2e200], [3e200], [4e200], [5e200]])
     assert transformed_skeletons(X, np.arange(1.0, 6.0)) == []
+
+
+def test_on_noisy_data_the_law_is_still_proposed():
+    """1 % noise: nothing is exact, and the Lorentz factor's skeleton is among the fits
+    closest to its transform's noise floor (the rational fits are scored on P/(1 + Q), not
+    on the linearised system whose denominator columns carry the noise)."""
+    from eqlearn.expr.tokens import to_infix
+
+    rng = np.random.default_rng(7)
+    u = rng.uniform(0.1, 0.9, size=(200, 1))
+    y = (1 + 0.01 * rng.normal(size=200)) / np.sqrt(1 - u[:, 0] ** 2)
+    found = {to_infix(s) for s, _ in transformed_skeletons(u, y)}
+    assert found & {"C/sqrt(C*x1**2 + 1)", "1/sqrt(C*x1**2 + C)"}

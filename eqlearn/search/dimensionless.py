@@ -145,6 +145,8 @@ class PiGroups:
         if isinstance(X_units, str) or len(X_units) != X.shape[1]:
             raise ValueError(f"X_units needs one entry per column ({X.shape[1]}), "
                              f"got {X_units!r}")
+        if X.shape[1] > MAX_VARIABLES:
+            return None, f"more than {MAX_VARIABLES} variables"
         pi = cls.from_units(list(X_units), y_units, X, y)
         if pi is None:
             return None, "y's units are not a product of powers of the variables' units"

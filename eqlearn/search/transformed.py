@@ -8,8 +8,9 @@ sum of velocities is ``(a + b)/(1 + a·b)`` as it stands. For each transform ``g
 by least squares on the linearised form ``g(y) = P(x) − g(y)·Q(x)``, with ``P`` and ``Q``
 sparse sums of monomials with exponents from −2 to 2 (negative ones for columns that keep
 one sign), chosen by forward selection and backward elimination as in
-:mod:`eqlearn.search.polyfit`. The subsets that fit the transformed target closely become
-skeletons ``g⁻¹(P/(1 + Q))`` for the usual constant fitting on y.
+:mod:`eqlearn.search.polyfit`. The subsets that fit the transformed target closely (or,
+on noisy data, about as closely as the closest) become skeletons ``g⁻¹(P/(1 + Q))`` for
+the usual constant fitting on y.
 """
 from __future__ import annotations
 
@@ -22,14 +23,16 @@ import numpy as np
 
 from ..expr.simplify import canonicalize
 from ..expr.tree import PLACEHOLDER, Expr, Node, Num
-from .polyfit import _backward, _forward, _rss
+from .polyfit import _backward, _forward
 from .polynomial import monomial_sum
 
 __all__ = ["transformed_skeletons", "TRANSFORMS"]
 
 MAX_COLUMNS = 32     #: numerator and denominator columns together
 MAX_TERMS = 5        #: terms of P and Q together
-CLOSE = 1e-4         #: keep fits with a residual below this share of g(y)'s variance
+CLOSE = 1e-4         #: a fit leaving less than this share of g(y)'s variance is exact;
+NOISY = 3.0          #: without one, fits within this factor of a transform's closest
+LOOSE = 0.5          #: ... and under this share are kept (noise sets a floor)
 MAX_SKELETONS = 16   #: the closest fits over all transforms
 MAX_ROWS = 1000      #: rows the subsets are chosen on (evenly spaced); all are fitted later
 
@@ -112,9 +115,13 @@ def _skeleton(cols: tuple[int, ...], num: list, den: list):
 
 
 def _fits(g_y: np.ndarray, X: np.ndarray, sw: np.ndarray, num, den):
-    """(share of variance left, columns) of the forward and backward subsets."""
+    """(share of g(y)'s variance left, columns) of the forward and backward subsets. The
+    subsets are chosen on the linearised system, but a subset's share is that of its
+    rational function ``P/(1 + Q)``: the linearised residual flatters denominators, whose
+    columns hold g(y) and so its noise."""
     with np.errstate(all="ignore"):
-        A = np.concatenate([_monomials(X, num), -g_y[:, None] * _monomials(X, den)], axis=1)
+        M = np.concatenate([_monomials(X, num), _monomials(X, den)], axis=1)
+        A = np.concatenate([M[:, :len(num)], -g_y[:, None] * M[:, len(num):]], axis=1)
         A, b = A * sw[:, None], g_y * sw
         norm = np.sqrt(np.mean(A ** 2, axis=0))
     if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b)) and np.all(norm > 0)):
@@ -123,16 +130,25 @@ def _fits(g_y: np.ndarray, X: np.ndarray, sw: np.ndarray, num, den):
     total = float(np.sum((b - np.average(b, weights=sw * sw) * sw) ** 2))
     if total <= 0:
         return []
-    subsets = dict.fromkeys(_forward(A, b, MAX_TERMS) + _backward(A, b, MAX_TERMS))
-    return [(_rss(A, b, list(cols)) / total, cols) for cols in subsets]
+    out = []
+    for cols in dict.fromkeys(_forward(A, b, MAX_TERMS) + _backward(A, b, MAX_TERMS)):
+        cols_ = list(cols)
+        coef = np.linalg.lstsq(A[:, cols_], b, rcond=None)[0] / norm[cols_]
+        top = np.array([c < len(num) for c in cols_])
+        with np.errstate(all="ignore"):
+            fit = (M[:, cols_][:, top] @ coef[top]) / (1.0 + M[:, cols_][:, ~top] @ coef[~top])
+            share = float(np.sum((sw * (g_y - fit)) ** 2)) / total
+        out.append((share if np.isfinite(share) else np.inf, cols))
+    return out
 
 
 def transformed_skeletons(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
                           deadline: float | None = None) -> list[tuple[Expr, float]]:
-    """Skeletons ``g⁻¹(P/(1 + Q))`` whose linearised fit leaves less than ``CLOSE`` of the
-    transformed target's variance (at most ``MAX_SKELETONS``: by decade of the residual,
-    then the smallest), as ``(skeleton, 0.0)`` pairs like the baselines'; the transforms
-    stop at ``deadline`` (a ``time.perf_counter`` value)."""
+    """Skeletons ``g⁻¹(P/(1 + Q))`` whose fit leaves less than ``CLOSE`` of the transformed
+    target's variance, or when none does (noisy data), less than ``NOISY`` times its
+    transform's closest fit's share and under ``LOOSE`` (at most ``MAX_SKELETONS``: by
+    decade of the residual, then the smallest), as ``(skeleton, 0.0)`` pairs like the
+    baselines'; the transforms stop at ``deadline`` (a ``time.perf_counter`` value)."""
     num, den = _design(X)
     if not num:
         return []
@@ -152,15 +168,19 @@ def transformed_skeletons(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
             g_y = g(sign * y if one_sign else y)
         if not np.all(np.isfinite(g_y)):
             continue
-        for share, cols in _fits(g_y, X, sw, num, den):
+        fits = [(share, cols) for share, cols in _fits(g_y, X, sw, num, den) if share <= LOOSE]
+        floor = min((share for share, _ in fits), default=np.inf)
+        for share, cols in fits:
             body = _skeleton(cols, num, den)
-            if body is None or share > CLOSE:
+            if body is None or share > max(CLOSE, NOISY * floor):
                 continue
             tree = inverse(*body)
             if one_sign and sign < 0:
                 tree = Node("neg", (tree,))
             tree = canonicalize(tree)
             found[tree] = min(share, found.get(tree, np.inf))
+    if any(share <= CLOSE for share in found.values()):  # exact somewhere: only those
+        found = {t: share for t, share in found.items() if share <= CLOSE}
     # near-exact first, simplest first within a decade of residual
     ranked = sorted(found, key=lambda t: (np.floor(np.log10(max(found[t], 1e-14))), t.size()))
     return [(t, 0.0) for t in ranked[:MAX_SKELETONS]]
