@@ -272,13 +272,12 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         candidates = fit_skeletons(baseline_skeletons(X.shape[1]), X, y, w, settings, deadline,
                                    source="baseline")
         # linear in their constants (solved by projection): no share, so that a short budget
-        # does not make how many are fitted depend on the clock
+        # does not make how many are fitted depend on the clock; the same for the (at most
+        # 16) rational fits of transformed targets
         candidates += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings, deadline,
                                     source="polynomial")
-        now = time.perf_counter()
-        until = now + 0.1 * (deadline - now)
-        candidates += fit_skeletons(transformed_skeletons(X, y, w, until), X, y, w, settings,
-                                    until, source="transformed")
+        candidates += fit_skeletons(transformed_skeletons(X, y, w, deadline), X, y, w, settings,
+                                    deadline, source="transformed")
         search = self.method == "search" or (
             self.method == "hybrid" and self.time_budget >= MIN_HYBRID_BUDGET)
         self.search_stats_ = {}

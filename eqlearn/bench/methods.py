@@ -23,6 +23,7 @@ import importlib.util
 import shutil
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -119,18 +120,15 @@ def _eqlearn_maker(method: str, fixed: bool) -> Callable[..., Any]:
     return make
 
 
-def _eqlearn_fit(est, X: np.ndarray, y: np.ndarray, names: Sequence[str], units=None):
+def _eqlearn_fit(est, X: np.ndarray, y: np.ndarray, names: Sequence[str], units=None, *,
+                 with_units: bool = False):
+    """``fit`` with the variable names (when usable) and, ``with_units``, the problem's
+    units for dimensional analysis when it has them."""
     usable = all(n.isidentifier() for n in names) and len(set(names)) == len(names)
-    return est.fit(X, y, variable_names=list(names) if usable else None)
-
-
-def _eqlearn_units_fit(est, X: np.ndarray, y: np.ndarray, names: Sequence[str], units=None):
-    """As ``eqlearn``, with the problem's units for dimensional analysis when it has them."""
-    if not units:
-        return _eqlearn_fit(est, X, y, names)
-    usable = all(n.isidentifier() for n in names) and len(set(names)) == len(names)
-    return est.fit(X, y, variable_names=list(names) if usable else None,
-                   X_units=[units["variables"][n] for n in names], y_units=units["output"])
+    extra = {}
+    if with_units and units:
+        extra = {"X_units": [units["variables"][n] for n in names], "y_units": units["output"]}
+    return est.fit(X, y, variable_names=list(names) if usable else None, **extra)
 
 
 def _eqlearn_sympy(est, names: Sequence[str]) -> str:
@@ -151,7 +149,7 @@ def _eqlearn_model_missing(options: Mapping[str, Any]) -> str | None:
 
 def _eqlearn_method(name: str, method: str, fixed: bool, units: bool = False) -> Method:
     return Method(name=name, make=_eqlearn_maker(method, fixed), model_sympy=_eqlearn_sympy,
-                  fit=_eqlearn_units_fit if units else _eqlearn_fit,
+                  fit=partial(_eqlearn_fit, with_units=units),
                   unavailable=lambda opts: _eqlearn_model_missing(
                       _eqlearn_options(method, fixed, opts)),
                   description=f"eqlearn EquationRegressor, method={method!r}"
