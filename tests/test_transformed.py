@@ -30,6 +30,7 @@ V = RNG.uniform(0.1, 1.0, size=(150, 2))
     (U, (1 + U[:, 0]) / np.sqrt(1 - U[:, 0] ** 2), 3),           # Doppler: y² = (1+u)/(1−u)
     (V, (V[:, 0] + V[:, 1]) / (1 + V[:, 0] * V[:, 1]), 3),       # velocity addition
     (U, np.exp(-1.5 * U[:, 0] ** 2 + 0.3), 2),                   # Gaussian: log y quadratic
+    (2 * U, np.log(2 * U[:, 0] + 1) + np.log(4 * U[:, 0] ** 2 + 1), 4),  # Nguyen-7: e^y cubic
 ])
 def test_planted_laws_are_recovered_exactly(X, y, constants):
     assert _smallest_exact(X, y) == constants

@@ -29,6 +29,7 @@ from .polynomial import monomial_sum
 __all__ = ["transformed_skeletons", "TRANSFORMS"]
 
 MAX_COLUMNS = 32     #: numerator and denominator columns together
+MAX_DEGREE = 4       #: highest total |degree| of a monomial (one variable: x⁻⁴ … x⁴)
 MAX_TERMS = 5        #: terms of P and Q together
 CLOSE = 1e-4         #: a fit leaving less than this share of g(y)'s variance is exact;
 NOISY = 3.0          #: without one, fits within this factor of a transform's closest
@@ -60,41 +61,39 @@ TRANSFORMS: dict[str, tuple[Callable, Callable[[Expr, Expr | None], Expr], bool]
     "sqrt": (np.sqrt, lambda p, q: _ratio(_power(p, Fraction(2)),
                                           None if q is None else _power(q, Fraction(2))), True),
     "log": (np.log, lambda p, q: Node("exp", (_ratio(p, q),)), True),
+    "exp": (np.exp, lambda p, q: Node("log", (_ratio(p, q),)), False),
 }
 
 
 def _exponents(X: np.ndarray, degree: int, with_constant: bool) -> list[tuple[int, ...]]:
-    """Monomials with |exponents| summing to ≤ ``degree`` (1 or 2); negative exponents only
-    for columns without zeros or sign changes. Simplest first."""
-    n = X.shape[1]
-    signs = [(1, -1) if np.all(X[:, j] > 0) or np.all(X[:, j] < 0) else (1,) for j in range(n)]
+    """Monomials with |exponents| summing to ≤ ``degree``; negative exponents only for
+    columns without zeros or sign changes. Simplest first."""
+    one_sign = [bool(np.all(X[:, j] > 0) or np.all(X[:, j] < 0)) for j in range(X.shape[1])]
 
-    def unit(pairs):
-        e = [0] * n
-        for j, k in pairs:
-            e[j] = k
-        return tuple(e)
-    exps = [unit([])] if with_constant else []
-    exps += [unit([(j, s)]) for j in range(n) for s in signs[j]]
-    if degree >= 2:
-        exps += [unit([(j, 2 * s)]) for j in range(n) for s in signs[j]]
-        exps += [unit([(j, s), (k, t)]) for j, k in itertools.combinations(range(n), 2)
-                 for s in signs[j] for t in signs[k]]
+    def grow(j: int, left: int):
+        if j == len(one_sign):
+            yield ()
+            return
+        for k in range(-left if one_sign[j] else 0, left + 1):
+            for rest in grow(j + 1, left - abs(k)):
+                yield (k, *rest)
+    exps = [e for e in grow(0, degree) if with_constant or any(e)]
     return sorted(exps, key=lambda e: (sum(map(abs, e)), tuple(-k for k in e)))
 
 
 def _design(X: np.ndarray) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
-    """Numerator and denominator monomials: degree 2 when the basis stays small, else 1."""
+    """Numerator and denominator monomials of the highest degree (4 at most) whose basis
+    stays within ``MAX_COLUMNS``; at degree 1 the denominator may be cut short."""
     if 1 + 2 * X.shape[1] > MAX_COLUMNS:
         return [], []
-    for degree in (2, 1):
-        num = _exponents(X, degree, True)
-        den = _exponents(X, degree, False)
+    for degree in range(min(MAX_DEGREE, MAX_COLUMNS), 1, -1):
+        if (2 * degree + 1) ** min(X.shape[1], 3) > 8 * MAX_COLUMNS:  # surely too many
+            continue
+        num, den = _exponents(X, degree, True), _exponents(X, degree, False)
         if len(num) + len(den) <= MAX_COLUMNS:
             return num, den
-        if len(num) <= MAX_COLUMNS // 2:
-            return num, den[: MAX_COLUMNS - len(num)]
-    return [], []
+    num = _exponents(X, 1, True)
+    return num, _exponents(X, 1, False)[: MAX_COLUMNS - len(num)]
 
 
 def _monomials(X: np.ndarray, exps: list[tuple[int, ...]]) -> np.ndarray:
