@@ -27,7 +27,7 @@ from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, o
                             prior_macros, propose_skeletons)
 from .search.dimensionless import PiGroups
 from .search.scaling import Scaling
-from .search.transformed import transformed_skeletons
+from .search.transformed import transformed_equations
 from .progress import progress_bar
 from .search.selection import Candidate, complexity, pareto_front, select
 
@@ -276,8 +276,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         # 16) rational fits of transformed targets
         candidates += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings, deadline,
                                     source="polynomial")
-        candidates += fit_skeletons(transformed_skeletons(X, y, w, deadline), X, y, w, settings,
-                                    deadline, source="transformed")
+        candidates += fit_skeletons(transformed_equations(X, y, w, deadline), X, y, w, settings,
+                                    deadline, source="transformed", warm=True)
         search = self.method == "search" or (
             self.method == "hybrid" and self.time_budget >= MIN_HYBRID_BUDGET)
         self.search_stats_ = {}

@@ -5,14 +5,17 @@ import pytest
 
 from eqlearn.expr import evaluate
 from eqlearn.search.constants import fit_constants
-from eqlearn.search.transformed import _exponents, transformed_skeletons
+from eqlearn.search.transformed import _exponents, transformed_equations
 
 
 def _smallest_exact(X, y):
-    """Constants of the smallest proposal that reproduces y (numpy) once fitted."""
+    """Constants of the smallest proposal that reproduces y (numpy) once fitted from the
+    linearised fit's constants."""
     sizes = []
-    for skeleton, _ in transformed_skeletons(X, y):
-        fit = fit_constants(skeleton, X, y, n_restarts=2, time_limit=2.0)
+    for equation, _ in transformed_equations(X, y):
+        skeleton = equation.skeleton()
+        fit = fit_constants(skeleton, X, y, init=[c.value for c in equation.constants()],
+                            n_restarts=2, time_limit=2.0)
         if np.allclose(evaluate(skeleton, X, fit.constants), y, rtol=1e-9, atol=0):
             sizes.append(skeleton.n_constants())
     return min(sizes, default=None)
@@ -30,15 +33,19 @@ V = RNG.uniform(0.1, 1.0, size=(150, 2))
     (U, (1 + U[:, 0]) / np.sqrt(1 - U[:, 0] ** 2), 3),           # Doppler: y² = (1+u)/(1−u)
     (V, (V[:, 0] + V[:, 1]) / (1 + V[:, 0] * V[:, 1]), 3),       # velocity addition
     (U, np.exp(-1.5 * U[:, 0] ** 2 + 0.3), 2),                   # Gaussian: log y quadratic
-    (2 * U, np.log(2 * U[:, 0] + 1) + np.log(4 * U[:, 0] ** 2 + 1), 4),  # Nguyen-7: e^y cubic
+    (2 * U, np.log(2 * U[:, 0] + 1) + np.log(4 * U[:, 0] ** 2 + 1), 3),  # Nguyen-7: e^y is
+    # (1 − x⁴)/(1 − x), x = 1 among the points: only the linearised fit's start gets there
 ])
 def test_planted_laws_are_recovered_exactly(X, y, constants):
-    assert _smallest_exact(X, y) == constants
+    """An exact equation with at most the law's number of constants (the linearised fit
+    may leave a coefficient at exactly ±1, which the canonical form then drops)."""
+    found = _smallest_exact(X, y)
+    assert found is not None and found <= constants
 
 
 def test_noise_gives_no_skeleton():
     X = RNG.uniform(1, 2, size=(150, 3))
-    assert transformed_skeletons(X, RNG.normal(size=150)) == []
+    assert transformed_equations(X, RNG.normal(size=150)) == []
 
 
 def test_negative_powers_only_for_columns_of_one_sign():
@@ -49,19 +56,24 @@ def test_negative_powers_only_for_columns_of_one_sign():
 
 
 def test_many_columns_or_huge_values_give_nothing():
-    assert transformed_skeletons(RNG.uniform(1, 2, size=(40, 30)), RNG.uniform(size=40)) == []
+    assert transformed_equations(RNG.uniform(1, 2, size=(40, 30)), RNG.uniform(size=40)) == []
     X = np.array([[1e200], [2e200], [3e200], [4e200], [5e200]])
-    assert transformed_skeletons(X, np.arange(1.0, 6.0)) == []
+    assert transformed_equations(X, np.arange(1.0, 6.0)) == []
 
 
 def test_on_noisy_data_the_law_is_still_proposed():
-    """1 % noise: nothing is exact, and the Lorentz factor's skeleton is among the fits
-    closest to its transform's noise floor (the rational fits are scored on P/(1 + Q), not
-    on the linearised system whose denominator columns carry the noise)."""
-    from eqlearn.expr.tokens import to_infix
-
+    """1 % noise: nothing is exact, and the Lorentz factor is among the fits closest to
+    their transform's noise floor (the rational fits are scored on P/(1 + Q), not on the
+    linearised system whose denominator columns carry the noise): one proposal, refitted
+    to the noise-free values, reproduces them."""
     rng = np.random.default_rng(7)
     u = rng.uniform(0.1, 0.9, size=(200, 1))
-    y = (1 + 0.01 * rng.normal(size=200)) / np.sqrt(1 - u[:, 0] ** 2)
-    found = {to_infix(s) for s, _ in transformed_skeletons(u, y)}
-    assert found & {"C/sqrt(C*x1**2 + 1)", "1/sqrt(C*x1**2 + C)"}
+    clean = 1 / np.sqrt(1 - u[:, 0] ** 2)
+    exact = []
+    for equation, _ in transformed_equations(u, clean * (1 + 0.01 * rng.normal(size=200))):
+        skeleton = equation.skeleton()
+        fit = fit_constants(skeleton, u, clean, init=[c.value for c in equation.constants()],
+                            n_restarts=1, time_limit=2.0)
+        if np.allclose(evaluate(skeleton, u, fit.constants), clean, rtol=1e-9, atol=0):
+            exact.append(skeleton.n_constants())
+    assert exact and min(exact) <= 2

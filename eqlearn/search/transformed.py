@@ -4,13 +4,14 @@ after transforming y, extended to rational functions).
 Many laws are a rational function once y is transformed: ``γ = 1/sqrt(1 − u²)`` gives
 ``1/γ² = 1 − u²``, ``(1 + u)/sqrt(1 − u²)`` squared is ``(1 + u)/(1 − u)``, the relativistic
 sum of velocities is ``(a + b)/(1 + a·b)`` as it stands. For each transform ``g`` (none,
-1/y, y², 1/y², √y, log y) :func:`transformed_skeletons` fits ``g(y) = P(x) / (1 + Q(x))``
+1/y, y², 1/y², √y, log y, eʸ) :func:`transformed_equations` fits ``g(y) = P(x) / (1 + Q(x))``
 by least squares on the linearised form ``g(y) = P(x) − g(y)·Q(x)``, with ``P`` and ``Q``
 sparse sums of monomials with exponents from −2 to 2 (negative ones for columns that keep
 one sign), chosen by forward selection and backward elimination as in
 :mod:`eqlearn.search.polyfit`. The subsets that fit the transformed target closely (or,
-on noisy data, about as closely as the closest) become skeletons ``g⁻¹(P/(1 + Q))`` for
-the usual constant fitting on y.
+on noisy data, about as closely as the closest) become equations ``g⁻¹(P/(1 + Q))``
+whose constants, those of the linearised fit, start the usual constant fitting on y (a
+random start may never reach ``log((1 − x⁴)/(1 − x))`` across its removable pole).
 """
 from __future__ import annotations
 
@@ -22,11 +23,11 @@ from typing import Callable
 import numpy as np
 
 from ..expr.simplify import canonicalize
-from ..expr.tree import PLACEHOLDER, Expr, Node, Num
+from ..expr.tree import Const, Expr, Node, Num
 from .polyfit import _backward, _forward
 from .polynomial import monomial_sum
 
-__all__ = ["transformed_skeletons", "TRANSFORMS"]
+__all__ = ["transformed_equations", "TRANSFORMS"]
 
 MAX_COLUMNS = 32     #: numerator and denominator columns together
 MAX_DEGREE = 4       #: highest total |degree| of a monomial (one variable: x⁻⁴ … x⁴)
@@ -39,9 +40,9 @@ MAX_ROWS = 1000      #: rows the subsets are chosen on (evenly spaced); all are 
 
 
 def _power(e: Expr, p: Fraction) -> Expr:
-    """``e**p`` with a lone constant staying a constant (``sqrt(C)`` is just ``C``)."""
-    if e == PLACEHOLDER:
-        return e
+    """``e**p``; a lone constant stays a constant (``sqrt(C)`` is just ``C``)."""
+    if isinstance(e, Const):
+        return Const(abs(e.value) ** float(p))
     return Node("sqrt", (e,)) if p == Fraction(1, 2) else Node("pow", (e, Num(p)))
 
 
@@ -101,20 +102,21 @@ def _monomials(X: np.ndarray, exps: list[tuple[int, ...]]) -> np.ndarray:
         return np.stack([np.prod(X ** np.array(e, dtype=float), axis=1) for e in exps], axis=1)
 
 
-def _skeleton(cols: tuple[int, ...], num: list, den: list):
-    """(numerator, denominator or None) of ``P/(1 + Q)`` for the chosen columns."""
-    top = [num[j] for j in cols if j < len(num)]
-    bottom = [den[j - len(num)] for j in cols if j >= len(num)]
+def _body(cols: tuple[int, ...], coef: np.ndarray, num: list, den: list):
+    """(numerator, denominator or None) of ``P/(1 + Q)`` with the linearised fit's
+    coefficients as its constants."""
+    terms = list(zip(cols, coef))
+    top = [(num[j], Const(float(c))) for j, c in terms if j < len(num)]
+    bottom = [(den[j - len(num)], Const(float(c))) for j, c in terms if j >= len(num)]
     if not top:
         return None
-    p = monomial_sum([(e, PLACEHOLDER) for e in top])
-    if not bottom:
-        return p, None
-    return p, Node("add", (Num(1), monomial_sum([(e, PLACEHOLDER) for e in bottom])))
+    p = monomial_sum(top)
+    return p, None if not bottom else Node("add", (Num(1), monomial_sum(bottom)))
 
 
 def _fits(g_y: np.ndarray, X: np.ndarray, sw: np.ndarray, num, den):
-    """(share of g(y)'s variance left, columns) of the forward and backward subsets. The
+    """(share of g(y)'s variance left, columns, coefficients) of the forward and backward
+    subsets. The
     subsets are chosen on the linearised system, but a subset's share is that of its
     rational function ``P/(1 + Q)``: the linearised residual flatters denominators, whose
     columns hold g(y) and so its noise."""
@@ -137,17 +139,18 @@ def _fits(g_y: np.ndarray, X: np.ndarray, sw: np.ndarray, num, den):
         with np.errstate(all="ignore"):
             fit = (M[:, cols_][:, top] @ coef[top]) / (1.0 + M[:, cols_][:, ~top] @ coef[~top])
             share = float(np.sum((sw * (g_y - fit)) ** 2)) / total
-        out.append((share if np.isfinite(share) else np.inf, cols))
+        out.append((share if np.isfinite(share) else np.inf, cols, coef))
     return out
 
 
-def transformed_skeletons(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
+def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
                           deadline: float | None = None) -> list[tuple[Expr, float]]:
-    """Skeletons ``g⁻¹(P/(1 + Q))`` whose fit leaves less than ``CLOSE`` of the transformed
+    """Equations ``g⁻¹(P/(1 + Q))`` (constants from the linearised fit, a start for
+    ``fit_skeletons(..., warm=True)``) whose fit leaves less than ``CLOSE`` of the transformed
     target's variance, or when none does (noisy data), less than ``NOISY`` times its
     transform's closest fit's share and under ``LOOSE`` (at most ``MAX_SKELETONS``: by
-    decade of the residual, then the smallest), as ``(skeleton, 0.0)`` pairs like the
-    baselines'; the transforms stop at ``deadline`` (a ``time.perf_counter`` value)."""
+    decade of the residual, then the smallest), as ``(equation, 0.0)`` pairs; the
+    transforms stop at ``deadline`` (a ``time.perf_counter`` value)."""
     num, den = _design(X)
     if not num:
         return []
@@ -167,19 +170,22 @@ def transformed_skeletons(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
             g_y = g(sign * y if one_sign else y)
         if not np.all(np.isfinite(g_y)):
             continue
-        fits = [(share, cols) for share, cols in _fits(g_y, X, sw, num, den) if share <= LOOSE]
-        floor = min((share for share, _ in fits), default=np.inf)
-        for share, cols in fits:
-            body = _skeleton(cols, num, den)
+        fits = [fit for fit in _fits(g_y, X, sw, num, den) if fit[0] <= LOOSE]
+        floor = min((fit[0] for fit in fits), default=np.inf)
+        for share, cols, coef in fits:
+            body = _body(cols, coef, num, den)
             if body is None or share > max(CLOSE, NOISY * floor):
                 continue
             tree = inverse(*body)
             if one_sign and sign < 0:
                 tree = Node("neg", (tree,))
             tree = canonicalize(tree)
-            found[tree] = min(share, found.get(tree, np.inf))
-    if any(share <= CLOSE for share in found.values()):  # exact somewhere: only those
-        found = {t: share for t, share in found.items() if share <= CLOSE}
+            key = tree.skeleton()
+            if key not in found or share < found[key][0]:
+                found[key] = (share, tree)
+    if any(share <= CLOSE for share, _ in found.values()):  # exact somewhere: only those
+        found = {k: v for k, v in found.items() if v[0] <= CLOSE}
     # near-exact first, simplest first within a decade of residual
-    ranked = sorted(found, key=lambda t: (np.floor(np.log10(max(found[t], 1e-14))), t.size()))
-    return [(t, 0.0) for t in ranked[:MAX_SKELETONS]]
+    ranked = sorted(found.values(),
+                    key=lambda v: (np.floor(np.log10(max(v[0], 1e-14))), v[1].size()))
+    return [(tree, 0.0) for _, tree in ranked[:MAX_SKELETONS]]
