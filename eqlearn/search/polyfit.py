@@ -37,6 +37,12 @@ def monomial_exponents(n_vars: int, max_basis: int = 21, max_degree: int = 6) ->
     return sorted(exps, key=lambda e: (sum(e), tuple(-k for k in e)))
 
 
+def monomial_columns(X: np.ndarray, exps: list[Exponents]) -> np.ndarray:
+    """The design matrix: one column per monomial (non-finite where it overflows)."""
+    with np.errstate(all="ignore"):
+        return np.stack([np.prod(X ** np.array(e, dtype=float), axis=1) for e in exps], axis=1)
+
+
 def _rss(A: np.ndarray, b: np.ndarray, cols: list[int]) -> float:
     if not cols:
         return float(b @ b)
@@ -75,7 +81,7 @@ def polynomial_skeletons(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = No
     if not exps:
         return []
     with np.errstate(all="ignore"):
-        A = np.stack([np.prod(X ** np.array(e, dtype=float), axis=1) for e in exps], axis=1)
+        A = monomial_columns(X, exps)
         sw = np.sqrt(np.ones(len(y)) if w is None else np.asarray(w, dtype=float))
         A, b = A * sw[:, None], y * sw
         norm = np.sqrt(np.mean(A ** 2, axis=0))

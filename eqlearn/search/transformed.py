@@ -24,7 +24,7 @@ import numpy as np
 
 from ..expr.simplify import canonicalize
 from ..expr.tree import Const, Expr, Node, Num
-from .polyfit import _backward, _forward
+from .polyfit import _backward, _forward, monomial_columns
 from .polynomial import monomial_sum
 
 __all__ = ["transformed_equations", "TRANSFORMS"]
@@ -97,11 +97,6 @@ def _design(X: np.ndarray) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]
     return num, _exponents(X, 1, False)[: MAX_COLUMNS - len(num)]
 
 
-def _monomials(X: np.ndarray, exps: list[tuple[int, ...]]) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        return np.stack([np.prod(X ** np.array(e, dtype=float), axis=1) for e in exps], axis=1)
-
-
 def _body(cols: tuple[int, ...], coef: np.ndarray, num: list, den: list):
     """(numerator, denominator or None) of ``P/(1 + Q)`` with the linearised fit's
     coefficients as its constants."""
@@ -121,7 +116,7 @@ def _fits(g_y: np.ndarray, X: np.ndarray, sw: np.ndarray, num, den):
     rational function ``P/(1 + Q)``: the linearised residual flatters denominators, whose
     columns hold g(y) and so its noise."""
     with np.errstate(all="ignore"):
-        M = np.concatenate([_monomials(X, num), _monomials(X, den)], axis=1)
+        M = np.concatenate([monomial_columns(X, num), monomial_columns(X, den)], axis=1)
         A = np.concatenate([M[:, :len(num)], -g_y[:, None] * M[:, len(num):]], axis=1)
         A, b = A * sw[:, None], g_y * sw
         norm = np.sqrt(np.mean(A ** 2, axis=0))
