@@ -273,11 +273,12 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                                    source="baseline")
         # linear in their constants (solved by projection): no share, so that a short budget
         # does not make how many are fitted depend on the clock; the same for the (at most
-        # 16) rational fits of transformed targets
+        # 16) rational fits of transformed targets, needless after an exact polynomial
         candidates += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings, deadline,
                                     source="polynomial")
-        candidates += fit_skeletons(transformed_equations(X, y, w, deadline), X, y, w, settings,
-                                    deadline, source="transformed", warm=True)
+        if not _exact(candidates):
+            candidates += fit_skeletons(transformed_equations(X, y, w, deadline), X, y, w,
+                                        settings, deadline, source="transformed", warm=True)
         search = self.method == "search" or (
             self.method == "hybrid" and self.time_budget >= MIN_HYBRID_BUDGET)
         self.search_stats_ = {}

@@ -2,8 +2,9 @@
 exactly; noise gives nothing; the design stays small and finite."""
 import numpy as np
 import pytest
+import sympy
 
-from eqlearn.expr import evaluate
+from eqlearn.expr import evaluate, parse_expr, to_sympy
 from eqlearn.search.constants import fit_constants
 from eqlearn.search.transformed import _exponents, transformed_equations
 
@@ -24,6 +25,7 @@ def _smallest_exact(X, y):
 RNG = np.random.default_rng(0)
 U = RNG.uniform(0.1, 0.67, size=(150, 1))
 V = RNG.uniform(0.1, 1.0, size=(150, 2))
+W = np.column_stack([RNG.uniform(0.05, 0.95, 150), RNG.uniform(1.0, 5.0, 150)])
 
 
 @pytest.mark.parametrize("X, y, constants", [
@@ -35,6 +37,9 @@ V = RNG.uniform(0.1, 1.0, size=(150, 2))
     (U, np.exp(-1.5 * U[:, 0] ** 2 + 0.3), 2),                   # Gaussian: log y quadratic
     (2 * U, np.log(2 * U[:, 0] + 1) + np.log(4 * U[:, 0] ** 2 + 1), 3),  # Nguyen-7: e^y is
     # (1 − x⁴)/(1 − x), x = 1 among the points: only the linearised fit's start gets there
+    (V, np.arccos(V[:, 0] / (1 + V[:, 1])), 2),                  # cos y rational
+    (W, np.arcsin(W[:, 0] * np.sin(W[:, 1])), 1),                # Snell: sin y = n·sin θ
+    (W, W[:, 0] ** W[:, 1], 1),                                  # x**y: log y = y·log x
 ])
 def test_planted_laws_are_recovered_exactly(X, y, constants):
     """An exact equation with at most the law's number of constants (the linearised fit
@@ -77,3 +82,32 @@ def test_on_noisy_data_the_law_is_still_proposed():
         if np.allclose(evaluate(skeleton, u, fit.constants), clean, rtol=1e-9, atol=0):
             exact.append(skeleton.n_constants())
     assert exact and min(exact) <= 2
+
+
+def test_a_variable_enters_mapped_only_where_it_must():
+    """Snell's law and x**y need sin θ and log x; a law exact in the variables as given is
+    not also offered mapped, and sin and cos of raw SI magnitudes are not tried."""
+    snell = transformed_equations(W, np.arcsin(W[:, 0] * np.sin(W[:, 1])))
+    assert str(to_sympy(snell[0][0].skeleton(), ["n", "theta"])) == "asin(C0*n*sin(theta))"
+    power = transformed_equations(W, W[:, 0] ** W[:, 1])
+    assert str(to_sympy(power[0][0].skeleton(), ["x", "y"])) == "x**(C0*y)"
+    plain = transformed_equations(V, (V[:, 0] + V[:, 1]) / (1 + V[:, 0] * V[:, 1]))
+    assert not any(op in str(eq) for eq, _ in plain for op in ("sin", "cos", "log"))
+    raw = np.column_stack([RNG.uniform(1e3, 1e4, 150)])
+    found = transformed_equations(raw, np.arcsin(np.sin(raw[:, 0]) / 2))
+    assert not any("sin(x1)" in str(eq) for eq, _ in found)
+
+
+def test_few_rows_allow_few_terms():
+    """Five rows: one term at most (anything interpolates five points with five terms)."""
+    X = np.array([[1.0], [2.0], [3.0], [4.0], [5.0]])
+    for equation, _ in transformed_equations(X, np.array([0.3, -1.2, 0.7, 2.0, -0.4])):
+        assert equation.n_constants() <= 2
+
+
+def test_exp_of_a_log_product_is_written_as_a_power():
+    x, y = sympy.symbols("x1 x2", real=True)
+    assert to_sympy(parse_expr("exp(x2*log(x1))", ["x1", "x2"])) == x ** y
+    assert to_sympy(parse_expr("exp(3*x2*log(x1 + 1))", ["x1", "x2"])) == (x + 1) ** (3 * y)
+    assert to_sympy(parse_expr("exp(log(x1)*log(x2))", ["x1", "x2"])) == sympy.exp(
+        sympy.log(x) * sympy.log(y))

@@ -63,6 +63,7 @@ def to_sympy(expr: Expr, names: Sequence[str] | None = None, *, rational: bool =
     constants become ``sympy.Float`` (or the nearest small rational with ``rational=True``;
     with ``name_pi``, a rational multiple of a power of π, or its root, when equal to 1e-10
     — :func:`pi_form`). Variables are real symbols named by ``names`` (default ``x1, x2, …``).
+    ``exp(a*log(b))`` is written ``b**a``.
     """
     names = list(names) if names is not None else _default_names(expr)
     if len(names) <= max(expr.variables(), default=-1):
@@ -85,9 +86,20 @@ def to_sympy(expr: Expr, names: Sequence[str] | None = None, *, rational: bool =
             return sympy.Float(e.value) if named is None else named
         if isinstance(e, Num):
             return sympy.Rational(e.value.numerator, e.value.denominator)
-        return OPERATORS[e.op].sympy_fn(*(convert(a) for a in e.args))
+        args = [convert(a) for a in e.args]
+        return _power_of_exp(args[0]) if e.op == "exp" else OPERATORS[e.op].sympy_fn(*args)
 
     return convert(expr)
+
+
+def _power_of_exp(arg: sympy.Expr) -> sympy.Expr:
+    """``exp(arg)``, but ``b**a`` for ``arg = a*log(b)`` (the same by definition, principal
+    branches): ``x1**x2`` rather than ``exp(x2*log(x1))``."""
+    if isinstance(arg, sympy.Mul):
+        logs = [f for f in arg.args if isinstance(f, sympy.log)]
+        if len(logs) == 1:
+            return logs[0].args[0] ** (arg / logs[0])
+    return OPERATORS["exp"].sympy_fn(arg)
 
 
 def _function_map() -> dict[type, str]:

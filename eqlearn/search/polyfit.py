@@ -61,11 +61,25 @@ def _forward(A, b, max_terms: int) -> list[tuple[int, ...]]:
     return path
 
 
+def _cheapest_drop(A: np.ndarray, b: np.ndarray) -> int | None:
+    """The column whose removal raises the residual least, from one SVD: dropping column j
+    adds β_j² / [(AᵀA)⁻¹]_jj. None where A is (nearly) rank-deficient: the formula needs
+    the inverse."""
+    with np.errstate(all="ignore"):
+        u, s, vt = np.linalg.svd(A, full_matrices=False)
+        if not s[-1] > 1e-9 * s[0]:
+            return None
+        beta = vt.T @ ((u.T @ b) / s)
+        return int(np.argmin(beta ** 2 / np.sum((vt.T / s) ** 2, axis=1)))
+
+
 def _backward(A, b, max_terms: int) -> list[tuple[int, ...]]:
     chosen = list(range(A.shape[1]))
     path = []
     while len(chosen) > 1:
-        drop = min(chosen, key=lambda j: _rss(A, b, [k for k in chosen if k != j]))
+        j = _cheapest_drop(A[:, chosen], b)
+        drop = chosen[j] if j is not None else min(
+            chosen, key=lambda j: _rss(A, b, [k for k in chosen if k != j]))
         chosen.remove(drop)
         if len(chosen) <= max_terms:
             path.append(tuple(chosen))

@@ -18,12 +18,12 @@ from __future__ import annotations
 import itertools
 import time
 from fractions import Fraction
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from ..expr.simplify import canonicalize
-from ..expr.tree import Const, Expr, Node, Num
+from ..expr.tree import Const, Expr, Node, Num, Var
 from .polyfit import _backward, _forward, monomial_columns
 from .polynomial import monomial_sum
 
@@ -33,10 +33,14 @@ MAX_COLUMNS = 32     #: numerator and denominator columns together
 MAX_DEGREE = 4       #: highest total |degree| of a monomial (one variable: x⁻⁴ … x⁴)
 MAX_TERMS = 5        #: terms of P and Q together
 CLOSE = 1e-4         #: a fit leaving less than this share of g(y)'s variance is exact;
+SURE = 1e-10         #: ... and below this surely so (a rational approximation is not)
 NOISY = 3.0          #: without one, fits within this factor of a transform's closest
 LOOSE = 0.5          #: ... and under this share are kept (noise sets a floor)
 MAX_SKELETONS = 16   #: the closest fits over all transforms
+SCREENED = 24        #: small subsets (of up to 3 columns) fitted after screening them all
 MAX_ROWS = 1000      #: rows the subsets are chosen on (evenly spaced); all are fitted later
+ANGLES = 100.0       #: sin and cos of variables only below this (radians, not raw SI units)
+MAX_MAPPED = 3       #: variables mapped (``VARIABLE_MAPS``) only in problems with at most these
 
 
 def _power(e: Expr, p: Fraction) -> Expr:
@@ -50,19 +54,40 @@ def _ratio(top: Expr, bottom: Expr | None) -> Expr:
     return top if bottom is None else Node("div", (top, bottom))
 
 
-#: name → (g, inverse on (numerator, denominator or None) skeletons, needs y of one sign);
+class Transform(NamedTuple):
+    g: Callable[[np.ndarray], np.ndarray]
+    #: the inverse on (numerator, denominator or None) skeletons
+    inverse: Callable[[Expr, Expr | None], Expr]
+    one_sign: bool = False   #: needs y of one sign (g of |y|, the sign put back outside)
+    domain: Callable[[np.ndarray], bool] | None = None  #: the y that g⁻¹ can give back
+
+
 #: the inverses write ``(P/Q)**p`` as ``P**p / Q**p``, e.g. ``C/sqrt(1 + C·x²)``
-TRANSFORMS: dict[str, tuple[Callable, Callable[[Expr, Expr | None], Expr], bool]] = {
-    "none": (lambda y: y, _ratio, False),
-    "inverse": (lambda y: 1.0 / y, lambda p, q: _ratio(Num(1) if q is None else q, p), False),
-    "square": (lambda y: y * y, lambda p, q: _ratio(
+TRANSFORMS: dict[str, Transform] = {
+    "none": Transform(lambda y: y, _ratio),
+    "inverse": Transform(lambda y: 1.0 / y,
+                         lambda p, q: _ratio(Num(1) if q is None else q, p)),
+    "square": Transform(lambda y: y * y, lambda p, q: _ratio(
         _power(p, Fraction(1, 2)), None if q is None else _power(q, Fraction(1, 2))), True),
-    "inverse square": (lambda y: 1.0 / (y * y), lambda p, q: _ratio(
+    "inverse square": Transform(lambda y: 1.0 / (y * y), lambda p, q: _ratio(
         Num(1) if q is None else _power(q, Fraction(1, 2)), _power(p, Fraction(1, 2))), True),
-    "sqrt": (np.sqrt, lambda p, q: _ratio(_power(p, Fraction(2)),
-                                          None if q is None else _power(q, Fraction(2))), True),
-    "log": (np.log, lambda p, q: Node("exp", (_ratio(p, q),)), True),
-    "exp": (np.exp, lambda p, q: Node("log", (_ratio(p, q),)), False),
+    "sqrt": Transform(np.sqrt, lambda p, q: _ratio(
+        _power(p, Fraction(2)), None if q is None else _power(q, Fraction(2))), True),
+    "log": Transform(np.log, lambda p, q: Node("exp", (_ratio(p, q),)), True),
+    "exp": Transform(np.exp, lambda p, q: Node("log", (_ratio(p, q),))),
+    "sin": Transform(np.sin, lambda p, q: Node("asin", (_ratio(p, q),)),
+                     domain=lambda y: bool(np.all(np.abs(y) <= np.pi / 2))),
+    "cos": Transform(np.cos, lambda p, q: Node("acos", (_ratio(p, q),)),
+                     domain=lambda y: bool(np.all((y >= 0) & (y <= np.pi)))),
+}
+
+#: a variable may enter as one of these (``sin θ`` in Snell's law, ``log x`` in ``x**y``),
+#: tried one variable at a time when no transform fits surely exactly with the variables as
+#: given (``sin θ`` has rational approximations within ``CLOSE``); only exact fits are kept
+VARIABLE_MAPS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable]] = {
+    "sin": (np.sin, lambda x: bool(np.all(np.abs(x) < ANGLES))),
+    "cos": (np.cos, lambda x: bool(np.all(np.abs(x) < ANGLES))),
+    "log": (np.log, lambda x: bool(np.all(x > 0))),
 }
 
 
@@ -127,8 +152,10 @@ def _fits(g_y: np.ndarray, X: np.ndarray, sw: np.ndarray, num, den):
     if total <= 0:
         return []
     out = []
-    for cols in dict.fromkeys(_small_subsets(A.shape[1]) + _forward(A, b, MAX_TERMS)
-                              + _backward(A, b, MAX_TERMS)):
+    terms = min(MAX_TERMS, (len(b) - 1) // 3)  # three rows a term: few rows fit anything
+    paths = _screened(A, b, M / norm, len(num), g_y, sw, total) + _forward(A, b, terms) \
+        + _backward(A, b, terms)
+    for cols in dict.fromkeys(c for c in paths if len(c) <= terms):
         cols_ = list(cols)
         coef = np.linalg.lstsq(A[:, cols_], b, rcond=None)[0] / norm[cols_]
         top = np.array([c < len(num) for c in cols_])
@@ -139,11 +166,29 @@ def _fits(g_y: np.ndarray, X: np.ndarray, sw: np.ndarray, num, den):
     return out
 
 
-def _small_subsets(n_columns: int) -> list[tuple[int, ...]]:
-    """Every subset of up to 3 columns (2 for more than 18 columns): the sparsest exact
-    forms need not lie on the greedy paths (``(1 + u)/(1 − u)`` among 17 columns)."""
-    size = 3 if n_columns <= 18 else 2
-    return [c for k in range(1, size + 1) for c in itertools.combinations(range(n_columns), k)]
+def _screened(A: np.ndarray, b: np.ndarray, M: np.ndarray, n_num: int, g_y: np.ndarray,
+              sw: np.ndarray, total: float) -> list[tuple[int, ...]]:
+    """The ``SCREENED`` best of every subset of up to 3 columns (2 for more than 18
+    columns): the sparsest exact forms need not lie on the greedy paths (``(1 + u)/(1 − u)``
+    among 17 columns). All subsets of a size are solved at once on the normal equations
+    (``M``: the columns scaled as ``A``'s), less precise than the least squares the chosen
+    ones get next: near-exact shares count as equal, the smaller subset first."""
+    size = 3 if A.shape[1] <= 18 else 2
+    G, r = A.T @ A, A.T @ b
+    scored = []
+    for k in range(1, size + 1):
+        S = np.array(list(itertools.combinations(range(A.shape[1]), k)))
+        Gs = G[S[:, :, None], S[:, None, :]] + 1e-10 * len(b) * np.eye(k)
+        coef = np.linalg.solve(Gs, r[S][..., None])[..., 0]
+        C = np.zeros((A.shape[1], len(S)))
+        for i in range(k):
+            C[S[:, i], np.arange(len(S))] = coef[:, i]
+        with np.errstate(all="ignore"):
+            fit = (M[:, :n_num] @ C[:n_num]) / (1.0 + M[:, n_num:] @ C[n_num:])
+            share = np.sum((sw[:, None] * (g_y[:, None] - fit)) ** 2, axis=0) / total
+            decade = np.maximum(np.floor(np.log10(np.nan_to_num(share, nan=np.inf))), -8)
+        scored += [(d, k, tuple(c)) for d, c in zip(decade.tolist(), S.tolist())]
+    return [cols for *_, cols in sorted(scored)[:SCREENED]]
 
 
 def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
@@ -152,22 +197,53 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
     ``fit_skeletons(..., warm=True)``) whose fit leaves less than ``CLOSE`` of the transformed
     target's variance, or when none does (noisy data), less than ``NOISY`` times its
     transform's closest fit's share and under ``LOOSE`` (at most ``MAX_SKELETONS``: by
-    decade of the residual, then the smallest), as ``(equation, 0.0)`` pairs; the
-    transforms stop at ``deadline`` (a ``time.perf_counter`` value)."""
-    num, den = _design(X)
-    if not num:
-        return []
+    decade of the residual, then the smallest), as ``(equation, 0.0)`` pairs. Unless a fit
+    is surely exact (``SURE``), each variable in turn also enters as one of
+    :data:`VARIABLE_MAPS` (up to ``MAX_MAPPED`` variables; exact fits only). The transforms
+    stop at ``deadline`` (a ``time.perf_counter`` value)."""
     w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
     if len(y) > MAX_ROWS:
         rows = np.linspace(0, len(y) - 1, MAX_ROWS).astype(int)
         X, y, w = X[rows], y[rows], w[rows]
-    sw = np.sqrt(w)
+    found = _over_transforms(X, y, np.sqrt(w), deadline)
+    if X.shape[1] <= MAX_MAPPED and not any(share <= SURE for share, _ in found.values()):
+        for j, name in itertools.product(range(X.shape[1]), VARIABLE_MAPS):
+            h, usable = VARIABLE_MAPS[name]
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+            if not usable(X[:, j]):
+                continue
+            Xh = X.copy()
+            with np.errstate(all="ignore"):
+                Xh[:, j] = h(X[:, j])
+            inner = {j: Node(name, (Var(j),))}
+            for share, tree in _over_transforms(Xh, y, np.sqrt(w), deadline).values():
+                if share > CLOSE:
+                    continue
+                tree = canonicalize(tree.substitute(inner))
+                key = tree.skeleton()
+                if key not in found or share < found[key][0]:
+                    found[key] = (share, tree)
+    if any(share <= CLOSE for share, _ in found.values()):  # exact somewhere: only those
+        found = {k: v for k, v in found.items() if v[0] <= CLOSE}
+    # near-exact first, simplest first within a decade of residual
+    ranked = sorted(found.values(),
+                    key=lambda v: (np.floor(np.log10(max(v[0], 1e-14))), v[1].size()))
+    return [(tree, 0.0) for _, tree in ranked[:MAX_SKELETONS]]
+
+
+def _over_transforms(X: np.ndarray, y: np.ndarray, sw: np.ndarray,
+                     deadline: float | None) -> dict[Expr, tuple[float, Expr]]:
+    """skeleton → (share, equation) of every transform's kept fits."""
+    num, den = _design(X)
+    if not num or not np.all(np.isfinite(X)):
+        return {}
     sign = -1.0 if np.all(y < 0) else 1.0
-    found: dict[Expr, float] = {}
-    for g, inverse, one_sign in TRANSFORMS.values():
+    found: dict[Expr, tuple[float, Expr]] = {}
+    for g, inverse, one_sign, domain in TRANSFORMS.values():
         if deadline is not None and time.perf_counter() > deadline:
             break
-        if one_sign and not np.all(sign * y > 0):
+        if (one_sign and not np.all(sign * y > 0)) or (domain is not None and not domain(y)):
             continue
         with np.errstate(all="ignore"):
             g_y = g(sign * y if one_sign else y)
@@ -186,9 +262,4 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
             key = tree.skeleton()
             if key not in found or share < found[key][0]:
                 found[key] = (share, tree)
-    if any(share <= CLOSE for share, _ in found.values()):  # exact somewhere: only those
-        found = {k: v for k, v in found.items() if v[0] <= CLOSE}
-    # near-exact first, simplest first within a decade of residual
-    ranked = sorted(found.values(),
-                    key=lambda v: (np.floor(np.log10(max(v[0], 1e-14))), v[1].size()))
-    return [(tree, 0.0) for _, tree in ranked[:MAX_SKELETONS]]
+    return found
