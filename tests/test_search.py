@@ -181,6 +181,23 @@ def test_prune_removes_a_vanishing_factor_and_a_tiny_term():
     assert cuts and all(c.complexity < law[0].complexity for c in cuts)  # the law's own cuts
 
 
+def test_prune_follows_more_than_the_simplest_cut():
+    """sqrt(1 − 2x₂ + x₂²)/sqrt(1 − 1/x₁²): dropping a constant gives the simplest exact cut,
+    a dead end; dropping the root leaves 1 − x₂ with a vanishing x₂², which leads on."""
+    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.refine import prune
+
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.uniform(1.5, 5, 150), rng.uniform(0.1, 0.8, 150)])
+    y = (1 - X[:, 1]) / np.sqrt(1 - 1 / X[:, 0] ** 2)
+    settings, far = SearchSettings(loss="mse"), time.perf_counter() + 60
+    start = fit_skeletons([(parse_expr("sqrt(C*x2**2 + C*x2 + C)/sqrt(C + C/x1**2)"), 0.0)],
+                          X, y, np.ones(150), settings, far)
+    found = prune(start, X, y, np.ones(150), settings, far)
+    best = min((c for c in found if c.loss < 1e-20), key=lambda c: c.complexity)
+    assert to_infix(best.info["skeleton"]) == "(1 - x2)/sqrt(C - 1/x1**2)"
+
+
 def test_snap_constants_fixes_a_disguised_one_on_noisy_data_only_when_it_is_one():
     from eqlearn.search.neural import SearchSettings, fit_skeletons
     from eqlearn.search.refine import snap_constants

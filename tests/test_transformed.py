@@ -40,6 +40,8 @@ W = np.column_stack([RNG.uniform(0.05, 0.95, 150), RNG.uniform(1.0, 5.0, 150)])
     (V, np.arccos(V[:, 0] / (1 + V[:, 1])), 2),                  # cos y rational
     (W, np.arcsin(W[:, 0] * np.sin(W[:, 1])), 1),                # Snell: sin y = n·sin θ
     (W, W[:, 0] ** W[:, 1], 1),                                  # x**y: log y = y·log x
+    (3 * U, 1 / (np.exp(3 * U[:, 0]) + np.exp(-3 * U[:, 0])), 2),  # 1/y = e^x + 1/e^x
+    (U, np.tanh(1 / U[:, 0]), 3),                                # tanh of a group 1/a
 ])
 def test_planted_laws_are_recovered_exactly(X, y, constants):
     """An exact equation with at most the law's number of constants (the linearised fit

@@ -191,28 +191,41 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
     scratch — and go on from the best deletion while the loss stays within ``tolerance`` ×
     the parent's (or under ``floor``). When some fits are under ``floor`` (exact to
     round-off, where a smaller loss means nothing), the ``width`` simplest of them are the
-    parents instead. Returns the new fits."""
+    parents instead. Each good deletion but the simplest two is let go: ``1 − 2x + x²`` under
+    a root and ``1 − x`` plus a vanishing ``x²`` are both exact, and only the second leads
+    on to ``1 − x``. Returns the new fits."""
     quick = replace(settings, n_restarts=min(settings.n_restarts, 2),
                     fit_time=min(settings.fit_time, 0.1))
     exact = sorted((c for c in candidates if c.loss < floor), key=lambda c: c.complexity)
     found: list[Candidate] = []
-    for parent in exact[:width] or sorted(candidates, key=lambda c: c.loss)[:width]:
-        while time.perf_counter() < deadline:
-            good = []
-            # first from the parent's values (a vanishing piece cut), then from scratch
-            stages = ((_deletions(parent.expr, fitted=True), True),
-                      (_deletions(skeleton_of(parent)), False))
-            for todo, warm in stages:
-                fits = fit_skeletons([(s, 0.0) for s in todo], X, y, w, quick, deadline,
-                                     source=parent.source, warm=warm)
-                found += fits
-                good = [c for c in fits if c.loss <= max(tolerance * parent.loss, floor)]
-                if good:
-                    break
-            if not good:
-                break
-            parent = min(good, key=lambda c: (c.complexity, c.loss))
+    for start in exact[:width] or sorted(candidates, key=lambda c: c.loss)[:width]:
+        todo, seen = [start], {tuple(to_prefix(skeleton_of(start)))}
+        while todo and time.perf_counter() < deadline:
+            parent = todo.pop()  # depth first, the simplest deletion first
+            good = _good_deletions(parent, X, y, w, quick, deadline,
+                                   max(tolerance * parent.loss, floor), found)
+            for child in sorted(good, key=lambda c: (c.complexity, c.loss))[1::-1]:
+                key = tuple(to_prefix(skeleton_of(child)))
+                if key not in seen:
+                    seen.add(key)
+                    todo.append(child)
     return found
+
+
+def _good_deletions(parent: Candidate, X, y, w, settings, deadline, limit: float,
+                    found: list[Candidate]) -> list[Candidate]:
+    """Fits of ``parent`` with one subtree deleted whose loss is within ``limit``: first
+    refitted from the parent's values (a vanishing piece cut), then from scratch; every fit
+    is added to ``found``."""
+    for todo, warm in ((_deletions(parent.expr, fitted=True), True),
+                       (_deletions(skeleton_of(parent)), False)):
+        fits = fit_skeletons([(s, 0.0) for s in todo], X, y, w, settings, deadline,
+                             source=parent.source, warm=warm)
+        found += fits
+        good = [c for c in fits if c.loss <= limit]
+        if good:
+            return good
+    return []
 
 
 def snap_constants(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,

@@ -33,7 +33,7 @@ MAX_COLUMNS = 32     #: numerator and denominator columns together
 MAX_DEGREE = 4       #: highest total |degree| of a monomial (one variable: x⁻⁴ … x⁴)
 MAX_TERMS = 5        #: terms of P and Q together
 CLOSE = 1e-4         #: a fit leaving less than this share of g(y)'s variance is exact;
-SURE = 1e-10         #: ... and below this surely so (a rational approximation is not)
+SURE = 1e-20         #: ... and below this surely so (a rational approximation is not)
 NOISY = 3.0          #: without one, fits within this factor of a transform's closest
 LOOSE = 0.5          #: ... and under this share are kept (noise sets a floor)
 MAX_SKELETONS = 16   #: the closest fits over all transforms
@@ -81,13 +81,18 @@ TRANSFORMS: dict[str, Transform] = {
                      domain=lambda y: bool(np.all((y >= 0) & (y <= np.pi)))),
 }
 
-#: a variable may enter as one of these (``sin θ`` in Snell's law, ``log x`` in ``x**y``),
+#: a variable may enter as one of these (``sin θ`` in Snell's law, ``log x`` in ``x**y``,
+#: ``exp(a)`` in ``1/(exp(a) + exp(-a))``, ``exp(1/g)`` where a group is ``g = 1/a``),
 #: tried one variable at a time when no transform fits surely exactly with the variables as
-#: given (``sin θ`` has rational approximations within ``CLOSE``); only exact fits are kept
-VARIABLE_MAPS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable]] = {
-    "sin": (np.sin, lambda x: bool(np.all(np.abs(x) < ANGLES))),
-    "cos": (np.cos, lambda x: bool(np.all(np.abs(x) < ANGLES))),
-    "log": (np.log, lambda x: bool(np.all(x > 0))),
+#: given (``sin θ`` has rational approximations within ``CLOSE``); only exact fits are kept.
+#: name → (h, whether h suits a column, h on a variable's tree)
+VARIABLE_MAPS: dict[str, tuple[Callable, Callable, Callable[[Expr], Expr]]] = {
+    "sin": (np.sin, lambda x: bool(np.all(np.abs(x) < ANGLES)), lambda v: Node("sin", (v,))),
+    "cos": (np.cos, lambda x: bool(np.all(np.abs(x) < ANGLES)), lambda v: Node("cos", (v,))),
+    "log": (np.log, lambda x: bool(np.all(x > 0)), lambda v: Node("log", (v,))),
+    "exp": (np.exp, lambda x: bool(np.all(np.abs(x) < 30)), lambda v: Node("exp", (v,))),
+    "exp of inverse": (lambda x: np.exp(1 / x), lambda x: bool(np.all(np.abs(x) > 1 / 30)),
+                       lambda v: Node("exp", (Node("div", (Num(1), v)),))),
 }
 
 
@@ -208,7 +213,7 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
     found = _over_transforms(X, y, np.sqrt(w), deadline)
     if X.shape[1] <= MAX_MAPPED and not any(share <= SURE for share, _ in found.values()):
         for j, name in itertools.product(range(X.shape[1]), VARIABLE_MAPS):
-            h, usable = VARIABLE_MAPS[name]
+            h, usable, tree_of = VARIABLE_MAPS[name]
             if deadline is not None and time.perf_counter() > deadline:
                 break
             if not usable(X[:, j]):
@@ -216,7 +221,7 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
             Xh = X.copy()
             with np.errstate(all="ignore"):
                 Xh[:, j] = h(X[:, j])
-            inner = {j: Node(name, (Var(j),))}
+            inner = {j: tree_of(Var(j))}
             for share, tree in _over_transforms(Xh, y, np.sqrt(w), deadline).values():
                 if share > CLOSE:
                     continue
