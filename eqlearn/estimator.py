@@ -16,7 +16,8 @@ from .expr.evaluate import compile_numpy, evaluate, r2
 from .expr.export import to_latex, to_sympy
 from .expr.tokens import to_infix
 from .expr.tree import Const, Expr, Var
-from .inputs import DataWarning, check_fit_data, check_predict_data, without_zero_targets
+from .inputs import (DataWarning, check_fit_data, check_predict_data, resolve_loss,
+                     without_zero_targets)
 from .model.model import EquationModel
 from .search.gp import GPConfig
 from .search.hybrid import search_candidates
@@ -40,9 +41,6 @@ NEURAL_SHARE = 0.55      #: share of the rest for the model's proposals and refi
 DECODE_SHARE = 0.15      #: share of the neural part for decoding,
 FIT_SHARE = 0.45         #: ... up to here for fitting the proposals, the rest for refinement
 PRUNE_SHARE = 0.05       #: share of the search's time kept for pruning the best equations
-MAX_ZERO_SHARE = 0.1     #: "auto" picks the log loss with up to this share of zeros in y
-LOG_SPAN = 3.0           #: ... when |y| spans more than this many decades
-LOG_BULK_SPAN = 1.0      #: ... and its middle half (quartiles) more than this many
 EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
 
 
@@ -204,7 +202,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         data = check_fit_data(self, X, y, sample_weight, variable_names)
         self.variable_names_ = data.names
         work = self._dimensionless(data, X_units, y_units)
-        self.loss_kind_ = self._resolve_loss(work.y)
+        self.loss_kind_ = resolve_loss(self.loss, work.y)
         used = without_zero_targets(work) if self.loss_kind_ == "log" else work
         weight = used.weight / used.weight.mean()
         self.scaling_ = Scaling.fit(used.X, used.y)
@@ -244,20 +242,6 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         self.pi_groups_, self.search_variables_ = pi, pi.describe(data.names)[0]
         P, z = pi.transform(data.X, data.y)
         return replace(data, X=P, y=z)
-
-    def _resolve_loss(self, y: np.ndarray) -> str:
-        nonzero = y[y != 0]
-        one_sign = np.all(nonzero > 0) or np.all(nonzero < 0)  # too few: without_zero_targets
-        if self.loss == "log" and not one_sign:
-            raise ValueError("loss='log' needs a target of one sign (zeros aside)")
-        if self.loss != "auto":
-            return self.loss
-        if not one_sign or np.mean(y == 0) > MAX_ZERO_SHARE:
-            return "mse"
-        decades = np.log10(np.abs(nonzero))
-        q1, q3 = np.quantile(decades, [0.25, 0.75])
-        spread = decades.max() - decades.min() > LOG_SPAN and q3 - q1 > LOG_BULK_SPAN
-        return "log" if spread else "mse"
 
     def _settings(self) -> SearchSettings:
         seed = 0 if self.random_state is None else int(self.random_state)

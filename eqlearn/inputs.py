@@ -5,7 +5,8 @@
 * rows with NaN/inf in X or y are dropped with a warning (an error if too few remain);
 * wrong shapes, strings, too few points, non-finite sample weights: ``ValueError`` saying so;
 * a constant target is allowed and gives the constant equation (with a warning);
-* with the log loss, rows where y == 0 are left out of the fit (with a warning).
+* with the log loss, rows where y == 0 are left out of the fit (with a warning);
+* ``loss="auto"`` resolves to the log loss for a target of one sign spanning decades.
 """
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 __all__ = ["FitData", "check_fit_data", "check_predict_data", "without_zero_targets", "MIN_POINTS",
-           "DataWarning"]
+           "DataWarning", "resolve_loss"]
 
 MIN_POINTS = 5
+MAX_ZERO_SHARE = 0.1     #: "auto" picks the log loss with up to this share of zeros in y
+LOG_SPAN = 3.0           #: ... when |y| spans more than this many decades
+LOG_BULK_SPAN = 1.0      #: ... and its middle half (quartiles) more than this many
 
 
 class DataWarning(UserWarning):
@@ -132,3 +136,21 @@ def check_predict_data(estimator, X) -> np.ndarray:
 
     return validate_data(estimator, X, reset=False, accept_sparse=False,
                          ensure_all_finite=False, dtype=np.float64)
+
+
+def resolve_loss(loss: str, y: np.ndarray) -> str:
+    """The loss a fit uses: ``loss`` itself, or for ``"auto"`` the log loss when y has one
+    sign (at most ``MAX_ZERO_SHARE`` zeros) and spans more than ``LOG_SPAN`` decades with
+    its middle half over ``LOG_BULK_SPAN``, else ``"mse"``."""
+    nonzero = y[y != 0]
+    one_sign = np.all(nonzero > 0) or np.all(nonzero < 0)  # too few: without_zero_targets
+    if loss == "log" and not one_sign:
+        raise ValueError("loss='log' needs a target of one sign (zeros aside)")
+    if loss != "auto":
+        return loss
+    if not one_sign or np.mean(y == 0) > MAX_ZERO_SHARE:
+        return "mse"
+    decades = np.log10(np.abs(nonzero))
+    q1, q3 = np.quantile(decades, [0.25, 0.75])
+    spread = decades.max() - decades.min() > LOG_SPAN and q3 - q1 > LOG_BULK_SPAN
+    return "log" if spread else "mse"
