@@ -41,6 +41,8 @@ NEURAL_SHARE = 0.55      #: share of the rest for the model's proposals and refi
 DECODE_SHARE = 0.15      #: share of the neural part for decoding,
 FIT_SHARE = 0.45         #: ... up to here for fitting the proposals, the rest for refinement
 PRUNE_SHARE = 0.05       #: share of the search's time kept for pruning the best equations
+MAP_BUDGET = 10.0        #: budgets from which the rational fits also map variables (a
+                         #: shorter one could end them at the clock: results would vary)
 EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
 
 
@@ -260,9 +262,11 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         # 16) rational fits of transformed targets, needless after an exact polynomial
         candidates += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings, deadline,
                                     source="polynomial")
-        if not _exact(candidates):
-            candidates += fit_skeletons(transformed_equations(X, y, w, deadline), X, y, w,
-                                        settings, deadline, source="transformed", warm=True)
+        if not _exact(candidates):  # mapped variables (~1 s) need a budget: see MAP_BUDGET
+            rational = transformed_equations(X, y, w, deadline,
+                                             map_variables=self.time_budget >= MAP_BUDGET)
+            candidates += fit_skeletons(rational, X, y, w, settings, deadline,
+                                        source="transformed", warm=True)
         search = self.method == "search" or (
             self.method == "hybrid" and self.time_budget >= MIN_HYBRID_BUDGET)
         self.search_stats_ = {}

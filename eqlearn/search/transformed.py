@@ -197,21 +197,24 @@ def _screened(A: np.ndarray, b: np.ndarray, M: np.ndarray, n_num: int, g_y: np.n
 
 
 def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
-                          deadline: float | None = None) -> list[tuple[Expr, float]]:
+                          deadline: float | None = None,
+                          map_variables: bool = True) -> list[tuple[Expr, float]]:
     """Equations ``g⁻¹(P/(1 + Q))`` (constants from the linearised fit, a start for
     ``fit_skeletons(..., warm=True)``) whose fit leaves less than ``CLOSE`` of the transformed
     target's variance, or when none does (noisy data), less than ``NOISY`` times its
     transform's closest fit's share and under ``LOOSE`` (at most ``MAX_SKELETONS``: by
     decade of the residual, then the smallest), as ``(equation, 0.0)`` pairs. Unless a fit
-    is surely exact (``SURE``), each variable in turn also enters as one of
-    :data:`VARIABLE_MAPS` (up to ``MAX_MAPPED`` variables; exact fits only). The transforms
+    is surely exact (``SURE``) and with ``map_variables``, each variable in turn also enters
+    as one of :data:`VARIABLE_MAPS` (up to ``MAX_MAPPED`` variables; exact fits only). The
+    transforms
     stop at ``deadline`` (a ``time.perf_counter`` value)."""
     w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
     if len(y) > MAX_ROWS:
         rows = np.linspace(0, len(y) - 1, MAX_ROWS).astype(int)
         X, y, w = X[rows], y[rows], w[rows]
     found = _over_transforms(X, y, np.sqrt(w), deadline)
-    if X.shape[1] <= MAX_MAPPED and not any(share <= SURE for share, _ in found.values()):
+    if map_variables and X.shape[1] <= MAX_MAPPED \
+            and not any(share <= SURE for share, _ in found.values()):
         for j, name in itertools.product(range(X.shape[1]), VARIABLE_MAPS):
             h, usable, tree_of = VARIABLE_MAPS[name]
             if deadline is not None and time.perf_counter() > deadline:
