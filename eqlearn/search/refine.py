@@ -191,9 +191,10 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
     scratch — and go on from the best deletion while the loss stays within ``tolerance`` ×
     the parent's (or under ``floor``). When some fits are under ``floor`` (exact to
     round-off, where a smaller loss means nothing), the ``width`` simplest of them are the
-    parents instead. Each good deletion but the simplest two is let go: ``1 − 2x + x²`` under
-    a root and ``1 − x`` plus a vanishing ``x²`` are both exact, and only the second leads
-    on to ``1 − x``. Returns the new fits."""
+    parents instead. From an exact fit the simplest two good deletions are followed (depth
+    first): ``1 − 2x + x²`` under a root and ``1 − x`` plus a vanishing ``x²`` are both
+    exact, and only the second leads on to ``1 − x``; from an inexact one only the
+    simplest, as many cuts stay within ``tolerance`` there. Returns the new fits."""
     quick = replace(settings, n_restarts=min(settings.n_restarts, 2),
                     fit_time=min(settings.fit_time, 0.1))
     exact = sorted((c for c in candidates if c.loss < floor), key=lambda c: c.complexity)
@@ -204,7 +205,8 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
             parent = todo.pop()  # depth first, the simplest deletion first
             good = _good_deletions(parent, X, y, w, quick, deadline,
                                    max(tolerance * parent.loss, floor), found)
-            for child in sorted(good, key=lambda c: (c.complexity, c.loss))[1::-1]:
+            branch = 2 if parent.loss < floor else 1  # inexact: many cuts are "good"
+            for child in sorted(good, key=lambda c: (c.complexity, c.loss))[branch - 1::-1]:
                 key = tuple(to_prefix(skeleton_of(child)))
                 if key not in seen:
                     seen.add(key)
