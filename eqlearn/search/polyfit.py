@@ -79,7 +79,7 @@ def _backward(A, b, max_terms: int) -> list[tuple[int, ...]]:
     while len(chosen) > 1:
         j = _cheapest_drop(A[:, chosen], b)
         drop = chosen[j] if j is not None else min(
-            chosen, key=lambda j: _rss(A, b, [k for k in chosen if k != j]))
+            chosen, key=lambda i: _rss(A, b, [k for k in chosen if k != i]))
         chosen.remove(drop)
         if len(chosen) <= max_terms:
             path.append(tuple(chosen))

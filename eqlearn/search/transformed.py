@@ -206,13 +206,13 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
     decade of the residual, then the smallest), as ``(equation, 0.0)`` pairs. Unless a fit
     is surely exact (``SURE``) and with ``map_variables``, each variable in turn also enters
     as one of :data:`VARIABLE_MAPS` (up to ``MAX_MAPPED`` variables; exact fits only). The
-    transforms
-    stop at ``deadline`` (a ``time.perf_counter`` value)."""
+    transforms stop at ``deadline`` (a ``time.perf_counter`` value)."""
     w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
     if len(y) > MAX_ROWS:
         rows = np.linspace(0, len(y) - 1, MAX_ROWS).astype(int)
         X, y, w = X[rows], y[rows], w[rows]
-    found = _over_transforms(X, y, np.sqrt(w), deadline)
+    sw = np.sqrt(w)
+    found = _over_transforms(X, y, sw, deadline)
     if map_variables and X.shape[1] <= MAX_MAPPED \
             and not any(share <= SURE for share, _ in found.values()):
         for j, name in itertools.product(range(X.shape[1]), VARIABLE_MAPS):
@@ -225,13 +225,9 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
             with np.errstate(all="ignore"):
                 Xh[:, j] = h(X[:, j])
             inner = {j: tree_of(Var(j))}
-            for share, tree in _over_transforms(Xh, y, np.sqrt(w), deadline).values():
-                if share > CLOSE:
-                    continue
-                tree = canonicalize(tree.substitute(inner))
-                key = tree.skeleton()
-                if key not in found or share < found[key][0]:
-                    found[key] = (share, tree)
+            for share, tree in _over_transforms(Xh, y, sw, deadline).values():
+                if share <= CLOSE:
+                    _keep(found, share, tree.substitute(inner))
     if any(share <= CLOSE for share, _ in found.values()):  # exact somewhere: only those
         found = {k: v for k, v in found.items() if v[0] <= CLOSE}
     # near-exact first, simplest first within a decade of residual
@@ -264,10 +260,13 @@ def _over_transforms(X: np.ndarray, y: np.ndarray, sw: np.ndarray,
             if body is None or share > max(CLOSE, NOISY * floor):
                 continue
             tree = inverse(*body)
-            if one_sign and sign < 0:
-                tree = Node("neg", (tree,))
-            tree = canonicalize(tree)
-            key = tree.skeleton()
-            if key not in found or share < found[key][0]:
-                found[key] = (share, tree)
+            _keep(found, share, Node("neg", (tree,)) if one_sign and sign < 0 else tree)
     return found
+
+
+def _keep(found: dict[Expr, tuple[float, Expr]], share: float, tree: Expr) -> None:
+    """Record ``tree`` (canonical) under its skeleton unless a closer fit has it already."""
+    tree = canonicalize(tree)
+    key = tree.skeleton()
+    if key not in found or share < found[key][0]:
+        found[key] = (share, tree)
