@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from .expr.evaluate import compile_numpy, evaluate, r2
 from .expr.export import to_latex, to_sympy
@@ -26,7 +27,8 @@ from .search.polynomial import expanded_polynomials
 from .search.refine import drop_skeletons, factor_common, prune, refine, snap_constants
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
                             prior_macros, propose_skeletons)
-from .search.dimensionless import PiGroups
+from .search.differences import Differences
+from .search.dimensionless import PiGroups, as_dimension, units_by_column
 from .search.scaling import Scaling
 from .search.transformed import transformed_equations
 from .progress import progress_bar
@@ -41,8 +43,9 @@ NEURAL_SHARE = 0.55      #: share of the rest for the model's proposals and refi
 DECODE_SHARE = 0.15      #: share of the neural part for decoding,
 FIT_SHARE = 0.45         #: ... up to here for fitting the proposals, the rest for refinement
 PRUNE_SHARE = 0.05       #: share of the search's time kept for pruning the best equations
-MAP_BUDGET = 10.0        #: budgets from which the rational fits also map variables (a
-                         #: shorter one could end them at the clock: results would vary)
+MAP_BUDGET = 10.0        #: budgets from which the rational fits are extended and
+                         #: like variables are tested for differences (a shorter one could
+                         #: end them at the clock, or spend it on them: results would vary)
 EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
 
 
@@ -146,8 +149,14 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         With ``X_units`` and ``y_units`` given to ``fit``: the dimensionless groups the
         search saw and the product of powers ``M`` with y's units (``y = M·f(groups)``);
         None when units were not given or could not be used (a warning says why).
+    differences_ : Differences or None
+        With units and a budget of 10 s or more: the differences of variables of equal
+        units that y depends on only through them (``x2 - x1``), tested with kernel ridge
+        regressions (:mod:`eqlearn.search.differences`); the search sees each pair as one
+        column, before dimensional analysis. None when there are none.
     search_variables_ : list of str
-        The columns the search saw: ``variable_names_``, or the groups (``["v/c"]``).
+        The columns the search saw: ``variable_names_``, the differences (``["(x1 - x2)",
+        "y1"]``), or the groups (``["v/c"]``).
     loss_kind_ : str
     n_candidates_ : int
         Candidate equations fitted.
@@ -213,8 +222,9 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             warnings.warn("y is constant: the equation is that constant", DataWarning,
                           stacklevel=2)
             candidates = [Candidate(Const(float(ys[0])), 0.0, 1, "constant")]
-        else:
-            candidates = self._search(Xs, ys, weight, t0 + float(self.time_budget))
+        else:  # small matrices: BLAS threads would only contend with the search's processes
+            with threadpool_limits(1, user_api="blas"):
+                candidates = self._search(Xs, ys, weight, t0 + float(self.time_budget))
         self._store(candidates, data)
         self.fit_seconds_ = time.perf_counter() - t0
         return self
@@ -231,17 +241,29 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         operator_names(self.operators)
 
     def _dimensionless(self, data, X_units, y_units):
-        """The data the search sees: the groups and y/M when the units can be used."""
-        self.pi_groups_, self.search_variables_ = None, list(data.names)
+        """The data the search sees: with units, differences of like variables
+        (``differences_``) and then the groups and y/M, when the units can be used."""
+        self.pi_groups_, self.differences_ = None, None
+        self.search_variables_ = list(data.names)
         if X_units is None and y_units is None:
             return data
-        pi, why = PiGroups.for_data(X_units, y_units, data.X, data.y, data.names)
+        X_units = units_by_column(X_units, y_units, data.names)
+        names = list(data.names)
+        if self.time_budget >= MAP_BUDGET:  # ~0.1–2 s; with no deadline, for determinism
+            diffs = Differences.find(data.X, data.y, [as_dimension(u) for u in X_units])
+            if diffs is not None:
+                self.differences_ = diffs
+                names = diffs.describe(data.names)
+                X_units = diffs.dims(X_units)
+                data = replace(data, X=diffs.transform(data.X))
+                self.search_variables_ = names
+        pi, why = PiGroups.for_data(X_units, y_units, data.X, data.y, names)
         if why:
             warnings.warn(f"units not used: {why}; searching in the variables as given",
                           DataWarning, stacklevel=3)
-        if pi is None:
-            return data
-        self.pi_groups_, self.search_variables_ = pi, pi.describe(data.names)[0]
+        if pi is None or (self.differences_ is not None and pi.sign_changes(data.X)):
+            return data  # y/M would change sign with a difference, not with the groups
+        self.pi_groups_, self.search_variables_ = pi, pi.describe(names)[0]
         P, z = pi.transform(data.X, data.y)
         return replace(data, X=P, y=z)
 
@@ -262,9 +284,9 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         # 16) rational fits of transformed targets, needless after an exact polynomial
         candidates += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings, deadline,
                                     source="polynomial")
-        if not _exact(candidates):  # mapped variables (~1 s) need a budget: see MAP_BUDGET
+        if not _exact(candidates):  # the extended fits (~1 s) need a budget: see MAP_BUDGET
             rational = transformed_equations(X, y, w, deadline,
-                                             map_variables=self.time_budget >= MAP_BUDGET)
+                                             extended=self.time_budget >= MAP_BUDGET)
             candidates += fit_skeletons(rational, X, y, w, settings, deadline,
                                         source="transformed", warm=True)
         search = self.method == "search" or (
@@ -367,10 +389,12 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         of the equations mapped back, their complexities counted as written)."""
         front = [replace(c, expr=self.scaling_.to_original(c.expr))
                  for c in pareto_front(candidates)]
-        if self.pi_groups_ is None:
+        if self.pi_groups_ is None and self.differences_ is None:
             return front
-        mapped = [replace(c, expr=self.pi_groups_.to_original(c.expr)) for c in front]
-        return pareto_front([replace(c, complexity=complexity(c.expr)) for c in mapped])
+        for step in (self.pi_groups_, self.differences_):
+            if step is not None:
+                front = [replace(c, expr=step.to_original(c.expr)) for c in front]
+        return pareto_front([replace(c, complexity=complexity(c.expr)) for c in front])
 
     # -- using the result ------------------------------------------------------------------
     def _equation(self, index: int | None) -> Equation:

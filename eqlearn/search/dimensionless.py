@@ -10,7 +10,8 @@ original variables. AI Feynman (Udrescu & Tegmark 2020) does the same as its fir
 
 The basis is chosen among the "repeating variables" sets (``rank`` variables whose
 dimensions are independent; every other variable gives one group, itself divided by a
-product of powers of them): the smallest total of the exponents' magnitudes, then the
+product of powers of them): the fewest columns that change sign with an odd power in ``M``
+(see :meth:`PiGroups.sign_changes`), then the smallest total of the exponents' magnitudes, then the
 ``M`` that leaves the least variation in ``log |y / M|``, then the fewest powers in the
 groups' denominators (``E·t/h`` rather than ``h/(E·t)``), then the first set in column order.
 """
@@ -27,7 +28,7 @@ from ..expr.simplify import canonicalize
 from ..expr.tree import Expr, Node, Num, Var
 from ..units import parse_units
 
-__all__ = ["PiGroups", "as_dimension"]
+__all__ = ["PiGroups", "as_dimension", "units_by_column"]
 
 MAX_VARIABLES = 12     #: larger problems are searched as given (the basis search is combinatorial)
 MAX_DENOMINATOR = 12   #: exponents are rationals with at most this denominator
@@ -44,6 +45,22 @@ def as_dimension(units) -> tuple[int, ...]:
         raise TypeError(f"units must be a string such as 'm s^-1' or a mapping such as "
                         f"{{'m': 1, 's': -1}}, got {type(units).__name__}")
     return parse_units(units)
+
+
+def units_by_column(X_units, y_units, names: Sequence[str]) -> list:
+    """``X_units`` as one entry per column (given so, or as a mapping from name to units),
+    after checking that ``y_units`` comes with it; a clear error otherwise."""
+    if X_units is None or y_units is None:
+        raise ValueError("give both X_units and y_units, or neither")
+    if isinstance(X_units, Mapping):
+        missing = [n for n in names if n not in X_units]
+        if missing:
+            raise ValueError(f"X_units has no units for {', '.join(missing)}")
+        X_units = [X_units[n] for n in names]
+    if isinstance(X_units, str) or len(X_units) != len(names):
+        raise ValueError(f"X_units needs one entry per column ({len(names)}), "
+                         f"got {X_units!r}")
+    return list(X_units)
 
 
 def _solve(A: np.ndarray, b: np.ndarray) -> Exponents | None:
@@ -124,7 +141,8 @@ class PiGroups:
             found = cls._for_basis(D, target, list(basis))
             if found is None:
                 continue
-            key = (found._size(), found._spread(X, y), found._denominators(), basis)
+            key = (found.sign_changes(X), found._size(), found._spread(X, y),
+                   found._denominators(), basis)
             if best_key is None or key < best_key:
                 best, best_key = found, key
         return best
@@ -135,16 +153,7 @@ class PiGroups:
         """The groups for a fit, after checking the units given (``X_units`` one entry per
         column, or a mapping from name to units), or None and why they cannot be used
         (None, None when there is nothing to reduce: all variables dimensionless)."""
-        if X_units is None or y_units is None:
-            raise ValueError("give both X_units and y_units, or neither")
-        if isinstance(X_units, Mapping):
-            missing = [n for n in names if n not in X_units]
-            if missing:
-                raise ValueError(f"X_units has no units for {', '.join(missing)}")
-            X_units = [X_units[n] for n in names]
-        if isinstance(X_units, str) or len(X_units) != X.shape[1]:
-            raise ValueError(f"X_units needs one entry per column ({X.shape[1]}), "
-                             f"got {X_units!r}")
+        X_units = units_by_column(X_units, y_units, names)
         if X.shape[1] > MAX_VARIABLES:
             return None, f"more than {MAX_VARIABLES} variables"
         pi = cls.from_units(list(X_units), y_units, X, y)
@@ -183,6 +192,15 @@ class PiGroups:
         for j, v in zip(basis, out):
             output[j] = v
         return cls(tuple(groups), tuple(output))
+
+    def sign_changes(self, X: np.ndarray | None) -> int:
+        """Columns of X that change sign and enter ``M`` with an odd (or a fractional)
+        power: then y/M need not be a function of the groups (``sqrt(a² + b²)`` is
+        ``|b|·sqrt(1 + (a/b)²)``), so bases without them come first."""
+        if X is None:
+            return 0
+        return sum(1 for j, e in enumerate(self.output)
+                   if e % 2 and np.any(X[:, j] > 0) and np.any(X[:, j] < 0))
 
     def _size(self) -> Fraction:
         return sum(abs(e) for g in (*self.groups, self.output) for e in g)

@@ -96,10 +96,12 @@ VARIABLE_MAPS: dict[str, tuple[Callable, Callable, Callable[[Expr], Expr]]] = {
 }
 
 
-def _exponents(X: np.ndarray, degree: int, with_constant: bool) -> list[tuple[int, ...]]:
+def _exponents(X: np.ndarray, degree: int, with_constant: bool,
+               positive: bool = False) -> list[tuple[int, ...]]:
     """Monomials with |exponents| summing to ≤ ``degree``; negative exponents only for
-    columns without zeros or sign changes. Simplest first."""
-    one_sign = [bool(np.all(X[:, j] > 0) or np.all(X[:, j] < 0)) for j in range(X.shape[1])]
+    columns without zeros or sign changes (none at all when ``positive``). Simplest first."""
+    one_sign = [not positive and bool(np.all(X[:, j] > 0) or np.all(X[:, j] < 0))
+                for j in range(X.shape[1])]
 
     def grow(j: int, left: int):
         if j == len(one_sign):
@@ -112,19 +114,26 @@ def _exponents(X: np.ndarray, degree: int, with_constant: bool) -> list[tuple[in
     return sorted(exps, key=lambda e: (sum(map(abs, e)), tuple(-k for k in e)))
 
 
-def _design(X: np.ndarray) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
-    """Numerator and denominator monomials of the highest degree (4 at most) whose basis
-    stays within ``MAX_COLUMNS``; at degree 1 the denominator may be cut short."""
+def _designs(X: np.ndarray) -> list[tuple[list, list]]:
+    """(numerator, denominator) monomials of the highest degree (4 at most) whose basis
+    stays within ``MAX_COLUMNS``. Where that is degree 1 (three variables of one sign),
+    also degree 2 without negative exponents beside degree 1's (``x1/(1 + x2² + x3²)``);
+    at degree 1 the denominator may be cut short."""
     if 1 + 2 * X.shape[1] > MAX_COLUMNS:
-        return [], []
+        return []
     for degree in range(min(MAX_DEGREE, MAX_COLUMNS), 1, -1):
         if (2 * degree + 1) ** min(X.shape[1], 3) > 8 * MAX_COLUMNS:  # surely too many
             continue
         num, den = _exponents(X, degree, True), _exponents(X, degree, False)
         if len(num) + len(den) <= MAX_COLUMNS:
-            return num, den
+            return [(num, den)]
     num = _exponents(X, 1, True)
-    return num, _exponents(X, 1, False)[: MAX_COLUMNS - len(num)]
+    out = [(num, _exponents(X, 1, False)[: MAX_COLUMNS - len(num)])]
+    num2 = list(dict.fromkeys(num + _exponents(X, 2, True, positive=True)))
+    den2 = list(dict.fromkeys(out[0][1] + _exponents(X, 2, False, positive=True)))
+    if len(num2) + len(den2) <= MAX_COLUMNS:
+        out.append((num2, den2))
+    return out
 
 
 def _body(cols: tuple[int, ...], coef: np.ndarray, num: list, den: list):
@@ -198,22 +207,27 @@ def _screened(A: np.ndarray, b: np.ndarray, M: np.ndarray, n_num: int, g_y: np.n
 
 def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
                           deadline: float | None = None,
-                          map_variables: bool = True) -> list[tuple[Expr, float]]:
+                          extended: bool = True) -> list[tuple[Expr, float]]:
     """Equations ``g⁻¹(P/(1 + Q))`` (constants from the linearised fit, a start for
     ``fit_skeletons(..., warm=True)``) whose fit leaves less than ``CLOSE`` of the transformed
     target's variance, or when none does (noisy data), less than ``NOISY`` times its
     transform's closest fit's share and under ``LOOSE`` (at most ``MAX_SKELETONS``: by
     decade of the residual, then the smallest), as ``(equation, 0.0)`` pairs. Unless a fit
-    is surely exact (``SURE``) and with ``map_variables``, each variable in turn also enters
-    as one of :data:`VARIABLE_MAPS` (up to ``MAX_MAPPED`` variables; exact fits only). The
+    is surely exact (``SURE``) and ``extended``, a second basis where the first is of degree
+    1 (see :func:`_designs`), and each variable in turn entering as one of
+    :data:`VARIABLE_MAPS` (up to ``MAX_MAPPED`` variables; exact fits only). The
     transforms stop at ``deadline`` (a ``time.perf_counter`` value)."""
     w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
     if len(y) > MAX_ROWS:
         rows = np.linspace(0, len(y) - 1, MAX_ROWS).astype(int)
         X, y, w = X[rows], y[rows], w[rows]
     sw = np.sqrt(w)
-    found = _over_transforms(X, y, sw, deadline)
-    if map_variables and X.shape[1] <= MAX_MAPPED \
+    designs = _designs(X)
+    found = _over_transforms(X, y, sw, deadline, designs[:1])
+    if extended and len(designs) > 1 and not any(share <= SURE for share, _ in found.values()):
+        for share, tree in _over_transforms(X, y, sw, deadline, designs[1:]).values():
+            _keep(found, share, tree)
+    if extended and X.shape[1] <= MAX_MAPPED \
             and not any(share <= SURE for share, _ in found.values()):
         for j, name in itertools.product(range(X.shape[1]), VARIABLE_MAPS):
             h, usable, tree_of = VARIABLE_MAPS[name]
@@ -225,7 +239,7 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
             with np.errstate(all="ignore"):
                 Xh[:, j] = h(X[:, j])
             inner = {j: tree_of(Var(j))}
-            for share, tree in _over_transforms(Xh, y, sw, deadline).values():
+            for share, tree in _over_transforms(Xh, y, sw, deadline, _designs(Xh)[:1]).values():
                 if share <= CLOSE:
                     _keep(found, share, tree.substitute(inner))
     if any(share <= CLOSE for share, _ in found.values()):  # exact somewhere: only those
@@ -236,11 +250,10 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
     return [(tree, 0.0) for _, tree in ranked[:MAX_SKELETONS]]
 
 
-def _over_transforms(X: np.ndarray, y: np.ndarray, sw: np.ndarray,
-                     deadline: float | None) -> dict[Expr, tuple[float, Expr]]:
-    """skeleton → (share, equation) of every transform's kept fits."""
-    num, den = _design(X)
-    if not num or not np.all(np.isfinite(X)):
+def _over_transforms(X: np.ndarray, y: np.ndarray, sw: np.ndarray, deadline: float | None,
+                     designs: list[tuple[list, list]]) -> dict[Expr, tuple[float, Expr]]:
+    """skeleton → (share, equation) of every transform's kept fits over ``designs``."""
+    if not designs or not np.all(np.isfinite(X)):
         return {}
     sign = -1.0 if np.all(y < 0) else 1.0
     found: dict[Expr, tuple[float, Expr]] = {}
@@ -253,9 +266,10 @@ def _over_transforms(X: np.ndarray, y: np.ndarray, sw: np.ndarray,
             g_y = g(sign * y if one_sign else y)
         if not np.all(np.isfinite(g_y)):
             continue
-        fits = [fit for fit in _fits(g_y, X, sw, num, den) if fit[0] <= LOOSE]
+        fits = [(*fit, num, den) for num, den in designs
+                for fit in _fits(g_y, X, sw, num, den) if fit[0] <= LOOSE]
         floor = min((fit[0] for fit in fits), default=np.inf)
-        for share, cols, coef in fits:
+        for share, cols, coef, num, den in fits:
             body = _body(cols, coef, num, den)
             if body is None or share > max(CLOSE, NOISY * floor):
                 continue

@@ -1,0 +1,142 @@
+"""Differences of like quantities before the search (translational symmetry).
+
+A law that depends on two variables of the same units only through their difference
+(``(x2 − x1)² + (y2 − y1)²``, ``sin((ω − ω0)·t/2)``, ``cos(θ1 − θ2)``) is a law in one
+variable fewer. AI Feynman (Udrescu & Tegmark 2020) tests this symmetry by shifting both
+variables in a neural network fitted to the data. Here the test is a comparison: a kernel
+ridge regression predicts y, leave-one-out, from the variables as given and from the
+variables with one pair replaced by its difference; when the difference predicts y clearly
+better (``RATIO``: one variable fewer for the same data, and nothing lost), y depends on that
+pair only through it. Pairs are taken greedily, one at a time, the best first.
+
+Only pairs of the same units are tried, so the units must be known: among all pairs, some
+that are not differences predict better too when the kernel model is poor in many
+variables (a product of two variables of similar ranges), which units rule out.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from ..expr.simplify import canonicalize
+from ..expr.tree import Expr, Node, Var
+
+__all__ = ["Differences", "loo_share"]
+
+MAX_ROWS = 256       #: rows the kernel models see (evenly spaced)
+RATIO = 0.8          #: a difference must leave this share of the leave-one-out error, or less
+WELL_FIT = 0.2       #: ... of a kernel model on all variables that leaves at most this
+                     #: share of y's variance: a poorer one cannot tell
+MAX_TESTS = 60       #: kernel models per fit at most (each ~30 ms)
+LENGTHS = (0.5, 1.0, 2.0, 4.0)       #: kernel widths, times sqrt(columns) (standardised)
+RIDGES = (1e-8, 1e-6, 1e-4, 1e-2)
+
+
+def loo_share(X: np.ndarray, y: np.ndarray) -> float:
+    """Leave-one-out mean squared error of a Gaussian-kernel ridge regression of y on the
+    standardised columns of X, as a share of y's variance; the best over ``LENGTHS`` and
+    ``RIDGES`` (closed form: residual i is ``α_i / [(K + λI)⁻¹]_ii``)."""
+    var = float(np.var(y))
+    if var <= 0:
+        return np.inf
+    Z = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+    z = (y - y.mean()) / np.sqrt(var)
+    D2 = np.sum((Z[:, None, :] - Z[None, :, :]) ** 2, axis=-1)
+    best = np.inf
+    with threadpool_limits(1, user_api="blas"):  # small matrices: threads only contend
+        for length in LENGTHS:
+            w, V = np.linalg.eigh(np.exp(-D2 / (2 * length * length * Z.shape[1])))
+            for ridge in RIDGES:
+                inv = (V / np.maximum(w + ridge, ridge)) @ V.T
+                residual = (inv @ z) / np.diag(inv)
+                best = min(best, float(np.mean(residual ** 2)))
+    return best
+
+
+@dataclass(frozen=True)
+class Differences:
+    """The search's columns as signed sums of the original ones: ``(1, -1, 0)`` is
+    ``x1 − x2``, ``(0, 0, 1)`` is ``x3``.
+
+    Examples
+    --------
+    >>> d = Differences(((1, -1, 0), (0, 0, 1)))
+    >>> d.describe(["x1", "x2", "t"])
+    ['(x1 - x2)', 't']
+    """
+
+    columns: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def find(cls, X: np.ndarray, y: np.ndarray, dims: Sequence[tuple]) -> "Differences | None":
+        """The differences y depends on (see the module docstring), or None when there are
+        none. ``dims``: each column's dimension vector; only columns of equal dimensions
+        pair up."""
+        if len(y) > MAX_ROWS:
+            rows = np.linspace(0, len(y) - 1, MAX_ROWS).astype(int)
+            X, y = X[rows], y[rows]
+        if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+            return None
+        found = cls(tuple(tuple(int(i == j) for i in range(X.shape[1]))
+                          for j in range(X.shape[1])))
+        base, tests = loo_share(X, y), 1
+        if not base <= WELL_FIT:
+            return None
+        while tests < MAX_TESTS:
+            trials = []
+            for a, b in found._like_pairs(dims):
+                if tests >= MAX_TESTS:
+                    break
+                trial = found._merged(a, b)
+                trials.append((loo_share(trial.transform(X), y), a, b, trial))
+                tests += 1
+            best = min(trials, key=lambda t: t[:3], default=None)
+            if best is None or best[0] > RATIO * base:
+                break
+            base, *_, found = best
+        return found if len(found.columns) < X.shape[1] else None
+
+    def _like_pairs(self, dims: Sequence[tuple]) -> list[tuple[int, int]]:
+        """Pairs of columns with equal units and no variable in common."""
+        unit = [tuple(dims[int(np.flatnonzero(c)[0])]) for c in self.columns]
+        return [(a, b) for a, b in itertools.combinations(range(len(self.columns)), 2)
+                if unit[a] == unit[b] and not np.any(np.multiply(self.columns[a],
+                                                                 self.columns[b]))]
+
+    def _merged(self, a: int, b: int) -> "Differences":
+        """Column ``a`` becomes ``a − b``; column ``b`` goes."""
+        diff = tuple(p - q for p, q in zip(self.columns[a], self.columns[b]))
+        return Differences(tuple(diff if k == a else c for k, c in enumerate(self.columns)
+                                 if k != b))
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return X @ np.array(self.columns, dtype=float).T
+
+    def dims(self, dims: Sequence) -> list:
+        """The units of each column (those of its first variable), from the originals'."""
+        return [dims[int(np.flatnonzero(c)[0])] for c in self.columns]
+
+    def _tree(self, column: tuple[int, ...]) -> Expr:
+        plus = [Var(j) for j, k in enumerate(column) if k > 0]
+        minus = [Var(j) for j, k in enumerate(column) if k < 0]
+        out = plus[0] if plus else Node("neg", (minus.pop(0),))
+        for v in plus[1:]:
+            out = Node("add", (out, v))
+        for v in minus:
+            out = Node("sub", (out, v))
+        return out
+
+    def to_original(self, expr: Expr) -> Expr:
+        """``expr``, written in the columns (``x1`` = the first …), in the original ones."""
+        return canonicalize(expr.substitute({i: self._tree(c)
+                                             for i, c in enumerate(self.columns)}))
+
+    def describe(self, names: Sequence[str]) -> list[str]:
+        from ..expr.tokens import to_infix
+
+        return [to_infix(self._tree(c), names) if sum(map(abs, c)) == 1
+                else f"({to_infix(self._tree(c), names)})" for c in self.columns]
