@@ -115,3 +115,12 @@ def test_without_a_difference_the_estimator_searches_the_variables(tiny_model):
                             n_samples=4, random_state=0)
     reg.fit(X, y, X_units=["m", "m"], y_units="m^2")
     assert reg.differences_ is None
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e250])
+def test_extreme_magnitudes_give_the_same_differences(scale):
+    X = _positions(seed=6)
+    y = np.sqrt((X[:, 1] - X[:, 0]) ** 2 + (X[:, 3] - X[:, 2]) ** 2)
+    plain = Differences.find(X, y, [LENGTH] * 4)
+    assert plain is not None and Differences.find(X * scale, y * scale, [LENGTH] * 4) == plain
+    assert Differences.find(X, np.full(len(y), 3.0), [LENGTH] * 4) is None  # constant y

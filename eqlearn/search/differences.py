@@ -40,8 +40,10 @@ def loo_share(X: np.ndarray, y: np.ndarray) -> float:
     """Leave-one-out mean squared error of a Gaussian-kernel ridge regression of y on the
     standardised columns of X, as a share of y's variance; the best over ``LENGTHS`` and
     ``RIDGES`` (closed form: residual i is ``α_i / [(K + λI)⁻¹]_ii``)."""
+    X = X / np.maximum(np.max(np.abs(X), axis=0), np.finfo(float).tiny)  # no overflow in
+    y = y / max(float(np.max(np.abs(y))), np.finfo(float).tiny)            # var (1e200 …)
     var = float(np.var(y))
-    if var <= 0:
+    if not var > 0:
         return np.inf
     Z = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
     z = (y - y.mean()) / np.sqrt(var)
