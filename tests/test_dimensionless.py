@@ -136,3 +136,24 @@ def test_units_by_name_equal_units_by_position(tiny_model):
             reg.fit(X, y, variable_names=["m0", "v", "c"], X_units=units, y_units="kg")
         groups.append(reg.pi_groups_)
     assert groups[0] == groups[1] is not None
+
+
+def test_the_relativistic_doppler_law_with_an_angle_is_found_exactly(tiny_model):
+    """ω·sqrt(1 − v²/c²)/(1 + v·cos θ/c) (Feynman test.15) in the groups v/c and θ: the
+    rational fit of y² in cos θ has a numerator and denominator negative on every row, and
+    the square root of its expanded square (1/u + cos θ)² is written out as the factor."""
+    rng = np.random.default_rng(10)
+    c, v = rng.uniform(3, 10, 200), rng.uniform(1, 2, 200)
+    w, theta = rng.uniform(1, 5, 200), rng.uniform(1, 5, 200)
+    X = np.column_stack([c, v, w, theta])
+    y = np.sqrt(1 - v ** 2 / c ** 2) * w / (1 + v / c * np.cos(theta))
+    reg = EquationRegressor(model=tiny_model, method="neural", time_budget=10.0, beam_size=2,
+                            n_samples=4, random_state=0)
+    reg.fit(X, y, variable_names=["c", "v", "w", "theta"],
+            X_units=["m/s", "m/s", "1/s", ""], y_units="1/s")
+    cs, vs, ws, ts = sympy.symbols("c v w theta", positive=True)
+    found = reg.sympy().subs({s: sympy.Symbol(s.name, positive=True)
+                              for s in reg.sympy().free_symbols})
+    truth = sympy.sqrt(1 - vs ** 2 / cs ** 2) * ws / (1 + vs / cs * sympy.cos(ts))
+    assert "sqrt" not in str(sympy.denom(sympy.together(found)))
+    assert sympy.simplify(found / truth) == 1

@@ -105,3 +105,23 @@ def test_factor_sums_skips_skeletons_whose_placeholders_would_absorb_the_factor(
     from eqlearn.expr.factor import factor_sums
 
     assert factor_sums(parse_expr("C*exp(x1)*x2 + C*x2")) == []
+
+
+@pytest.mark.parametrize("text, root", [
+    ("1/x1**2 + 2*cos(x2)/x1 + cos(x2)**2", "1/x1 + cos(x2)"),
+    ("4*x1**2 - 12*x1*x2 + 9*x2**2", "2*x1 - 3*x2"),
+    ("x1**4 + 2*x1**2 + 1", "x1**2 + 1"),
+])
+def test_root_of_square_finds_the_square_checked_on_the_data(text, root):
+    from eqlearn.expr.factor import root_of_square
+    X = np.random.default_rng(8).uniform(0.3, 3.0, size=(50, 2))
+    u = root_of_square(parse_expr(text), X)
+    assert u is not None
+    assert np.allclose(np.abs(evaluate(u, X)), np.abs(evaluate(parse_expr(root), X)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("text", ["x1**2 + x1*x2 + x2**2", "x1**2 + 2*x1 + x2", "x1 + x2"])
+def test_root_of_square_leaves_other_sums_alone(text):
+    from eqlearn.expr.factor import root_of_square
+    X = np.random.default_rng(9).uniform(0.3, 3.0, size=(50, 2))
+    assert root_of_square(parse_expr(text), X) is None

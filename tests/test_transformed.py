@@ -113,3 +113,13 @@ def test_exp_of_a_log_product_is_written_as_a_power():
     assert to_sympy(parse_expr("exp(3*x2*log(x1 + 1))", ["x1", "x2"])) == (x + 1) ** (3 * y)
     assert to_sympy(parse_expr("exp(log(x1)*log(x2))", ["x1", "x2"])) == sympy.exp(
         sympy.log(x) * sympy.log(y))
+
+
+def test_a_numerator_and_denominator_both_negative_stay_real():
+    """y² = (1 − u²)/(1 + u·cos θ)² fitted in 1/u (u < 1): the linearised fit's P and 1 + Q
+    are both negative on every row, and the square root is written of −P over −(1 + Q)."""
+    rng = np.random.default_rng(7)
+    u, theta = rng.uniform(0.05, 0.5, 200), rng.uniform(0.0, 6.0, 200)
+    X, y = np.column_stack([u, theta]), np.sqrt(1 - u ** 2) / (1 + u * np.cos(theta))
+    values = [evaluate(tree, X) for tree, _ in transformed_equations(X, y)]
+    assert any(np.allclose(v, y, rtol=1e-9, atol=0) for v in values)

@@ -10,21 +10,27 @@ left alone: written out is how they are read (``x**3 + x**2``, not ``(x + 1)*x**
 
 Exact on valued constants (the first term's coefficient is taken out; a ratio of two
 coefficients that is an integer to 1e-9 becomes that integer), pure tree arithmetic: no
-sympy, no time bound needed.
+sympy, no time bound needed. :func:`root_of_square` finds the perfect squares under square
+roots that the rational fits of ``y²`` write (``sqrt(1/v² + 2·cos θ/v + cos² θ)``), checked
+on the data.
 """
 from __future__ import annotations
 
 import math
 from fractions import Fraction
 
-from .coefficients import Coef, as_float, coef_mul, coef_pow, is_placeholder
+import numpy as np
+
+from .coefficients import (Coef, as_float, coef_leaf, coef_mul, coef_pow, coef_sign,
+                           is_placeholder)
+from .evaluate import evaluate
 # the canonical form's own term and factor collection: a factored sum is rebuilt the way the
 # canonicaliser builds sums and products, so canonicalising it again leaves it factored
 from .simplify import (ONE, _build_product, _build_sum, _collect_factors, _collect_terms,
                        canonicalize)
 from .tree import Const, Expr, Node, Var
 
-__all__ = ["factor_sums"]
+__all__ = ["factor_sums", "root_of_square"]
 
 _SUMS = ("add", "sub")
 
@@ -97,3 +103,37 @@ def _ratio(a: Coef, b: Coef) -> Coef:
         if n != 0 and abs(as_float(r) - n) <= 1e-9 * abs(n):
             return Fraction(n)
     return r
+
+
+def root_of_square(total: Expr, X: np.ndarray, rtol: float = 1e-6) -> Expr | None:
+    """``u`` whose square equals ``total`` on the rows of ``X`` (to ``rtol``) when
+    ``total`` is a sum of three terms ``p ± q + r`` with ``q = 2·sqrt(p)·sqrt(r)``
+    (``1/v² + 2·cos θ/v + cos² θ`` is ``(1/v + cos θ)²``), else None; ``sqrt(total)`` is
+    then ``|u|``. The halves take the square roots of the coefficients and halve the
+    exponents (``cos(θ)**2`` → ``cos(θ)``)."""
+    if not (isinstance(total, Node) and total.op in _SUMS):
+        return None
+    terms = _collect_terms(total)
+    if len(terms) != 3 or any(is_placeholder(c) for c, _ in terms):
+        return None
+    with np.errstate(all="ignore"):
+        target = evaluate(total, X)
+        for m in range(3):
+            outer = [terms[j] for j in range(3) if j != m]
+            if any(coef_sign(c) <= 0 for c, _ in outer):
+                continue
+            u = Node("add" if coef_sign(terms[m][0]) > 0 else "sub",
+                     tuple(_half(c, mono) for c, mono in outer))
+            if np.allclose(evaluate(u, X) ** 2, target, rtol=rtol, atol=0):
+                return canonicalize(u)
+    return None
+
+
+def _half(coef: Coef, mono: Expr | None) -> Expr:
+    """The positive square root of the term ``coef·mono`` (``coef`` > 0)."""
+    root = coef_pow(coef, Fraction(1, 2))
+    if mono is None:
+        return coef_leaf(root)
+    inner, factors = _collect_factors(mono)
+    halved = {key: [base, k / 2] for key, (base, k) in factors.items()}
+    return _build_product(coef_mul(root, coef_pow(inner, Fraction(1, 2))), halved)

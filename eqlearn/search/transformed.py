@@ -30,6 +30,7 @@ from .polynomial import monomial_sum
 __all__ = ["transformed_equations", "TRANSFORMS"]
 
 MAX_COLUMNS = 32     #: numerator and denominator columns together
+WIDE_COLUMNS = 48    #: ... in the wider second basis (see ``_designs``)
 MAX_DEGREE = 4       #: highest total |degree| of a monomial (one variable: x⁻⁴ … x⁴)
 MAX_TERMS = 5        #: terms of P and Q together
 CLOSE = 1e-4         #: a fit leaving less than this share of g(y)'s variance is exact;
@@ -116,41 +117,46 @@ def _exponents(X: np.ndarray, degree: int, with_constant: bool,
 
 def _designs(X: np.ndarray) -> list[tuple[list, list]]:
     """(numerator, denominator) monomials of the highest degree (4 at most) whose basis
-    stays within ``MAX_COLUMNS``. Where that is degree 1 (three variables of one sign),
-    also degree 2 without negative exponents beside degree 1's (``x1/(1 + x2² + x3²)``);
-    at degree 1 the denominator may be cut short."""
+    stays within ``MAX_COLUMNS`` (at degree 1 the denominator may be cut short); then, below
+    degree 4, the same with the next degree's monomials without negative exponents added,
+    within ``WIDE_COLUMNS`` (``x1/(1 + x2² + x3²)`` in three variables of one sign,
+    ``(1 − u²)/(1 + u·c)²`` in two)."""
     if 1 + 2 * X.shape[1] > MAX_COLUMNS:
         return []
-    for degree in range(min(MAX_DEGREE, MAX_COLUMNS), 1, -1):
-        if (2 * degree + 1) ** min(X.shape[1], 3) > 8 * MAX_COLUMNS:  # surely too many
-            continue
-        num, den = _exponents(X, degree, True), _exponents(X, degree, False)
-        if len(num) + len(den) <= MAX_COLUMNS:
-            return [(num, den)]
-    num = _exponents(X, 1, True)
-    out = [(num, _exponents(X, 1, False)[: MAX_COLUMNS - len(num)])]
-    num2 = list(dict.fromkeys(num + _exponents(X, 2, True, positive=True)))
-    den2 = list(dict.fromkeys(out[0][1] + _exponents(X, 2, False, positive=True)))
-    if len(num2) + len(den2) <= MAX_COLUMNS:
-        out.append((num2, den2))
+    degree = next((d for d in range(MAX_DEGREE, 1, -1)
+                   if (2 * d + 1) ** min(X.shape[1], 3) <= 8 * MAX_COLUMNS  # else surely
+                   and len(_exponents(X, d, True)) + len(_exponents(X, d, False))  # too many
+                   <= MAX_COLUMNS), 1)
+    num = _exponents(X, degree, True)
+    out = [(num, _exponents(X, degree, False)[: MAX_COLUMNS - len(num)])]
+    if degree < MAX_DEGREE:
+        wide = [list(dict.fromkeys(part + _exponents(X, degree + 1, k == 0, positive=True)))
+                for k, part in enumerate(out[0])]
+        if len(wide[0]) + len(wide[1]) <= WIDE_COLUMNS:
+            out.append((wide[0], wide[1]))
     return out
 
 
-def _body(cols: tuple[int, ...], coef: np.ndarray, num: list, den: list):
+def _body(cols: tuple[int, ...], coef: np.ndarray, num: list, den: list, flip: bool):
     """(numerator, denominator or None) of ``P/(1 + Q)`` with the linearised fit's
-    coefficients as its constants."""
+    coefficients as its constants; with ``flip`` (both negative on the data), written
+    ``(−P)/(−Q − 1)``, so that ``sqrt(P)/sqrt(1 + Q)`` and the like stay real."""
+    sign = -1.0 if flip else 1.0
     terms = list(zip(cols, coef))
-    top = [(num[j], Const(float(c))) for j, c in terms if j < len(num)]
-    bottom = [(den[j - len(num)], Const(float(c))) for j, c in terms if j >= len(num)]
+    top = [(num[j], Const(sign * float(c))) for j, c in terms if j < len(num)]
+    bottom = [(den[j - len(num)], Const(sign * float(c))) for j, c in terms if j >= len(num)]
     if not top:
         return None
     p = monomial_sum(top)
-    return p, None if not bottom else Node("add", (Num(1), monomial_sum(bottom)))
+    if not bottom:
+        return p, None
+    return p, Node("sub", (monomial_sum(bottom), Num(1))) if flip else \
+        Node("add", (Num(1), monomial_sum(bottom)))
 
 
 def _fits(g_y: np.ndarray, X: np.ndarray, sw: np.ndarray, num, den):
-    """(share of g(y)'s variance left, columns, coefficients) of the forward and backward
-    subsets. The
+    """(share of g(y)'s variance left, columns, coefficients, whether P and 1 + Q are both
+    negative on every row) of the screened, forward and backward subsets. The
     subsets are chosen on the linearised system, but a subset's share is that of its
     rational function ``P/(1 + Q)``: the linearised residual flatters denominators, whose
     columns hold g(y) and so its noise."""
@@ -174,9 +180,10 @@ def _fits(g_y: np.ndarray, X: np.ndarray, sw: np.ndarray, num, den):
         coef = np.linalg.lstsq(A[:, cols_], b, rcond=None)[0] / norm[cols_]
         top = np.array([c < len(num) for c in cols_])
         with np.errstate(all="ignore"):
-            fit = (M[:, cols_][:, top] @ coef[top]) / (1.0 + M[:, cols_][:, ~top] @ coef[~top])
-            share = float(np.sum((sw * (g_y - fit)) ** 2)) / total
-        out.append((share if np.isfinite(share) else np.inf, cols, coef))
+            p, q = M[:, cols_][:, top] @ coef[top], 1.0 + M[:, cols_][:, ~top] @ coef[~top]
+            share = float(np.sum((sw * (g_y - p / q)) ** 2)) / total
+        flip = bool(np.all(p < 0) and np.all(q < 0))
+        out.append((share if np.isfinite(share) else np.inf, cols, coef, flip))
     return out
 
 
@@ -269,8 +276,8 @@ def _over_transforms(X: np.ndarray, y: np.ndarray, sw: np.ndarray, deadline: flo
         fits = [(*fit, num, den) for num, den in designs
                 for fit in _fits(g_y, X, sw, num, den) if fit[0] <= LOOSE]
         floor = min((fit[0] for fit in fits), default=np.inf)
-        for share, cols, coef, num, den in fits:
-            body = _body(cols, coef, num, den)
+        for share, cols, coef, flip, num, den in fits:
+            body = _body(cols, coef, num, den, flip)
             if body is None or share > max(CLOSE, NOISY * floor):
                 continue
             tree = inverse(*body)
