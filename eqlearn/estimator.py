@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 from .expr.evaluate import compile_numpy, evaluate, r2
 from .expr.export import to_latex, to_sympy
 from .expr.tokens import to_infix
-from .expr.tree import Const, Expr, Var
+from .expr.tree import Const, Expr, Node, Num, Var
 from .inputs import (DataWarning, check_fit_data, check_predict_data, resolve_loss,
                      without_zero_targets)
 from .model.model import EquationModel
@@ -30,6 +30,7 @@ from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, o
 from .search.differences import Differences
 from .search.dimensionless import PiGroups, as_dimension, units_by_column
 from .search.scaling import Scaling
+from .search.separable import power_factors
 from .search.transformed import transformed_equations
 from .progress import progress_bar
 from .search.selection import Candidate, complexity, pareto_front, select
@@ -51,6 +52,24 @@ EXACT = 1e-24            #: normalised loss of an exact fit: the search stops ea
 
 def _exact(candidates: list[Candidate]) -> bool:
     return bool(candidates) and min(c.loss for c in candidates) < EXACT
+
+
+def _without_power_factors(X, y, w, settings, deadline) -> list[Candidate]:
+    """The rational fits of y divided by its power-law factors (``y = x_j**k · g(rest)``,
+    :func:`~eqlearn.search.separable.power_factors`), multiplied back and refitted."""
+    factors = power_factors(X, y)
+    if not factors:
+        return []
+    rest = [j for j in range(X.shape[1]) if j not in dict(factors)]
+    factor = Node("pow", (Var(factors[0][0]), Num(factors[0][1])))
+    for j, k in factors[1:]:
+        factor = Node("mul", (factor, Node("pow", (Var(j), Num(k)))))
+    with np.errstate(all="ignore"):
+        z = y / evaluate(factor, X)
+    inner = {i: Var(j) for i, j in enumerate(rest)}
+    found = [(Node("mul", (factor, tree.substitute(inner))), 0.0)
+             for tree, _ in transformed_equations(X[:, rest], z, w, deadline)]
+    return fit_skeletons(found, X, y, w, settings, deadline, source="transformed", warm=True)
 
 
 @lru_cache(maxsize=4)
@@ -284,11 +303,13 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         # 16) rational fits of transformed targets, needless after an exact polynomial
         candidates += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings, deadline,
                                     source="polynomial")
-        if not _exact(candidates):  # the extended fits (~1 s) need a budget: see MAP_BUDGET
-            rational = transformed_equations(X, y, w, deadline,
-                                             extended=self.time_budget >= MAP_BUDGET)
+        extended = self.time_budget >= MAP_BUDGET  # the extended fits (~1 s) need a budget
+        if not _exact(candidates):
+            rational = transformed_equations(X, y, w, deadline, extended=extended)
             candidates += fit_skeletons(rational, X, y, w, settings, deadline,
                                         source="transformed", warm=True)
+        if extended and not _exact(candidates):
+            candidates += _without_power_factors(X, y, w, settings, deadline)
         search = self.method == "search" or (
             self.method == "hybrid" and self.time_budget >= MIN_HYBRID_BUDGET)
         self.search_stats_ = {}

@@ -1,0 +1,70 @@
+"""Power-law factors taken out of y: ``y = x_j**k · g(the other columns)``.
+
+The rational fits of a transformed target reach a total degree of 4 in one variable and 1
+or 2 in three; ``π1/(1 − π2²)²`` (Feynman I.32.17 in its groups) is beyond them in two
+variables, yet ``1/(1 − π2²)²`` alone is a degree-4 polynomial once inverted. When y is a
+power of one column times a function of the others, that column can be taken out: its
+exponent is read off a least-squares fit of ``log |y|`` on the ``log |x|`` (exact for such a
+factor, the columns being drawn independently), rounded to a small rational, and the factor
+is kept when ``log |y / x_j**k|`` is predicted, leave-one-out, as well without column j as
+with it (the kernel ridge test of :mod:`eqlearn.search.differences`). Columns are taken out one at a
+time, greedily, while one qualifies. The caller fits the rest as usual and multiplies the
+factors back; only exact fits are worth it, so a wrong factor costs a few fits. Near a pole
+of g (``1 − x2²`` with x2 from 1) neither the exponent's fit nor the kernel model holds, and
+no factor is found.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .differences import MAX_ROWS, RATIO, loo_share
+
+__all__ = ["power_factors"]
+
+EXPONENTS = tuple(Fraction(k, 2) for k in range(-8, 9) if k)  #: ±1/2 … ±4
+MAX_TESTS = 30       #: kernel models per call at most
+
+
+def _exponent(X: np.ndarray, log_y: np.ndarray, j: int) -> Fraction | None:
+    """The exponent of column j in ``log |y| ≈ Σ k_i log |x_i| + c``, rounded to
+    ``EXPONENTS`` (within 0.1), or None."""
+    A = np.column_stack([np.log(np.abs(X)), np.ones(len(log_y))])
+    k = np.linalg.lstsq(A, log_y, rcond=None)[0][j]
+    best = min(EXPONENTS, key=lambda e: abs(float(e) - k))
+    return best if abs(float(best) - k) <= 0.1 else None
+
+
+def power_factors(X: np.ndarray, y: np.ndarray) -> list[tuple[int, Fraction]]:
+    """``(column, exponent)`` pairs such that ``y / Π x_j**k`` depends on the other columns
+    only (see the module docstring); empty when there is none, or when y or the columns
+    change sign (fractional exponents: on positive columns only)."""
+    if len(y) > MAX_ROWS:
+        rows = np.linspace(0, len(y) - 1, MAX_ROWS).astype(int)
+        X, y = X[rows], y[rows]
+    one_sign = [bool(np.all(X[:, j] > 0) or np.all(X[:, j] < 0)) for j in range(X.shape[1])]
+    if X.shape[1] < 2 or not (np.all(y > 0) or np.all(y < 0)) or not np.all(np.isfinite(X)):
+        return []
+    found: list[tuple[int, Fraction]] = []
+    left, z, tests = list(range(X.shape[1])), np.abs(y), 0
+    while len(left) > 1 and tests < MAX_TESTS:
+        best = None
+        for pos, j in enumerate(left):
+            k = _exponent(X[:, left], np.log(z), pos) if one_sign[j] else None
+            if k is None or (k.denominator != 1 and not np.all(X[:, j] > 0)):
+                continue
+            with np.errstate(all="ignore"):
+                z_k = z / np.abs(X[:, j]) ** float(k)
+            rest = [i for i in left if i != j]
+            log_z = np.log(z_k)  # smoother than z over decades; as good a test
+            ratio = loo_share(X[:, rest], log_z) / loo_share(X[:, left], log_z)
+            tests += 2
+            if np.isfinite(ratio) and ratio <= RATIO and (best is None or ratio < best[0]):
+                best = (ratio, j, k, z_k)
+        if best is None:
+            break
+        _, j, k, z = best
+        found.append((j, k))
+        left.remove(j)
+    return found

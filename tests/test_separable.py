@@ -1,0 +1,47 @@
+"""Power-law factors taken out of y: planted factors are found with their exponents, sums
+and sign changes give none, and the estimator fits the rest and multiplies them back."""
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from eqlearn import EquationRegressor
+from eqlearn.search.separable import power_factors
+
+RNG = np.random.default_rng(0)
+X3 = RNG.uniform(1.0, 3.0, size=(200, 3))
+X3[:, 1] += 0.5  # 1 − x2² away from 0: near a pole neither the exponent nor the kernel holds
+
+
+@pytest.mark.parametrize("y, expected", [
+    (X3[:, 0] / (1 - X3[:, 1] ** 2) ** 2, [(0, Fraction(1))]),
+    (X3[:, 0] ** 2 / X3[:, 1] * np.exp(-X3[:, 2]), [(0, Fraction(2)), (1, Fraction(-1))]),
+    (np.sqrt(X3[:, 2]) * np.cos(X3[:, 0] * X3[:, 1]) ** 2 + 0 * X3[:, 0],
+     [(2, Fraction(1, 2))]),
+])
+def test_planted_factors_are_found_with_their_exponents(y, expected):
+    found = power_factors(X3, y)
+    assert sorted(found[:len(expected)]) == sorted(expected)
+    rest = [j for j in range(3) if j not in dict(found)]
+    assert rest  # something is left to fit
+
+
+@pytest.mark.parametrize("y", [
+    X3[:, 0] + X3[:, 1] * X3[:, 2],            # a sum: no factor
+    np.sin(3 * X3[:, 0]) * X3[:, 1],            # y changes sign
+])
+def test_no_factor_where_there_is_none(y):
+    found = power_factors(X3, y)
+    assert all(j != 0 for j, _ in found) if np.all(y > 0) else found == []
+
+
+def test_the_estimator_multiplies_the_factor_back():
+    """x1/(1 − x2²)² with x2 > 1: degree 5 as a rational fit of 1/y in two variables, degree
+    4 in x2 once x1 is taken out."""
+    rng = np.random.default_rng(1)
+    X = np.column_stack([rng.uniform(1, 2, 200), rng.uniform(1.5, 5, 200)])
+    y = X[:, 0] / (1 - X[:, 1] ** 2) ** 2
+    reg = EquationRegressor(method="neural", model="default", time_budget=10.0, beam_size=2,
+                            n_samples=4, random_state=0).fit(X, y)
+    assert np.allclose(reg.predict(X), y, rtol=1e-9)
+    assert reg.equations_.loc[reg.best_index_, "source"] == "transformed"
