@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from .expr.evaluate import compile_numpy, evaluate, r2
 from .expr.export import to_latex, to_sympy
+from .expr.factor import merged_roots
 from .expr.tokens import to_infix
 from .expr.tree import Const, Expr, Node, Num, Var
 from .inputs import (DataWarning, check_fit_data, check_predict_data, resolve_loss,
@@ -386,7 +387,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         return cols
 
     def _store(self, candidates: list[Candidate], data) -> None:
-        front = self._original_front(candidates)
+        front = self._original_front(candidates, data.X)
         if not front:
             raise RuntimeError("no candidate equation could be fitted to the data")
         self.n_candidates_ = len(candidates)
@@ -405,9 +406,10 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         })
         self.equations_["selected"] = np.arange(len(self.front_)) == self.best_index_
 
-    def _original_front(self, candidates: list[Candidate]) -> list[Candidate]:
+    def _original_front(self, candidates: list[Candidate], X: np.ndarray) -> list[Candidate]:
         """The Pareto front in the user's units and variables (with dimensional analysis,
-        of the equations mapped back, their complexities counted as written)."""
+        of the equations mapped back, the square roots of ``M·f`` merged where their
+        arguments are positive on ``X``, complexities counted as written)."""
         front = [replace(c, expr=self.scaling_.to_original(c.expr))
                  for c in pareto_front(candidates)]
         if self.pi_groups_ is None and self.differences_ is None:
@@ -415,6 +417,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         for step in (self.pi_groups_, self.differences_):
             if step is not None:
                 front = [replace(c, expr=step.to_original(c.expr)) for c in front]
+        merged = [merged_roots(c.expr, X) for c in front]
+        front = [c if m is None else replace(c, expr=m) for c, m in zip(front, merged)]
         return pareto_front([replace(c, complexity=complexity(c.expr)) for c in front])
 
     # -- using the result ------------------------------------------------------------------

@@ -125,3 +125,14 @@ def test_root_of_square_leaves_other_sums_alone(text):
     from eqlearn.expr.factor import root_of_square
     X = np.random.default_rng(9).uniform(0.3, 3.0, size=(50, 2))
     assert root_of_square(parse_expr(text), X) is None
+
+
+def test_merged_roots_write_one_root_where_the_arguments_are_positive():
+    from eqlearn.expr.factor import merged_roots
+    X = np.random.default_rng(10).uniform(1.0, 3.0, size=(40, 3))
+    expr = parse_expr("2*sqrt(x1 - 0.5)*sqrt(x2)*x3/sqrt(x3 + 1)")
+    merged = merged_roots(expr, X)
+    assert to_infix(merged).count("sqrt") == 1
+    assert np.allclose(evaluate(merged, X), evaluate(expr, X), rtol=1e-12)
+    assert merged_roots(parse_expr("sqrt(x1 - 2)*sqrt(x2)"), X) is None   # x1 − 2 < 0 on rows
+    assert merged_roots(parse_expr("sqrt(x1)*x2"), X) is None            # a single root

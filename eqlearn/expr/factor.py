@@ -10,7 +10,8 @@ left alone: written out is how they are read (``x**3 + x**2``, not ``(x + 1)*x**
 
 Exact on valued constants (the first term's coefficient is taken out; a ratio of two
 coefficients that is an integer to 1e-9 becomes that integer), pure tree arithmetic: no
-sympy, no time bound needed. :func:`root_of_square` finds the perfect squares under square
+sympy, no time bound needed. :func:`merged_roots` writes ``sqrt(a)·sqrt(b)`` as one root
+and :func:`root_of_square` finds the perfect squares under square
 roots that the rational fits of ``y²`` write (``sqrt(1/v² + 2·cos θ/v + cos² θ)``), checked
 on the data.
 """
@@ -27,10 +28,10 @@ from .evaluate import evaluate
 # the canonical form's own term and factor collection: a factored sum is rebuilt the way the
 # canonicaliser builds sums and products, so canonicalising it again leaves it factored
 from .simplify import (ONE, _build_product, _build_sum, _collect_factors, _collect_terms,
-                       canonicalize)
+                       canonicalize, sort_key)
 from .tree import Const, Expr, Node, Var
 
-__all__ = ["factor_sums", "root_of_square"]
+__all__ = ["factor_sums", "merged_roots", "root_of_square"]
 
 _SUMS = ("add", "sub")
 
@@ -137,3 +138,22 @@ def _half(coef: Coef, mono: Expr | None) -> Expr:
     inner, factors = _collect_factors(mono)
     halved = {key: [base, k / 2] for key, (base, k) in factors.items()}
     return _build_product(coef_mul(root, coef_pow(inner, Fraction(1, 2))), halved)
+
+
+def merged_roots(expr: Expr, X: np.ndarray) -> Expr | None:
+    """``expr`` with the square roots in its outermost product merged into one,
+    ``sqrt(a)·sqrt(b)/sqrt(c)`` → ``sqrt(a·b/c)`` (dimensional analysis writes
+    ``sqrt(E − U)·sqrt(2 − u)/sqrt(m)``), when a, b and c are positive on the rows of X;
+    None when there are fewer than two roots or one is not."""
+    coef, factors = _collect_factors(expr)
+    roots = {key: f for key, f in factors.items() if abs(f[1]) == Fraction(1, 2)}
+    if len(roots) < 2:
+        return None
+    with np.errstate(all="ignore"):
+        if not all(np.all(evaluate(base, X) > 0) for base, _ in roots.values()):
+            return None
+    root = Node("sqrt", (_build_product(ONE, {key: [base, 2 * k]
+                                              for key, (base, k) in roots.items()}),))
+    rest = {key: f for key, f in factors.items() if key not in roots}
+    rest[sort_key(root)] = [root, Fraction(1)]
+    return canonicalize(_build_product(coef, rest))
