@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import Sequence
 
@@ -13,11 +13,10 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from .expr.evaluate import compile_numpy, evaluate, r2
-from .expr.export import to_latex, to_sympy
+from .expr.evaluate import evaluate, r2
 from .expr.factor import merged_roots
-from .expr.tokens import to_infix
-from .expr.tree import Const, Expr, Node, Num, Var
+from .expr.tree import Const, Expr, Var
+from .equation import Equation
 from .inputs import (DataWarning, check_fit_data, check_predict_data, resolve_loss,
                      without_zero_targets)
 from .model.model import EquationModel
@@ -31,7 +30,7 @@ from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, o
 from .search.differences import Differences
 from .search.dimensionless import PiGroups, as_dimension, units_by_column
 from .search.scaling import Scaling
-from .search.separable import power_factors
+from .search.separable import factored_equations
 from .search.transformed import transformed_equations
 from .progress import progress_bar
 from .search.selection import Candidate, complexity, pareto_front, select
@@ -55,57 +54,9 @@ def _exact(candidates: list[Candidate]) -> bool:
     return bool(candidates) and min(c.loss for c in candidates) < EXACT
 
 
-def _without_power_factors(X, y, w, settings, deadline) -> list[Candidate]:
-    """The rational fits of y divided by its power-law factors (``y = x_j**k · g(rest)``,
-    :func:`~eqlearn.search.separable.power_factors`), multiplied back and refitted."""
-    factors = power_factors(X, y)
-    if not factors:
-        return []
-    rest = [j for j in range(X.shape[1]) if j not in dict(factors)]
-    factor = Node("pow", (Var(factors[0][0]), Num(factors[0][1])))
-    for j, k in factors[1:]:
-        factor = Node("mul", (factor, Node("pow", (Var(j), Num(k)))))
-    with np.errstate(all="ignore"):
-        z = y / evaluate(factor, X)
-    inner = {i: Var(j) for i, j in enumerate(rest)}
-    found = [(Node("mul", (factor, tree.substitute(inner))), 0.0)
-             for tree, _ in transformed_equations(X[:, rest], z, w, deadline)]
-    return fit_skeletons(found, X, y, w, settings, deadline, source="transformed", warm=True)
-
-
 @lru_cache(maxsize=4)
 def _load_model(name: str) -> EquationModel:
     return EquationModel.load(name)
-
-
-@dataclass(frozen=True)
-class Equation:
-    """One equation of the Pareto front, in the user's units and variable names."""
-
-    expr: Expr
-    names: tuple[str, ...]
-    complexity: int
-    loss: float          #: normalised loss (see ``EquationRegressor``)
-    r2: float
-    source: str
-
-    def __str__(self) -> str:
-        return to_infix(self.expr, self.names, precision=6)
-
-    def sympy(self):
-        """The sympy form; constants equal to a rational multiple of a power of π (or its
-        root) to 1e-10 are written so (``12.566370614359172`` → ``4*pi``)."""
-        return to_sympy(self.expr, self.names, name_pi=True)
-
-    def latex(self, precision: int = 4) -> str:
-        return to_latex(self.expr, self.names, precision=precision)
-
-    def to_callable(self):
-        """``f(X)`` on an array with the fitted columns."""
-        return compile_numpy(self.expr)
-
-    def constants(self) -> list[float]:
-        return [c.value for c in self.expr.constants()]
 
 
 class EquationRegressor(RegressorMixin, BaseEstimator):
@@ -309,8 +260,9 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             rational = transformed_equations(X, y, w, deadline, extended=extended)
             candidates += fit_skeletons(rational, X, y, w, settings, deadline,
                                         source="transformed", warm=True)
-        if extended and not _exact(candidates):
-            candidates += _without_power_factors(X, y, w, settings, deadline)
+        if extended and not _exact(candidates):  # y = x_j**k · g(the other columns)
+            candidates += fit_skeletons(factored_equations(X, y, w, deadline), X, y, w,
+                                        settings, deadline, source="transformed", warm=True)
         search = self.method == "search" or (
             self.method == "hybrid" and self.time_budget >= MIN_HYBRID_BUDGET)
         self.search_stats_ = {}

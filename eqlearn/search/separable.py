@@ -19,9 +19,12 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..expr.evaluate import evaluate
+from ..expr.tree import Expr, Node, Num, Var
 from .differences import MAX_ROWS, RATIO, loo_share
+from .transformed import transformed_equations
 
-__all__ = ["power_factors"]
+__all__ = ["power_factors", "factored_equations"]
 
 EXPONENTS = tuple(Fraction(k, 2) for k in range(-8, 9) if k)  #: ±1/2 … ±4
 MAX_TESTS = 30       #: kernel models per call at most
@@ -68,3 +71,22 @@ def power_factors(X: np.ndarray, y: np.ndarray) -> list[tuple[int, Fraction]]:
         found.append((j, k))
         left.remove(j)
     return found
+
+
+def factored_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
+                       deadline: float | None = None) -> list[tuple[Expr, float]]:
+    """The rational fits of y divided by its power-law factors (:func:`power_factors`),
+    multiplied back: ``(equation, 0.0)`` pairs, constants from the fits, as
+    :func:`~eqlearn.search.transformed.transformed_equations` gives them."""
+    factors = power_factors(X, y)
+    if not factors:
+        return []
+    rest = [j for j in range(X.shape[1]) if j not in dict(factors)]
+    factor = Node("pow", (Var(factors[0][0]), Num(factors[0][1])))
+    for j, k in factors[1:]:
+        factor = Node("mul", (factor, Node("pow", (Var(j), Num(k)))))
+    with np.errstate(all="ignore"):
+        z = y / evaluate(factor, X)
+    inner = {i: Var(j) for i, j in enumerate(rest)}
+    return [(Node("mul", (factor, tree.substitute(inner))), 0.0)
+            for tree, _ in transformed_equations(X[:, rest], z, w, deadline)]
