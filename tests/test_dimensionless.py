@@ -157,3 +157,23 @@ def test_the_relativistic_doppler_law_with_an_angle_is_found_exactly(tiny_model)
     truth = sympy.sqrt(1 - vs ** 2 / cs ** 2) * ws / (1 + vs / cs * sympy.cos(ts))
     assert "sqrt" not in str(sympy.denom(sympy.together(found)))
     assert sympy.simplify(found / truth) == 1
+
+
+def test_lorentz_time_comes_out_in_its_tidiest_exact_form(tiny_model):
+    """(t − u·x/c²)/sqrt(1 − u²/c²) (Feynman I.15.3t): the rational fits give several exact
+    forms; the one whose numerator is a perfect square, off the Pareto front, is the one that
+    rewrites shortest (its square root taken), so no root is left in the numerator."""
+    rng = np.random.default_rng(12)
+    x, c, u, t = (rng.uniform(1, 5, 200), rng.uniform(3, 10, 200), rng.uniform(1, 2, 200),
+                  rng.uniform(1, 5, 200))
+    X, y = np.column_stack([x, c, u, t]), (t - u * x / c ** 2) / np.sqrt(1 - u ** 2 / c ** 2)
+    reg = EquationRegressor(model=tiny_model, method="neural", time_budget=10.0, beam_size=2,
+                            n_samples=4, random_state=0)
+    reg.fit(X, y, variable_names=["x", "c", "u", "t"], X_units=["m", "m/s", "m/s", "s"],
+            y_units="s")
+    xs, cs, us, ts = sympy.symbols("x c u t", positive=True)
+    found = reg.sympy().subs({s: sympy.Symbol(s.name, positive=True)
+                              for s in reg.sympy().free_symbols})
+    assert "sqrt" not in str(sympy.numer(sympy.together(found)))
+    truth = (ts - us * xs / cs ** 2) / sympy.sqrt(1 - us ** 2 / cs ** 2)
+    assert sympy.simplify(found / truth) == 1

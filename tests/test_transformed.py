@@ -123,3 +123,4 @@ def test_a_numerator_and_denominator_both_negative_stay_real():
     X, y = np.column_stack([u, theta]), np.sqrt(1 - u ** 2) / (1 + u * np.cos(theta))
     values = [evaluate(tree, X) for tree, _ in transformed_equations(X, y)]
     assert any(np.allclose(v, y, rtol=1e-9, atol=0) for v in values)
+

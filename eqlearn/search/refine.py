@@ -30,6 +30,7 @@ __all__ = ["drop_skeletons", "factor_common", "neighbours", "prune", "refine", "
            "snap_constants"]
 
 _QUARTER = np.pi / 2
+EXACT_FORMS = 4  #: exact fits off the Pareto front that factor_common also rewrites
 #: sin(u + k*pi/2) and cos(u + k*pi/2), k = 0…3, as (function of u, sign)
 _TURNS = {"sin": (("sin", 1), ("cos", 1), ("sin", -1), ("cos", -1)),
           "cos": (("cos", 1), ("sin", -1), ("cos", -1), ("sin", 1))}
@@ -257,16 +258,20 @@ def factor_common(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: 
     (``a*e**u*x**2 - a*x**2 → a*(e**u - 1)*x**2``, see :func:`~eqlearn.expr.factor.
     factor_sums`), and ``|u|`` and ``sqrt(u**2)`` written ``±u`` where ``u`` has one sign
     on all the data (a temperature: ``sqrt(T**2)`` is ``T``). For each of the ``width`` most
-    accurate candidates on the Pareto front, the rewritten versions are refitted from the
-    parent's values and replace it when simpler and as accurate (as for
+    accurate candidates on the Pareto front, and the ``EXACT_FORMS`` simplest exact ones off
+    it (another form of the law may rewrite shorter), the rewritten versions are refitted
+    from the parent's values and replace it when simpler and as accurate (as for
     :func:`snap_constants`). Returns ``(rewritten, replaced)``."""
     def versions(cand: Candidate) -> list[Expr]:
         signed = _one_signed(cand.expr, X)  # canonical: compare with the canonical form,
         # or an equation merely written canonically would be refitted as a "version"
         return factor_sums(signed) + ([signed] if signed != canonicalize(cand.expr) else [])
 
-    return _rewrite(pareto_front(candidates)[::-1][:width], X, y, w, settings, deadline,
-                    versions, warm=True, shorter=True, floor=floor)
+    front = pareto_front(candidates)[::-1][:width]
+    exact = sorted((c for c in candidates if c.loss <= floor and c not in front),
+                   key=lambda c: c.complexity)[:EXACT_FORMS]  # off the front, maybe tidier
+    return _rewrite(front + exact, X, y, w, settings, deadline, versions, warm=True,
+                    shorter=True, floor=floor)
 
 
 def _one_signed(expr: Expr, X: np.ndarray) -> Expr:

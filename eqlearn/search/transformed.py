@@ -119,8 +119,7 @@ def _designs(X: np.ndarray) -> list[tuple[list, list]]:
     """(numerator, denominator) monomials of the highest degree (4 at most) whose basis
     stays within ``MAX_COLUMNS`` (at degree 1 the denominator may be cut short); then, below
     degree 4, the same with the next degree's monomials without negative exponents added,
-    within ``WIDE_COLUMNS`` (``x1/(1 + x2² + x3²)`` in three variables of one sign,
-    ``(1 − u²)/(1 + u·c)²`` in two)."""
+    within ``WIDE_COLUMNS`` (``x1/(1 + x2² + x3²)`` in three variables of one sign)."""
     if 1 + 2 * X.shape[1] > MAX_COLUMNS:
         return []
     degree = next((d for d in range(MAX_DEGREE, 1, -1)
