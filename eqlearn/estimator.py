@@ -360,8 +360,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
 
     def _original_front(self, candidates: list[Candidate], X: np.ndarray) -> list[Candidate]:
         """The Pareto front in the user's units and variables (with dimensional analysis,
-        of the equations mapped back, the square roots of ``M·f`` merged where their
-        arguments are positive on ``X``, complexities counted as written)."""
+        of the equations mapped back, complexities counted as written; with differences,
+        the square roots of ``M·f`` merged where their arguments are positive on ``X``)."""
         front = [replace(c, expr=self.scaling_.to_original(c.expr))
                  for c in pareto_front(candidates)]
         if self.pi_groups_ is None and self.differences_ is None:
@@ -369,8 +369,9 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         for step in (self.pi_groups_, self.differences_):
             if step is not None:
                 front = [replace(c, expr=step.to_original(c.expr)) for c in front]
-        merged = [merged_roots(c.expr, X) for c in front]
-        front = [c if m is None else replace(c, expr=m) for c, m in zip(front, merged)]
+        if self.differences_ is not None:  # sqrt(E - U)*sqrt(2 - u): one root, as written
+            merged = [merged_roots(c.expr, X) for c in front]  # without the difference
+            front = [c if m is None else replace(c, expr=m) for c, m in zip(front, merged)]
         return pareto_front([replace(c, complexity=complexity(c.expr)) for c in front])
 
     # -- using the result ------------------------------------------------------------------
