@@ -220,7 +220,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             return data
         X_units = units_by_column(X_units, y_units, data.names)
         names = list(data.names)
-        if self.time_budget >= MAP_BUDGET:  # ~0.1–2 s; with no deadline, for determinism
+        if self.time_budget >= MAP_BUDGET:  # ≤ ~0.5 s; no deadline, for determinism
             diffs = Differences.find(data.X, data.y, [as_dimension(u) for u in X_units])
             if diffs is not None:
                 self.differences_ = diffs

@@ -11,9 +11,10 @@ original variables. AI Feynman (Udrescu & Tegmark 2020) does the same as its fir
 The basis is chosen among the "repeating variables" sets (``rank`` variables whose
 dimensions are independent; every other variable gives one group, itself divided by a
 product of powers of them): the fewest columns that change sign with an odd power in ``M``
-(see :meth:`PiGroups.sign_changes`), then the smallest total of the exponents' magnitudes, then the
-``M`` that leaves the least variation in ``log |y / M|``, then the fewest powers in the
-groups' denominators (``E·t/h`` rather than ``h/(E·t)``), then the first set in column order.
+(see :meth:`PiGroups.sign_changes`), then the smallest total of the exponents' magnitudes,
+then the ``M`` that leaves the least variation in ``log |y / M|``, then the fewest powers in
+the groups' denominators (``E·t/h`` rather than ``h/(E·t)``), then the first set in column
+order.
 """
 from __future__ import annotations
 
