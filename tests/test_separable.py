@@ -45,3 +45,13 @@ def test_the_estimator_multiplies_the_factor_back():
                             n_samples=4, random_state=0).fit(X, y)
     assert np.allclose(reg.predict(X), y, rtol=1e-9)
     assert reg.equations_.loc[reg.best_index_, "source"] == "transformed"
+
+
+def test_a_column_holding_a_zero_neither_hangs_nor_is_taken_out():
+    """log 0 = −inf sends LAPACK's least squares into an endless loop: such a column stays
+    out of the exponents' fit, and the others' factors are still found."""
+    X = X3.copy()
+    X[0, 0] = 0.0
+    y = X[:, 1] ** 2 * np.exp(X[:, 2]) + X[:, 0] ** 2
+    found = power_factors(X, y)
+    assert all(j != 0 for j, _ in found)

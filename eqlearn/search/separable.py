@@ -30,13 +30,19 @@ EXPONENTS = tuple(Fraction(k, 2) for k in range(-8, 9) if k)  #: ±1/2 … ±4
 MAX_TESTS = 30       #: kernel models per call at most
 
 
-def _exponent(X: np.ndarray, log_y: np.ndarray, j: int) -> Fraction | None:
-    """The exponent of column j in ``log |y| ≈ Σ k_i log |x_i| + c``, rounded to
-    ``EXPONENTS`` (within 0.1), or None."""
-    A = np.column_stack([np.log(np.abs(X)), np.ones(len(log_y))])
-    k = np.linalg.lstsq(A, log_y, rcond=None)[0][j]
-    best = min(EXPONENTS, key=lambda e: abs(float(e) - k))
-    return best if abs(float(best) - k) <= 0.1 else None
+def _exponents(X: np.ndarray, log_y: np.ndarray) -> list[Fraction | None]:
+    """Each column's exponent in ``log |y| ≈ Σ k_i log |x_i| + c``, rounded to
+    ``EXPONENTS`` (within 0.1), or None. Columns holding a zero stay out of the fit and get
+    None: LAPACK never returns on the log of 0."""
+    cols = [j for j in range(X.shape[1]) if np.all(X[:, j] != 0)]
+    out: list[Fraction | None] = [None] * X.shape[1]
+    if not cols:
+        return out
+    A = np.column_stack([np.log(np.abs(X[:, cols])), np.ones(len(log_y))])
+    for j, k in zip(cols, np.linalg.lstsq(A, log_y, rcond=None)[0]):
+        best = min(EXPONENTS, key=lambda e: abs(float(e) - k))
+        out[j] = best if abs(float(best) - k) <= 0.1 else None
+    return out
 
 
 def power_factors(X: np.ndarray, y: np.ndarray) -> list[tuple[int, Fraction]]:
@@ -52,9 +58,9 @@ def power_factors(X: np.ndarray, y: np.ndarray) -> list[tuple[int, Fraction]]:
     found: list[tuple[int, Fraction]] = []
     left, z, tests = list(range(X.shape[1])), np.abs(y), 0
     while len(left) > 1 and tests < MAX_TESTS:
-        best = None
+        best, exponents = None, _exponents(X[:, left], np.log(z))  # once a round
         for pos, j in enumerate(left):
-            k = _exponent(X[:, left], np.log(z), pos) if one_sign[j] else None
+            k = exponents[pos] if one_sign[j] else None
             if k is None or (k.denominator != 1 and not np.all(X[:, j] > 0)):
                 continue
             with np.errstate(all="ignore"):
