@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 from ..expr.simplify import canonicalize
 from ..expr.tree import Expr, Node, Var
 
-__all__ = ["Differences", "loo_share"]
+__all__ = ["Differences", "evenly_spaced_rows", "loo_share"]
 
 MAX_ROWS = 256       #: rows the kernel models see (evenly spaced)
 RATIO = 0.8          #: a difference must leave this share of the leave-one-out error, or less
@@ -34,6 +34,15 @@ WELL_FIT = 0.2       #: ... of a kernel model on all variables that leaves at mo
 MAX_TESTS = 60       #: kernel models per fit at most (each ~30 ms)
 LENGTHS = (0.5, 1.0, 2.0, 4.0)       #: kernel widths, times sqrt(columns) (standardised)
 RIDGES = (1e-8, 1e-6, 1e-4, 1e-2)
+
+
+def evenly_spaced_rows(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``MAX_ROWS`` rows of X and y, evenly spaced (the kernel models' cost is
+    cubic in the rows)."""
+    if len(y) <= MAX_ROWS:
+        return X, y
+    rows = np.linspace(0, len(y) - 1, MAX_ROWS).astype(int)
+    return X[rows], y[rows]
 
 
 def loo_share(X: np.ndarray, y: np.ndarray) -> float:
@@ -78,9 +87,7 @@ class Differences:
         """The differences y depends on (see the module docstring), or None when there are
         none. ``dims``: each column's dimension vector; only columns of equal dimensions
         pair up."""
-        if len(y) > MAX_ROWS:
-            rows = np.linspace(0, len(y) - 1, MAX_ROWS).astype(int)
-            X, y = X[rows], y[rows]
+        X, y = evenly_spaced_rows(X, y)
         if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
             return None
         found = cls(tuple(tuple(int(i == j) for i in range(X.shape[1]))
@@ -104,7 +111,7 @@ class Differences:
 
     def _like_pairs(self, dims: Sequence[tuple]) -> list[tuple[int, int]]:
         """Pairs of columns with equal units and no variable in common."""
-        unit = [tuple(dims[int(np.flatnonzero(c)[0])]) for c in self.columns]
+        unit = [tuple(u) for u in self.dims(dims)]
         return [(a, b) for a, b in itertools.combinations(range(len(self.columns)), 2)
                 if unit[a] == unit[b] and not np.any(np.multiply(self.columns[a],
                                                                  self.columns[b]))]

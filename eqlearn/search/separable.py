@@ -21,7 +21,7 @@ import numpy as np
 
 from ..expr.evaluate import evaluate
 from ..expr.tree import Expr, Node, Num, Var
-from .differences import MAX_ROWS, RATIO, loo_share
+from .differences import RATIO, evenly_spaced_rows, loo_share
 from .transformed import transformed_equations
 
 __all__ = ["power_factors", "factored_equations"]
@@ -49,9 +49,7 @@ def power_factors(X: np.ndarray, y: np.ndarray) -> list[tuple[int, Fraction]]:
     """``(column, exponent)`` pairs such that ``y / Π x_j**k`` depends on the other columns
     only (see the module docstring); empty when there is none, or when y or the columns
     change sign (fractional exponents: on positive columns only)."""
-    if len(y) > MAX_ROWS:
-        rows = np.linspace(0, len(y) - 1, MAX_ROWS).astype(int)
-        X, y = X[rows], y[rows]
+    X, y = evenly_spaced_rows(X, y)
     one_sign = [bool(np.all(X[:, j] > 0) or np.all(X[:, j] < 0)) for j in range(X.shape[1])]
     if X.shape[1] < 2 or not (np.all(y > 0) or np.all(y < 0)) or not np.all(np.isfinite(X)):
         return []
@@ -87,7 +85,8 @@ def factored_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None
     factors = power_factors(X, y)
     if not factors:
         return []
-    rest = [j for j in range(X.shape[1]) if j not in dict(factors)]
+    taken = {j for j, _ in factors}
+    rest = [j for j in range(X.shape[1]) if j not in taken]
     factor = Node("pow", (Var(factors[0][0]), Num(factors[0][1])))
     for j, k in factors[1:]:
         factor = Node("mul", (factor, Node("pow", (Var(j), Num(k)))))

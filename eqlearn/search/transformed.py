@@ -229,9 +229,11 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
         X, y, w = X[rows], y[rows], w[rows]
     sw = np.sqrt(w)
     designs = _designs(X)
-    found = _over_transforms(X, y, sw, deadline, designs[:1])
+    if not designs:
+        return []
+    found = _over_transforms(X, y, sw, deadline, designs[0])
     if extended and len(designs) > 1 and not any(share <= SURE for share, _ in found.values()):
-        for share, tree in _over_transforms(X, y, sw, deadline, designs[1:]).values():
+        for share, tree in _over_transforms(X, y, sw, deadline, designs[1]).values():
             _keep(found, share, tree)
     if extended and X.shape[1] <= MAX_MAPPED \
             and not any(share <= SURE for share, _ in found.values()):
@@ -245,7 +247,7 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
             with np.errstate(all="ignore"):
                 Xh[:, j] = h(X[:, j])
             inner = {j: tree_of(Var(j))}
-            for share, tree in _over_transforms(Xh, y, sw, deadline, _designs(Xh)[:1]).values():
+            for share, tree in _over_transforms(Xh, y, sw, deadline, _designs(Xh)[0]).values():
                 if share <= CLOSE:
                     _keep(found, share, tree.substitute(inner))
     if any(share <= CLOSE for share, _ in found.values()):  # exact somewhere: only those
@@ -257,9 +259,11 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
 
 
 def _over_transforms(X: np.ndarray, y: np.ndarray, sw: np.ndarray, deadline: float | None,
-                     designs: list[tuple[list, list]]) -> dict[Expr, tuple[float, Expr]]:
-    """skeleton → (share, equation) of every transform's kept fits over ``designs``."""
-    if not designs or not np.all(np.isfinite(X)):
+                     design: tuple[list, list]) -> dict[Expr, tuple[float, Expr]]:
+    """skeleton → (share, equation) of every transform's kept fits in ``design``'s
+    (numerator, denominator) monomials."""
+    num, den = design
+    if not np.all(np.isfinite(X)):
         return {}
     sign = -1.0 if np.all(y < 0) else 1.0
     found: dict[Expr, tuple[float, Expr]] = {}
@@ -272,10 +276,9 @@ def _over_transforms(X: np.ndarray, y: np.ndarray, sw: np.ndarray, deadline: flo
             g_y = g(sign * y if one_sign else y)
         if not np.all(np.isfinite(g_y)):
             continue
-        fits = [(*fit, num, den) for num, den in designs
-                for fit in _fits(g_y, X, sw, num, den) if fit[0] <= LOOSE]
+        fits = [fit for fit in _fits(g_y, X, sw, num, den) if fit[0] <= LOOSE]
         floor = min((fit[0] for fit in fits), default=np.inf)
-        for share, cols, coef, flip, num, den in fits:
+        for share, cols, coef, flip in fits:
             body = _body(cols, coef, num, den, flip)
             if body is None or share > max(CLOSE, NOISY * floor):
                 continue
