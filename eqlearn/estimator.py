@@ -26,11 +26,11 @@ from .search.polyfit import polynomial_skeletons
 from .search.polynomial import expanded_polynomials
 from .search.refine import drop_skeletons, factor_common, prune, refine, snap_constants
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
-                            prior_macros, propose_skeletons)
-from .search.differences import Differences
-from .search.dimensionless import PiGroups, as_dimension, units_by_column
+                            prior_macros, propose_skeletons, related_columns)
+from .reduction import reduce_by_units
 from .search.scaling import Scaling
 from .search.separable import factored_equations
+from .search.symmetry import symmetry_groups
 from .search.transformed import transformed_equations
 from .progress import progress_bar
 from .search.selection import Candidate, complexity, pareto_front, select
@@ -47,6 +47,7 @@ PRUNE_SHARE = 0.05       #: share of the search's time kept for pruning the best
 MAP_BUDGET = 10.0        #: budgets from which the rational fits are extended and
                          #: like variables are tested for differences (a shorter one could
                          #: end them at the clock, or spend it on them: results would vary)
+SYMMETRY_SHARE = 0.5     #: share of the budget for the search in the groups of symmetries
 EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
 
 
@@ -125,6 +126,13 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         units that y depends on only through them (``x2 - x1``), tested with kernel ridge
         regressions (:mod:`eqlearn.search.differences`); the search sees each pair as one
         column, before dimensional analysis. None when there are none.
+    symmetries_ : PiGroups or None
+        Without units and with a budget of 10 s or more: the groups of the scaling
+        symmetries read from the data (``x → λ^s x`` changes y by ``λ^t``; found with a
+        kernel model's gradients, :mod:`eqlearn.search.symmetry`). Half the budget goes to
+        a search in them, whose equations, mapped back, seed the search in the variables.
+        None when the data shows none (or cannot show them: a column or y changing sign or
+        zero).
     search_variables_ : list of str
         The columns the search saw: ``variable_names_``, the differences (``["(x1 - x2)",
         "y1"]``), or the groups (``["v/c"]``).
@@ -195,7 +203,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             candidates = [Candidate(Const(float(ys[0])), 0.0, 1, "constant")]
         else:  # small matrices: BLAS threads would only contend with the search's processes
             with threadpool_limits(1, user_api="blas"):
-                candidates = self._search(Xs, ys, weight, t0 + float(self.time_budget))
+                seeds = self._symmetric(used, weight, t0)
+                candidates = self._search(Xs, ys, weight, t0 + float(self.time_budget), seeds)
         self._store(candidates, data)
         self.fit_seconds_ = time.perf_counter() - t0
         return self
@@ -212,31 +221,11 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         operator_names(self.operators)
 
     def _dimensionless(self, data, X_units, y_units):
-        """The data the search sees: with units, differences of like variables
-        (``differences_``) and then the groups and y/M, when the units can be used."""
-        self.pi_groups_, self.differences_ = None, None
-        self.search_variables_ = list(data.names)
-        if X_units is None and y_units is None:
-            return data
-        X_units = units_by_column(X_units, y_units, data.names)
-        names = list(data.names)
-        if self.time_budget >= MAP_BUDGET:  # ≤ ~0.5 s; no deadline, for determinism
-            diffs = Differences.find(data.X, data.y, [as_dimension(u) for u in X_units])
-            if diffs is not None:
-                self.differences_ = diffs
-                names = diffs.describe(data.names)
-                X_units = diffs.dims(X_units)
-                data = replace(data, X=diffs.transform(data.X))
-                self.search_variables_ = names
-        pi, why = PiGroups.for_data(X_units, y_units, data.X, data.y, names)
-        if why:
-            warnings.warn(f"units not used: {why}; searching in the variables as given",
-                          DataWarning, stacklevel=3)
-        if pi is None or (self.differences_ is not None and pi.sign_changes(data.X)):
-            return data  # y/M would change sign with a difference, not with the groups
-        self.pi_groups_, self.search_variables_ = pi, pi.describe(names)[0]
-        P, z = pi.transform(data.X, data.y)
-        return replace(data, X=P, y=z)
+        """The data the search sees (:func:`~eqlearn.reduction.reduce_by_units`)."""
+        found = reduce_by_units(data, X_units, y_units, self.time_budget >= MAP_BUDGET)
+        self.differences_, self.pi_groups_ = found.differences, found.pi_groups
+        self.search_variables_ = found.names
+        return found.data
 
     def _settings(self) -> SearchSettings:
         seed = 0 if self.random_state is None else int(self.random_state)
@@ -245,10 +234,37 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                               fit_time=max(0.1, min(0.5, self.time_budget / 60)),
                               random_state=seed)
 
-    def _search(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, deadline: float):
+    def _symmetric(self, data, w: np.ndarray, t0: float) -> list[Candidate]:
+        """Without units, with a budget of ``MAP_BUDGET`` or more: a search, for
+        ``SYMMETRY_SHARE`` of the budget, in the groups of the data's scaling symmetries
+        (``symmetries_``); its front, mapped back and refitted, seeds the search."""
+        self.symmetries_ = None
+        if self.pi_groups_ is not None or self.differences_ is not None or \
+                self.time_budget < MAP_BUDGET:
+            return []
+        pi = symmetry_groups(data.X, data.y)
+        if pi is None:
+            return []
+        self.symmetries_ = pi
+        outer = self.loss_kind_, self.search_variables_
+        P, z = pi.transform(data.X, data.y)
+        self.loss_kind_ = resolve_loss(self.loss, z)
+        self.search_variables_ = pi.describe(self.search_variables_)[0]
+        scaling = Scaling.fit(P, z)
+        found = self._search(*scaling.transform(P, z), w, t0 + SYMMETRY_SHARE * self.time_budget)
+        self.loss_kind_, self.search_variables_ = outer
+        mapped = [(self.scaling_.to_scaled(pi.to_original(scaling.to_original(c.expr))), 0.0)
+                  for c in pareto_front(found)]
+        now = time.perf_counter()
+        return fit_skeletons(mapped, *self.scaling_.transform(data.X, data.y), w,
+                             self._settings(), now + 0.05 * self.time_budget,
+                             source="symmetry", warm=True)
+
+    def _search(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, deadline: float,
+                seeds: Sequence[Candidate] = ()):
         settings = self._settings()
         model = _load_model(str(self.model)) if self.method in ("neural", "hybrid") else None
-        candidates = fit_skeletons(baseline_skeletons(X.shape[1]), X, y, w, settings, deadline,
+        candidates = list(seeds) + fit_skeletons(baseline_skeletons(X.shape[1]), X, y, w, settings, deadline,
                                    source="baseline")
         # linear in their constants (solved by projection): no share, so that a short budget
         # does not make how many are fitted depend on the clock; the same for the (at most
@@ -326,16 +342,12 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
 
     def _model_columns(self, X, y, max_vars: int) -> list[int]:
         """All columns, or the ``max_vars`` most related to y when there are more."""
-        if X.shape[1] <= max_vars:
-            return list(range(X.shape[1]))
-        from scipy.stats import spearmanr
-
-        score = [abs(np.nan_to_num(spearmanr(X[:, j], y)[0])) for j in range(X.shape[1])]
-        cols = sorted(np.argsort(score)[::-1][:max_vars].tolist())
-        warnings.warn(f"{X.shape[1]} variables but the model reads at most {max_vars}: "
-                      f"proposing equations in the {max_vars} most related to y "
-                      f"({', '.join(self.search_variables_[c] for c in cols)})", DataWarning,
-                      stacklevel=3)
+        cols = related_columns(X, y, max_vars)
+        if len(cols) < X.shape[1]:
+            warnings.warn(f"{X.shape[1]} variables but the model reads at most {max_vars}: "
+                          f"proposing equations in the {max_vars} most related to y "
+                          f"({', '.join(self.search_variables_[c] for c in cols)})",
+                          DataWarning, stacklevel=3)
         return cols
 
     def _store(self, candidates: list[Candidate], data) -> None:

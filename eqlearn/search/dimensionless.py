@@ -128,7 +128,14 @@ class PiGroups:
         constants of its own), more than :data:`MAX_VARIABLES` variables, or exponents
         beyond :data:`MAX_DENOMINATOR`. ``X`` and ``y`` break ties between bases."""
         D = np.array([as_dimension(u) for u in x_units], dtype=float).T  # (axes, n)
-        target = np.array(as_dimension(y_units), dtype=float)
+        return cls.from_dimensions(D, np.array(as_dimension(y_units), dtype=float), X, y)
+
+    @classmethod
+    def from_dimensions(cls, D: np.ndarray, target: np.ndarray, X: np.ndarray | None = None,
+                        y: np.ndarray | None = None) -> "PiGroups | None":
+        """:meth:`from_units` for a dimension matrix ``D`` (base dimensions × columns, as
+        numbers) and y's dimensions ``target``."""
+        D, target = np.asarray(D, dtype=float), np.asarray(target, dtype=float)
         n = D.shape[1]
         if n > MAX_VARIABLES:
             return None

@@ -23,7 +23,7 @@ from .decode import SkeletonDecoder, torch_threads
 from .selection import Candidate, complexity
 
 __all__ = ["SearchSettings", "propose_skeletons", "fit_skeletons", "allowed_skeleton",
-           "prior_macros"]
+           "prior_macros", "related_columns"]
 
 
 @dataclass(frozen=True)
@@ -150,3 +150,14 @@ def prior_macros(model: EquationModel | None) -> tuple[Expr, ...]:
             if body.variables() == {0}:
                 bodies[name] = body
     return tuple(bodies[k] for k in sorted(bodies))
+
+
+def related_columns(X: np.ndarray, y: np.ndarray, max_vars: int) -> list[int]:
+    """All columns, or the ``max_vars`` most related to y (|Spearman ρ|) when there are
+    more, in column order."""
+    if X.shape[1] <= max_vars:
+        return list(range(X.shape[1]))
+    from scipy.stats import spearmanr
+
+    score = [abs(np.nan_to_num(spearmanr(X[:, j], y)[0])) for j in range(X.shape[1])]
+    return sorted(np.argsort(score)[::-1][:max_vars].tolist())

@@ -1,0 +1,192 @@
+"""Scaling symmetries found in the data, when no units are given ("virtual units").
+
+Units give a law its scaling symmetries: ``m = m0 / sqrt(1 − v²/c²)`` is unchanged when
+``v`` and ``c`` are multiplied by the same factor, and doubles with ``m0``. Without units the
+same symmetries can be read off the data: in log coordinates ``L = log|x|``,
+``F = log|y|``, a symmetry ``x_i → λ^{s_i} x_i, y → λ^t y`` means ``∇F · s = t`` at every
+point. A Gaussian-kernel ridge regression of F on L (its width and ridge chosen by
+leave-one-out error) gives the gradients; the vectors ``(s, t)`` with ``G s − t ≈ 0`` are
+the near-null space of ``[G, −1]``, found by an SVD and written with small rational
+exponents. Each symmetry plays the part of a base unit, so :class:`PiGroups` reduces the
+problem exactly as with units (``y = M·f(v/c)``). AI Feynman (Udrescu & Tegmark 2020) tests
+such symmetries one candidate at a time on a neural network fitted to the data; here one
+kernel model gives them all.
+
+Only data whose columns and targets keep one sign, never zero, are read (log coordinates),
+and only when the kernel model fits F well (``WELL_FIT``): otherwise its gradients say
+nothing. numpy only.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from .differences import evenly_spaced_rows
+from .dimensionless import PiGroups
+
+__all__ = ["scaling_symmetries", "symmetry_groups"]
+
+MAX_VARIABLES = 12   #: as for units: the basis search after this is combinatorial
+MIN_ROWS = 20
+WELL_FIT = 1e-3      #: leave-one-out error of the kernel model, share of F's variance, at most
+NULL = 0.05          #: singular values below this share of the largest may be symmetries ...
+GAP = 5.0            #: ... when the next larger one is this many times larger
+MAX_DENOMINATOR = 4  #: exponents of a symmetry are rationals p/q, q ≤ this
+ROUNDING = 0.15      #: ... within this of the estimated value (exponents scaled to max 1)
+REDUCED_FIT = 2.0    #: the groups must predict log|y/M| with at most this times the
+                     #: kernel model's error on all columns (absolute, in log units)
+LENGTHS = (0.5, 1.0, 2.0, 4.0)  #: kernel widths, times sqrt(columns) (standardised)
+RIDGES = (1e-8, 1e-6, 1e-4)
+
+
+def symmetry_groups(X: np.ndarray, y: np.ndarray) -> PiGroups | None:
+    """The groups of the data's scaling symmetries (``y = M·f(π)``, as with units), or None
+    when there are none or they leave nothing to reduce. Of the candidate symmetry sets
+    (most symmetries first) the first whose groups predict ``log|y/M|`` as well as all the
+    columns predict ``log|y|`` (kernel models, leave-one-out) is taken.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(1, 5, (200, 3))
+    >>> symmetry_groups(X, X[:, 0] / np.sqrt(1 + (X[:, 1] / X[:, 2]) ** 2)).describe("mvc")
+    (['c/v'], 'm')
+    """
+    found = _verified(X, y)
+    return None if found is None else found[1]
+
+
+def scaling_symmetries(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(S, t)`` of the symmetries :func:`symmetry_groups` takes: one row per symmetry,
+    ``S`` (m × n) the exponents of the columns and ``t`` (m,) that of y, all integers; None
+    when there are none.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(1, 5, (200, 3))
+    >>> S, t = scaling_symmetries(X, X[:, 0] / np.sqrt(1 + (X[:, 1] / X[:, 2]) ** 2))
+    >>> S.tolist(), t.tolist()
+    ([[0, 1, 1], [1, 0, 0]], [0, 1])
+    """
+    found = _verified(X, y)
+    return None if found is None else (found[0][:, :-1], found[0][:, -1])
+
+
+def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
+    """The first candidate symmetry set whose groups pass the test of
+    :func:`symmetry_groups`: its integer rows ``(S | t)`` and groups."""
+    read = _read(X, y)
+    if read is None:
+        return None
+    X, y, F, loo, G = read
+    n = X.shape[1]
+    for rows in _candidates(np.column_stack([G, -np.ones(len(F))])):
+        pi = PiGroups.from_dimensions(rows[:, :n], rows[:, n], X, y)
+        if pi is None or not 0 < pi.n_groups < n:
+            continue
+        P, z = pi.transform(X, y)
+        with np.errstate(all="ignore"), threadpool_limits(1, user_api="blas"):
+            fit = _kernel(np.log(np.abs(P)), np.log(np.abs(z)))
+        if fit is not None and fit[0] <= REDUCED_FIT * loo + 1e-12:
+            return rows, pi
+    return None
+
+
+def _read(X, y):
+    """Rows, log|y|, and the kernel model's leave-one-out error and gradients, or None when
+    the data cannot be read."""
+    X, y = evenly_spaced_rows(np.asarray(X, float), np.asarray(y, float))
+    if not (2 <= X.shape[1] <= MAX_VARIABLES and len(y) >= MIN_ROWS and _one_signed(X)
+            and _one_signed(y[:, None])):
+        return None
+    with np.errstate(all="ignore"), threadpool_limits(1, user_api="blas"):
+        L, F = np.log(np.abs(X)), np.log(np.abs(y))
+        if not (np.all(np.isfinite(L)) and np.all(np.isfinite(F))):
+            return None
+        fit = _kernel(L, F, gradients=True)
+    if fit is None or not fit[0] <= WELL_FIT * np.var(F):
+        return None
+    return X, y, F, fit[0], fit[1]
+
+
+def _one_signed(A: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(A)) and np.all((A > 0).all(0) | (A < 0).all(0)))
+
+
+def _kernel(L: np.ndarray, F: np.ndarray, gradients: bool = False):
+    """(leave-one-out mean squared error, dF/dL at every row or None) of the best
+    Gaussian-kernel ridge regression of F on the standardised columns of L; None when F is
+    constant."""
+    sd = np.where(L.std(axis=0) > 0, L.std(axis=0), 1.0)
+    Z = (L - L.mean(axis=0)) / sd
+    f_sd = float(F.std())
+    if not f_sd > 0:
+        return None
+    f = (F - F.mean()) / f_sd
+    D2 = np.sum((Z[:, None, :] - Z[None, :, :]) ** 2, axis=-1)
+    best = None
+    for length in LENGTHS:
+        width2 = length * length * Z.shape[1]
+        K = np.exp(-D2 / (2 * width2))
+        w, V = np.linalg.eigh(K)
+        for ridge in RIDGES:
+            inv = (V / np.maximum(w + ridge, ridge)) @ V.T
+            alpha = inv @ f
+            loo = float(np.mean((alpha / np.diag(inv)) ** 2))
+            if best is None or loo < best[0]:
+                best = (loo, alpha, K, width2)
+    loo, alpha, K, width2 = best
+    if not gradients:
+        return loo * f_sd ** 2, None
+    # gradient of sum_j alpha_j k(z, z_j) at z = z_i: sum_j alpha_j k_ij (z_j - z_i) / width²
+    G = (K * alpha[None, :]) @ Z - (K @ alpha)[:, None] * Z
+    return loo * f_sd ** 2, G / width2 * f_sd / sd
+
+
+def _candidates(A: np.ndarray):
+    """Integer bases of the near-null spaces of A (columns weighed equally), the largest
+    first: a candidate ends at each clear gap of the singular values below ``NULL``."""
+    norms = np.linalg.norm(A, axis=0)
+    if not np.all(norms > 0):
+        return
+    _, s, Vt = np.linalg.svd(A / norms, full_matrices=False)
+    ratio = s / s[0]
+    for k in range(1, len(s)):
+        if ratio[k] < NULL and ratio[k - 1] >= GAP * ratio[k]:
+            rows = _rational_basis(Vt[k:] / norms)
+            if rows is not None:
+                yield rows
+
+
+def _rational_basis(null: np.ndarray) -> np.ndarray | None:
+    """The reduced row-echelon basis of the rows' span, pivots on the largest entries, with
+    small rational entries scaled to integers; None when an entry is not near one."""
+    B = null.copy()
+    m, width = B.shape
+    pivots: list[int] = []
+    for r in range(m):
+        rest = [c for c in range(width - 1) if c not in pivots]  # pivots on columns of X
+        if not rest:
+            return None
+        c = max(rest, key=lambda j: abs(B[r:, j]).max())
+        p = r + int(np.argmax(abs(B[r:, c])))
+        B[[r, p]] = B[[p, r]]
+        B[r] /= B[r, c]
+        for q in range(m):
+            if q != r:
+                B[q] -= B[q, c] * B[r]
+        pivots.append(c)
+    out = []
+    for row in B:
+        scale = max(1.0, float(np.abs(row).max()))
+        exact = [Fraction(float(v) / scale).limit_denominator(MAX_DENOMINATOR) for v in row]
+        if any(abs(float(e) - v / scale) > ROUNDING for e, v in zip(exact, row)):
+            return None
+        lcm = 1
+        for e in exact:
+            lcm = lcm * e.denominator // int(np.gcd(lcm, e.denominator))
+        out.append([int(e * lcm) for e in exact])
+    return np.array(out, dtype=int)

@@ -1,0 +1,116 @@
+"""Scaling symmetries read from data without units: the kernel model's gradients equal its
+finite differences, planted symmetries are found (checked by scaling the inputs of the law
+itself), their groups are invariant, data without symmetries or that cannot be read in log
+coordinates gives none, and the estimator without units finds a law through its groups."""
+import numpy as np
+import pytest
+import sympy
+
+from eqlearn import EquationRegressor
+from eqlearn.search import symmetry as S
+from eqlearn.search.dimensionless import _monomial
+from eqlearn.search.symmetry import scaling_symmetries, symmetry_groups
+
+LAWS = {  # law, columns' ranges, the number of independent scaling symmetries
+    "relativistic mass": (lambda m, v, c: m / np.sqrt(1 - v ** 2 / c ** 2),
+                          [(1, 5), (1, 2), (3, 10)], 2),
+    "velocity addition": (lambda u, v, c: (u + v) / (1 + u * v / c ** 2),
+                          [(1, 5), (1, 5), (6, 10)], 1),
+    "Bose occupation": (lambda h, w, k, T: 1 / (np.exp(h * w / (k * T)) - 1),
+                        [(1, 5)] * 4, 3),
+    "Gaussian": (lambda s, t, t1: np.exp(-((t - t1) / s) ** 2 / 2) / s,
+                 [(1, 3), (1, 3), (1, 3)], 1),
+}
+
+
+def _data(name, n=200, seed=0):
+    law, ranges, _ = LAWS[name]
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.uniform(a, b, n) for a, b in ranges])
+    return law, X, law(*X.T)
+
+
+def test_the_kernel_gradients_equal_finite_differences_of_the_kernel_model(monkeypatch):
+    """One width and ridge: the closed-form gradient at the rows against central
+    differences of the same kernel model's prediction (numpy.linalg.solve)."""
+    monkeypatch.setattr(S, "LENGTHS", (1.0,))
+    monkeypatch.setattr(S, "RIDGES", (1e-6,))
+    rng = np.random.default_rng(3)
+    L = rng.uniform(0, 1.5, (60, 3))
+    F = np.sin(L[:, 0]) + L[:, 1] * L[:, 2]
+    _, G = S._kernel(L, F, gradients=True)
+    mu, sd = L.mean(axis=0), L.std(axis=0)
+    Z = (L - mu) / sd
+    width2 = 3.0
+    K = np.exp(-np.sum((Z[:, None] - Z[None]) ** 2, axis=-1) / (2 * width2))
+    alpha = np.linalg.solve(K + 1e-6 * np.eye(60), (F - F.mean()) / F.std())
+
+    def predict(point):
+        z = (point - mu) / sd
+        return F.mean() + F.std() * np.exp(-np.sum((Z - z) ** 2, axis=1) / (2 * width2)) @ alpha
+
+    h = 1e-5
+    for i in (0, 17, 42):
+        fd = [(predict(L[i] + h * e) - predict(L[i] - h * e)) / (2 * h) for e in np.eye(3)]
+        assert np.allclose(G[i], fd, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", list(LAWS))
+def test_planted_symmetries_are_found_and_hold_for_the_law(name):
+    law, X, y = _data(name)
+    S_, t = scaling_symmetries(X, y)
+    assert len(t) == LAWS[name][2]
+    assert np.linalg.matrix_rank(S_) == len(t)
+    for s, power in zip(S_, t):  # x -> 1.7**s x must give y -> 1.7**t y
+        assert np.allclose(law(*(X * 1.7 ** s).T), 1.7 ** power * y, rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", list(LAWS))
+def test_the_groups_are_invariant_and_y_over_m_depends_on_them_alone(name):
+    law, X, y = _data(name)
+    pi = symmetry_groups(X, y)
+    assert pi is not None and pi.n_groups == X.shape[1] - LAWS[name][2]
+    S_, t = scaling_symmetries(X, y)
+    P, z = pi.transform(X, y)
+    for s, power in zip(S_, t):
+        Xs = X * 2.3 ** s
+        assert np.allclose(pi.transform(Xs)[:, :], P, rtol=1e-9)   # the groups do not move
+        assert np.allclose(_monomial(Xs, pi.output), 2.3 ** power * _monomial(X, pi.output))
+
+
+@pytest.mark.parametrize("law", [
+    lambda X: X[:, 0] + X[:, 1] ** 2 + X[:, 2] + 1,  # the constant breaks x1 ~ x2² ~ x3
+    lambda X: np.sin(X[:, 0]) + X[:, 1] + X[:, 2],
+    lambda X: np.exp(X[:, 0] + X[:, 1]) + X[:, 2],   # (x1·x2 would be one: x1 → λx1, x2 → x2/λ)
+])
+def test_laws_without_scaling_symmetries_give_none(law):
+    """(Every column matters: one that y ignores is a symmetry, x → λx.)"""
+    X = np.random.default_rng(2).uniform(1, 4, (200, 3))
+    assert scaling_symmetries(X, law(X)) is None
+    assert symmetry_groups(X, law(X)) is None
+
+
+def test_data_that_log_coordinates_cannot_read_gives_none():
+    _, X, y = _data("relativistic mass")
+    assert symmetry_groups(X, y - np.median(y)) is None      # y changes sign
+    X0 = X.copy()
+    X0[:, 1] -= 1.5                                           # a column changes sign
+    assert scaling_symmetries(X0, LAWS["relativistic mass"][0](*X0.T)) is None
+    assert symmetry_groups(X[:, :1], y) is None               # one column: nothing to reduce
+    assert symmetry_groups(X[:5], y[:5]) is None              # too few rows
+
+
+def test_the_estimator_without_units_finds_velocity_addition_in_its_groups(tiny_model):
+    """(u + v)/(1 + u·v/c²) has one symmetry (all three scaled together); in the groups
+    u/c and v/c (times M = c) the law is found exactly, sympy-equal to the truth."""
+    _, X, y = _data("velocity addition")
+    reg = EquationRegressor(model=tiny_model, method="neural", time_budget=10.0, beam_size=2,
+                            n_samples=4, random_state=0)
+    reg.fit(X, y, variable_names=["u", "v", "c"])
+    assert reg.symmetries_ is not None and reg.symmetries_.n_groups == 2
+    assert reg.pi_groups_ is None
+    u, v, c = sympy.symbols("u v c", positive=True)
+    found = reg.sympy().subs({s: sympy.Symbol(s.name, positive=True)
+                              for s in reg.sympy().free_symbols})
+    assert sympy.simplify(found - (u + v) / (1 + u * v / c ** 2)) == 0
+    assert np.allclose(reg.predict(X), y, rtol=1e-9)
