@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from .expr.evaluate import evaluate, r2
+from .expr.export import cancelled
 from .expr.factor import merged_roots
 from .expr.tree import Const, Expr, Var
 from .equation import Equation
@@ -48,6 +49,7 @@ MAP_BUDGET = 10.0        #: budgets from which the rational fits are extended an
                          #: like variables are tested for differences (a shorter one could
                          #: end them at the clock, or spend it on them: results would vary)
 SYMMETRY_SHARE = 0.5     #: share of the budget for the search in the groups of symmetries
+TIDIED = 3               #: its most accurate equations are also tried as one fraction
 EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
 
 
@@ -253,8 +255,10 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         scaling = Scaling.fit(P, z)
         found = self._search(*scaling.transform(P, z), w, t0 + SYMMETRY_SHARE * self.time_budget)
         self.loss_kind_, self.search_variables_ = outer
-        mapped = [(self.scaling_.to_scaled(pi.to_original(scaling.to_original(c.expr))), 0.0)
-                  for c in pareto_front(found)]
+        front = sorted(pareto_front(found), key=lambda c: c.loss)
+        mapped = [pi.to_original(scaling.to_original(c.expr)) for c in front]
+        mapped += [e for e in map(cancelled, mapped[:TIDIED]) if e is not None]
+        mapped = [(self.scaling_.to_scaled(e), 0.0) for e in mapped]
         now = time.perf_counter()
         return fit_skeletons(mapped, *self.scaling_.transform(data.X, data.y), w,
                              self._settings(), now + 0.05 * self.time_budget,
@@ -264,8 +268,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                 seeds: Sequence[Candidate] = ()):
         settings = self._settings()
         model = _load_model(str(self.model)) if self.method in ("neural", "hybrid") else None
-        candidates = list(seeds) + fit_skeletons(baseline_skeletons(X.shape[1]), X, y, w, settings, deadline,
-                                   source="baseline")
+        candidates = list(seeds) + fit_skeletons(baseline_skeletons(X.shape[1]), X, y, w,
+                                                 settings, deadline, source="baseline")
         # linear in their constants (solved by projection): no share, so that a short budget
         # does not make how many are fitted depend on the clock; the same for the (at most
         # 16) rational fits of transformed targets, needless after an exact polynomial

@@ -6,6 +6,7 @@ import sympy
 
 from eqlearn.data import canonical_skeleton
 from eqlearn.expr import from_prefix, from_sympy, to_prefix, to_sympy
+from eqlearn.expr.export import parse_expr
 from eqlearn.prior import SkeletonSampler, list_presets
 from eqlearn.timeout import CallTimeout, call_with_timeout
 
@@ -73,3 +74,18 @@ def test_other_constants_are_not_named_after_pi(value):
     from eqlearn.expr.export import pi_form
 
     assert pi_form(value) is None
+
+
+@pytest.mark.parametrize("text", [
+    "(x1/x2 + x3/x4)*x4/(x1/x2 + 1)",            # a weighted mean, as the groups map back
+    "(1 - x2*x3/x1)*x1/sqrt(1 - x2**2/x4**2)",
+    "x1/(x1/(x2*x3**2) + 1 - cos(x4)*x1/(x2*x3**2))",
+])
+def test_cancelled_is_the_same_function_written_shorter(text):
+    from eqlearn.expr.export import cancelled
+    from eqlearn.search.selection import complexity
+
+    expr = parse_expr(text)
+    out = cancelled(expr)
+    assert out is not None and complexity(out) < complexity(expr)
+    assert sympy.simplify(to_sympy(out) - to_sympy(expr)) == 0

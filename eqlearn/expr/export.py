@@ -269,3 +269,18 @@ def to_latex(expr: Expr, names: Sequence[str] | None = None, precision: int = 4,
 def to_numpy(expr: Expr):
     """A numpy callable ``f(X)`` (and ``f(X, constants)``) for ``expr``."""
     return compile_numpy(expr)
+
+
+def cancelled(expr: Expr, seconds: float = 1.0) -> Expr | None:
+    """``expr`` written as one fraction with its common factors cancelled (sympy's
+    ``cancel``): ``(a/b + c/d)·d/(a/b + 1) → (a·d + b·c)/(a + b)``. None when sympy fails,
+    runs past ``seconds``, or the tree is unchanged."""
+    from .simplify import canonicalize
+
+    def run():
+        return from_sympy(sympy.cancel(sympy.together(to_sympy(expr))))
+    try:
+        out = canonicalize(call_with_timeout(run, timeout=seconds))
+    except Exception:  # noqa: BLE001 - sympy's failures are many; the tree stays as it is
+        return None
+    return None if out == expr else out
