@@ -143,6 +143,10 @@ def fit(
         scale = reg.pi_groups_.describe(reg.variable_names_)[1]
         console.print(f"dimensional analysis: {target} = {scale} * f("
                       f"{', '.join(reg.search_variables_)})")
+    if getattr(reg, "symmetries_", None) is not None:
+        groups, scale = reg.symmetries_.describe(reg.variable_names_)
+        console.print(f"scaling symmetries: the search first saw {target} = {scale} * "
+                      f"f({', '.join(groups)})")
     console.print(front_table(reg, title=f"{target} = f({', '.join(reg.variable_names_)})"))
     console.print(f"[bold]{target} = {reg.best_}[/]   (R² = {reg.best_.r2:.6f}, "
                   f"{reg.fit_seconds_:.1f} s, {reg.n_candidates_} candidates)")

@@ -48,7 +48,7 @@ PRUNE_SHARE = 0.05       #: share of the search's time kept for pruning the best
 MAP_BUDGET = 10.0        #: budgets from which the rational fits are extended and
                          #: like variables are tested for differences (a shorter one could
                          #: end them at the clock, or spend it on them: results would vary)
-SYMMETRY_SHARE = 0.5     #: share of the budget for the search in the groups of symmetries
+SYMMETRY_SHARE = 0.75    #: share of the budget for the search in the groups of symmetries
 TIDIED = 3               #: its most accurate equations are also tried as one fraction
 EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
 
@@ -131,8 +131,9 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     symmetries_ : PiGroups or None
         Without units and with a budget of 10 s or more: the groups of the scaling
         symmetries read from the data (``x → λ^s x`` changes y by ``λ^t``; found with a
-        kernel model's gradients, :mod:`eqlearn.search.symmetry`). Half the budget goes to
-        a search in them, whose equations, mapped back, seed the search in the variables.
+        kernel model's gradients, :mod:`eqlearn.search.symmetry`). Three quarters of the
+        budget go to a search in them, whose equations, mapped back, seed the search in the
+        variables.
         None when the data shows none (or cannot show them: a column or y changing sign or
         zero).
     search_variables_ : list of str

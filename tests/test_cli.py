@@ -85,6 +85,14 @@ def test_fit_with_units_reports_the_groups_and_finds_the_law(tmp_path, tiny_mode
     assert "m = m0/sqrt(1 - v**2/c**2)" in out.output
 
 
+def test_fit_without_units_reports_the_symmetries_and_finds_the_law(tmp_path, tiny_model):
+    out = runner.invoke(app, ["fit", str(_relativistic_csv(tmp_path)), "--target", "m",
+                              "--time", "10", "--method", "neural", "--model", tiny_model])
+    assert out.exit_code == 0, out.output
+    assert "scaling symmetries: the search first saw m = m0 * f(" in out.output
+    assert "m = m0/sqrt(1 - v**2/c**2)" in out.output
+
+
 @pytest.mark.parametrize("units, message", [
     ("m0=kg, v=m/s, c=m/s", "no units for the target 'm'"),
     ("m0 kg, m=kg", "must read 'column=units"),
