@@ -90,6 +90,17 @@ def test_laws_without_scaling_symmetries_give_none(law):
     assert symmetry_groups(X, law(X)) is None
 
 
+def test_plancks_law_in_raw_si_units_has_one_symmetry_with_a_fifth_power():
+    """λ → aλ, T → T/a, I → I/a⁵: an exponent beyond 1 is read as the integer it is, and
+    the law becomes T⁵·f(λT)."""
+    from eqlearn.demos.blackbody import make_case, synthesise
+
+    X, y = synthesise(make_case("wavelength"), 200, 0.0, 0)[:2]
+    S_, t = scaling_symmetries(X, y)
+    assert (S_ * np.sign(t)[:, None]).tolist() == [[-1, 1]] and np.abs(t).tolist() == [5]
+    assert symmetry_groups(X, y).describe(["lam", "T"]) == (["lam*T"], "T**5")
+
+
 def test_data_that_log_coordinates_cannot_read_gives_none():
     _, X, y = _data("relativistic mass")
     assert symmetry_groups(X, y - np.median(y)) is None      # y changes sign

@@ -34,7 +34,7 @@ WELL_FIT = 1e-3      #: leave-one-out error of the kernel model, share of F's va
 NULL = 0.08          #: singular values below this share of the largest may be symmetries ...
 GAP = 5.0            #: ... when the next larger one is this many times larger
 MAX_DENOMINATOR = 4  #: exponents of a symmetry are rationals p/q, q ≤ this
-ROUNDING = 0.15      #: ... within this of the estimated value (exponents scaled to max 1)
+ROUNDING = 0.15      #: ... within this of the estimated value (relative, beyond 1)
 REDUCED_FIT = 2.0    #: the groups must predict log|y/M| with at most this times the
                      #: kernel model's error on all columns (absolute, in log units)
 LENGTHS = (0.5, 1.0, 2.0, 4.0)  #: kernel widths, times sqrt(columns) (standardised)
@@ -162,8 +162,9 @@ def _candidates(A: np.ndarray):
 
 
 def _rational_basis(null: np.ndarray) -> np.ndarray | None:
-    """The reduced row-echelon basis of the rows' span, pivots on the largest entries, with
-    small rational entries scaled to integers; None when an entry is not near one."""
+    """The reduced row-echelon basis of the rows' span, pivots on the largest entries, its
+    entries made small rationals and the rows scaled to integers; None when an entry is not
+    near one."""
     B = null.copy()
     m, width = B.shape
     pivots: list[int] = []
@@ -180,10 +181,9 @@ def _rational_basis(null: np.ndarray) -> np.ndarray | None:
                 B[q] -= B[q, c] * B[r]
         pivots.append(c)
     out = []
-    for row in B:
-        scale = max(1.0, float(np.abs(row).max()))
-        exact = [Fraction(float(v) / scale).limit_denominator(MAX_DENOMINATOR) for v in row]
-        if any(abs(float(e) - v / scale) > ROUNDING for e, v in zip(exact, row)):
+    for row in B:  # the pivot is 1: Planck's λ → aλ, T → T/a, y → y/a⁵ reads (1, -1, -5)
+        exact = [Fraction(float(v)).limit_denominator(MAX_DENOMINATOR) for v in row]
+        if any(abs(float(e) - v) > ROUNDING * max(1.0, abs(v)) for e, v in zip(exact, row)):
             return None
         lcm = 1
         for e in exact:
