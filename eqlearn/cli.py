@@ -139,14 +139,7 @@ def fit(
         _fail(str(exc))
     for w in caught:
         console.print(f"[yellow]warning:[/] {w.message}")
-    if reg.pi_groups_ is not None:
-        scale = reg.pi_groups_.describe(reg.variable_names_)[1]
-        console.print(f"dimensional analysis: {target} = {scale} * f("
-                      f"{', '.join(reg.search_variables_)})")
-    if getattr(reg, "symmetries_", None) is not None:
-        groups, scale = reg.symmetries_.describe(reg.variable_names_)
-        console.print(f"scaling symmetries: the search first saw {target} = {scale} * "
-                      f"f({', '.join(groups)})")
+    _print_reduction(reg, target)
     console.print(front_table(reg, title=f"{target} = f({', '.join(reg.variable_names_)})"))
     console.print(f"[bold]{target} = {reg.best_}[/]   (R² = {reg.best_.r2:.6f}, "
                   f"{reg.fit_seconds_:.1f} s, {reg.n_candidates_} candidates)")
@@ -156,6 +149,20 @@ def fit(
         files.append(plot_fit(reg, X[finite], y[finite].to_numpy(float), out / "fit.png",
                               target))
         console.print("saved " + ", ".join(str(f) for f in files))
+
+
+def _print_reduction(reg, target: str, names=None) -> None:
+    """The groups the search saw, from units (``pi_groups_``) or read from the data
+    (``symmetries_``)."""
+    names = list(names or reg.variable_names_)
+    if reg.pi_groups_ is not None:  # (the groups may be of differences of the columns)
+        scale = reg.pi_groups_.describe(names)[1]
+        console.print(f"dimensional analysis: {target} = {scale} * f("
+                      f"{', '.join(reg.search_variables_)})")
+    if getattr(reg, "symmetries_", None) is not None:
+        groups, scale = reg.symmetries_.describe(names)
+        console.print(f"scaling symmetries: the search first saw {target} = {scale} * "
+                      f"f({', '.join(groups)})")
 
 
 @app.command()
@@ -181,6 +188,7 @@ def demo(
     result = run_blackbody(form, noise=noise, points=points, seed=seed, units=units,
                            time_budget=time, model=model, verbose=True)
     reg, case = result.regressor, result.case
+    _print_reduction(reg, "I", case.names)
     console.print(front_table(reg, title=f"I = f({', '.join(case.names)})"))
     console.print(f"Planck's law: [bold]{case.law}[/]")
     verdict = "[bold green]yes[/]" if result.recovered else "[bold red]no[/]"

@@ -127,6 +127,23 @@ def test_root_of_square_leaves_other_sums_alone(text):
     assert root_of_square(parse_expr(text), X) is None
 
 
+@pytest.mark.parametrize("text, root", [
+    ("1 - sin(x1)**2", "cos(x1)"),
+    ("1 - cos(2*x2)**2", "sin(2*x2)"),
+    ("x1 + 1 - sin(x2)**2", None),        # not a square of the partner
+    ("1 + sin(x1)**2", None),
+])
+def test_pythagorean_root_is_checked_on_the_data(text, root):
+    from eqlearn.expr.factor import pythagorean_root
+    X = np.random.default_rng(11).uniform(0.1, 1.4, size=(50, 2))
+    u = pythagorean_root(parse_expr(text), X)
+    if root is None:
+        assert u is None
+    else:  # numpy's own functions as the reference
+        ref = {"cos(x1)": np.cos(X[:, 0]), "sin(2*x2)": np.sin(2 * X[:, 1])}[root]
+        assert u is not None and np.allclose(np.abs(evaluate(u, X)), np.abs(ref), rtol=1e-12)
+
+
 def test_merged_roots_write_one_root_where_the_arguments_are_positive():
     from eqlearn.expr.factor import merged_roots
     X = np.random.default_rng(10).uniform(1.0, 3.0, size=(40, 3))

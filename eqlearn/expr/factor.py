@@ -31,7 +31,7 @@ from .simplify import (ONE, _build_product, _build_sum, _collect_factors, _colle
                        canonicalize, sort_key)
 from .tree import Const, Expr, Node, Var
 
-__all__ = ["factor_sums", "merged_roots", "root_of_square"]
+__all__ = ["factor_sums", "merged_roots", "root_of_square", "pythagorean_root"]
 
 _SUMS = ("add", "sub")
 
@@ -127,6 +127,24 @@ def root_of_square(total: Expr, X: np.ndarray, rtol: float = 1e-6) -> Expr | Non
                      tuple(_half(c, mono) for c, mono in outer))
             if np.allclose(evaluate(u, X) ** 2, target, rtol=rtol, atol=0):
                 return canonicalize(u)
+    return None
+
+
+def pythagorean_root(total: Expr, X: np.ndarray, rtol: float = 1e-9) -> Expr | None:
+    """``cos(a)`` (``sin(a)``) when its square equals ``total`` on the rows of ``X`` for a
+    ``sin(a)`` (``cos(a)``) inside it: ``sqrt(1 − sin(θ)²)`` is ``|cos θ|``, which the
+    rational fits of a transformed target write; else None."""
+    partner = {"sin": "cos", "cos": "sin"}
+    seen = set()
+    with np.errstate(all="ignore"):
+        target = evaluate(total, X)
+        for node in total.preorder():
+            if not (isinstance(node, Node) and node.op in partner) or node in seen:
+                continue
+            seen.add(node)
+            u = Node(partner[node.op], node.args)
+            if np.allclose(evaluate(u, X) ** 2, target, rtol=rtol, atol=0):
+                return u
     return None
 
 

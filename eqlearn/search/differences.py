@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from ..expr.simplify import canonicalize
 from ..expr.tree import Expr, Node, Var
+from .kernel import kernel_ridge
 
 __all__ = ["Differences", "evenly_spaced_rows", "loo_share"]
 
@@ -48,24 +49,14 @@ def evenly_spaced_rows(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nda
 def loo_share(X: np.ndarray, y: np.ndarray) -> float:
     """Leave-one-out mean squared error of a Gaussian-kernel ridge regression of y on the
     standardised columns of X, as a share of y's variance; the best over ``LENGTHS`` and
-    ``RIDGES`` (closed form: residual i is ``α_i / [(K + λI)⁻¹]_ii``)."""
+    ``RIDGES`` (:func:`~eqlearn.search.kernel.kernel_ridge`)."""
     X = X / np.maximum(np.max(np.abs(X), axis=0), np.finfo(float).tiny)  # no overflow in
     y = y / max(float(np.max(np.abs(y))), np.finfo(float).tiny)            # var (1e200 …)
     var = float(np.var(y))
     if not var > 0:
         return np.inf
-    Z = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
-    z = (y - y.mean()) / np.sqrt(var)
-    D2 = np.sum((Z[:, None, :] - Z[None, :, :]) ** 2, axis=-1)
-    best = np.inf
     with threadpool_limits(1, user_api="blas"):  # small matrices: threads only contend
-        for length in LENGTHS:
-            w, V = np.linalg.eigh(np.exp(-D2 / (2 * length * length * Z.shape[1])))
-            for ridge in RIDGES:
-                inv = (V / np.maximum(w + ridge, ridge)) @ V.T
-                residual = (inv @ z) / np.diag(inv)
-                best = min(best, float(np.mean(residual ** 2)))
-    return best
+        return kernel_ridge(X, y, LENGTHS, RIDGES)[0] / var
 
 
 @dataclass(frozen=True)

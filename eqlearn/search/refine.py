@@ -17,7 +17,7 @@ import numpy as np
 
 from ..data.generate import canonical_skeleton
 from ..expr.evaluate import evaluate
-from ..expr.factor import factor_sums, root_of_square
+from ..expr.factor import factor_sums, pythagorean_root, root_of_square
 from ..expr.simplify import canonicalize
 from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num, Var
@@ -276,7 +276,8 @@ def factor_common(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: 
 
 def _one_signed(expr: Expr, X: np.ndarray) -> Expr:
     """``expr`` with each ``|u|`` and ``sqrt(u**2)`` (or ``sqrt`` of a sum that is ``u**2``,
-    :func:`~eqlearn.expr.factor.root_of_square`) whose ``u`` is positive (negative) on
+    :func:`~eqlearn.expr.factor.root_of_square`, or ``cos θ`` of ``1 − sin(θ)**2``,
+    :func:`~eqlearn.expr.factor.pythagorean_root`) whose ``u`` is positive (negative) on
     every row of ``X`` written ``u`` (``-u``), in canonical form."""
     def visit(e: Expr) -> Expr:
         if not isinstance(e, Node):
@@ -288,7 +289,7 @@ def _one_signed(expr: Expr, X: np.ndarray) -> Expr:
                 and e.args[0].args[1] == Num(2):
             u = e.args[0].args[0]
         elif e.op == "sqrt":
-            u = root_of_square(e.args[0], X)
+            u = root_of_square(e.args[0], X) or pythagorean_root(e.args[0], X)
             if u is None:
                 return e
         else:

@@ -25,6 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from .differences import evenly_spaced_rows
 from .dimensionless import PiGroups
+from .kernel import kernel_ridge
 
 __all__ = ["scaling_symmetries", "symmetry_groups"]
 
@@ -117,33 +118,9 @@ def _one_signed(A: np.ndarray) -> bool:
 
 
 def _kernel(L: np.ndarray, F: np.ndarray, gradients: bool = False):
-    """(leave-one-out mean squared error, dF/dL at every row or None) of the best
-    Gaussian-kernel ridge regression of F on the standardised columns of L; None when F is
-    constant."""
-    sd = np.where(L.std(axis=0) > 0, L.std(axis=0), 1.0)
-    Z = (L - L.mean(axis=0)) / sd
-    f_sd = float(F.std())
-    if not f_sd > 0:
-        return None
-    f = (F - F.mean()) / f_sd
-    D2 = np.sum((Z[:, None, :] - Z[None, :, :]) ** 2, axis=-1)
-    best = None
-    for length in LENGTHS:
-        width2 = length * length * Z.shape[1]
-        K = np.exp(-D2 / (2 * width2))
-        w, V = np.linalg.eigh(K)
-        for ridge in RIDGES:
-            inv = (V / np.maximum(w + ridge, ridge)) @ V.T
-            alpha = inv @ f
-            loo = float(np.mean((alpha / np.diag(inv)) ** 2))
-            if best is None or loo < best[0]:
-                best = (loo, alpha, K, width2)
-    loo, alpha, K, width2 = best
-    if not gradients:
-        return loo * f_sd ** 2, None
-    # gradient of sum_j alpha_j k(z, z_j) at z = z_i: sum_j alpha_j k_ij (z_j - z_i) / width²
-    G = (K * alpha[None, :]) @ Z - (K @ alpha)[:, None] * Z
-    return loo * f_sd ** 2, G / width2 * f_sd / sd
+    """(leave-one-out error, dF/dL at the rows or None) of the best kernel model of F on L;
+    None when F is constant."""
+    return kernel_ridge(L, F, LENGTHS, RIDGES, gradients)
 
 
 def _candidates(A: np.ndarray):
