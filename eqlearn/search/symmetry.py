@@ -108,7 +108,7 @@ def _read(X, y):
         if not (np.all(np.isfinite(L)) and np.all(np.isfinite(F))):
             return None
         fit = _kernel(L, F, gradients=True)
-    if fit is None or not fit[0] <= WELL_FIT * np.var(F):
+    if fit is None or not fit[0] <= WELL_FIT * np.var(F) or not np.all(np.isfinite(fit[1])):
         return None
     return X, y, F, fit[0], fit[1]
 
