@@ -129,11 +129,11 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         regressions (:mod:`eqlearn.search.differences`); the search sees each pair as one
         column, before dimensional analysis. None when there are none.
     symmetries_ : PiGroups or None
-        Without units and with a budget of 10 s or more: the groups of the scaling
-        symmetries read from the data (``x → λ^s x`` changes y by ``λ^t``; found with a
-        kernel model's gradients, :mod:`eqlearn.search.symmetry`). Three quarters of the
-        budget go to a search in them, whose equations, mapped back, seed the search in the
-        variables.
+        Without units (or with units it cannot use), with a budget of 10 s or more: the
+        groups of the scaling symmetries read from the data (``x → λ^s x`` changes y by
+        ``λ^t``; found with a kernel model's gradients, :mod:`eqlearn.search.symmetry`).
+        Three quarters of the budget go to a search in them, whose equations, mapped back,
+        seed the search in the variables.
         None when the data shows none (or cannot show them: a column or y changing sign or
         zero).
     search_variables_ : list of str
@@ -238,7 +238,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                               random_state=seed)
 
     def _symmetric(self, data, w: np.ndarray, t0: float) -> list[Candidate]:
-        """Without units, with a budget of ``MAP_BUDGET`` or more: a search, for
+        """Without (usable) units, with a budget of ``MAP_BUDGET`` or more: a search, for
         ``SYMMETRY_SHARE`` of the budget, in the groups of the data's scaling symmetries
         (``symmetries_``); its front, mapped back and refitted, seeds the search."""
         self.symmetries_ = None
