@@ -159,7 +159,7 @@ def _print_reduction(reg, target: str, names=None) -> None:
         scale = reg.pi_groups_.describe(names)[1]
         console.print(f"dimensional analysis: {target} = {scale} * f("
                       f"{', '.join(reg.search_variables_)})")
-    if getattr(reg, "symmetries_", None) is not None:
+    if reg.symmetries_ is not None:
         groups, scale = reg.symmetries_.describe(names)
         console.print(f"scaling symmetries: the search first saw {target} = {scale} * "
                       f"f({', '.join(groups)})")

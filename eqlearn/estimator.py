@@ -206,7 +206,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             candidates = [Candidate(Const(float(ys[0])), 0.0, 1, "constant")]
         else:  # small matrices: BLAS threads would only contend with the search's processes
             with threadpool_limits(1, user_api="blas"):
-                seeds = self._symmetric(used, weight, t0)
+                seeds = self._symmetric(used, Xs, ys, weight, t0)
                 candidates = self._search(Xs, ys, weight, t0 + float(self.time_budget), seeds)
         self._store(candidates, data)
         self.fit_seconds_ = time.perf_counter() - t0
@@ -227,7 +227,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         """The data the search sees (:func:`~eqlearn.reduction.reduce_by_units`)."""
         found = reduce_by_units(data, X_units, y_units, self.time_budget >= MAP_BUDGET)
         self.differences_, self.pi_groups_ = found.differences, found.pi_groups
-        self.search_variables_ = found.names
+        self.search_variables_, self.symmetries_ = found.names, None  # (set by _symmetric)
         return found.data
 
     def _settings(self) -> SearchSettings:
@@ -237,11 +237,12 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                               fit_time=max(0.1, min(0.5, self.time_budget / 60)),
                               random_state=seed)
 
-    def _symmetric(self, data, w: np.ndarray, t0: float) -> list[Candidate]:
+    def _symmetric(self, data, Xs: np.ndarray, ys: np.ndarray, w: np.ndarray,
+                   t0: float) -> list[Candidate]:
         """Without (usable) units, with a budget of ``MAP_BUDGET`` or more: a search, for
         ``SYMMETRY_SHARE`` of the budget, in the groups of the data's scaling symmetries
-        (``symmetries_``); its front, mapped back and refitted, seeds the search."""
-        self.symmetries_ = None
+        (``symmetries_``); its front, mapped back and refitted on the scaled data ``Xs``,
+        ``ys``, seeds the search."""
         if self.pi_groups_ is not None or self.differences_ is not None or \
                 self.time_budget < MAP_BUDGET:
             return []
@@ -261,8 +262,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         mapped += [e for e in map(cancelled, mapped[:TIDIED]) if e is not None]
         mapped = [(self.scaling_.to_scaled(e), 0.0) for e in mapped]
         now = time.perf_counter()
-        return fit_skeletons(mapped, *self.scaling_.transform(data.X, data.y), w,
-                             self._settings(), now + 0.05 * self.time_budget,
+        return fit_skeletons(mapped, Xs, ys, w, self._settings(), now + 0.05 * self.time_budget,
                              source="symmetry", warm=True)
 
     def _search(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, deadline: float,

@@ -185,6 +185,7 @@ def test_constant_target_gives_the_constant(tiny_model):
                                                                np.full(20, 4.5))
     assert str(reg.best_) == "4.5"
     np.testing.assert_array_equal(reg.predict(np.random.rand(3, 2)), [4.5] * 3)
+    assert reg.symmetries_ is None and reg.pi_groups_ is None  # every fitted attribute set
 
 
 def test_zero_readings_are_left_out_of_a_log_loss_fit(tiny_model):

@@ -24,7 +24,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .differences import evenly_spaced_rows
-from .dimensionless import PiGroups
+from .dimensionless import PiGroups, _integral
 from .kernel import kernel_ridge
 
 __all__ = ["scaling_symmetries", "symmetry_groups"]
@@ -162,8 +162,5 @@ def _rational_basis(null: np.ndarray) -> np.ndarray | None:
         exact = [Fraction(float(v)).limit_denominator(MAX_DENOMINATOR) for v in row]
         if any(abs(float(e) - v) > ROUNDING * max(1.0, abs(v)) for e, v in zip(exact, row)):
             return None
-        lcm = 1
-        for e in exact:
-            lcm = lcm * e.denominator // int(np.gcd(lcm, e.denominator))
-        out.append([int(e * lcm) for e in exact])
+        out.append([int(e) for e in _integral(exact)])
     return np.array(out, dtype=int)
