@@ -38,7 +38,7 @@ def pi_form(value: float, rtol: float = 1e-10) -> sympy.Expr | None:
     >>> pi_form(12.566370614359172), pi_form(0.3989422804014327)
     (4*pi, sqrt(2)/(2*sqrt(pi)))
     """
-    if not np.isfinite(value) or value == 0:
+    if not 1e-3 < abs(value) < 1e3:  # (the forms lie within; beyond, value² may overflow)
         return None
     for square, powers in ((False, (1, 2, -1, -2)), (True, (1, -1))):
         target = value * value if square else value
