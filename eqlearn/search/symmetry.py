@@ -31,10 +31,12 @@ __all__ = ["scaling_symmetries", "symmetry_groups"]
 
 MAX_VARIABLES = 12   #: as for units: the basis search after this is combinatorial
 MIN_ROWS = 20
-WELL_FIT = 1e-3      #: leave-one-out error of the kernel model, share of F's variance, at most
+WELL_FIT = 1e-2      #: leave-one-out error of the kernel model, share of F's variance, at most
+                     #: (1 % noise on y leaves ~1–3·10⁻³ of it)
 NULL = 0.08          #: singular values below this share of the largest may be symmetries ...
 GAP = 5.0            #: ... when the next larger one is this many times larger
-MAX_DENOMINATOR = 4  #: exponents of a symmetry are rationals p/q, q ≤ this
+MAX_DENOMINATOR = 2  #: exponents of a symmetry are rationals p/q, q ≤ this (4 let noisy
+                     #: gradients pass as ±5/4, ±3/4: wrong symmetries that fit within noise)
 ROUNDING = 0.15      #: ... within this of the estimated value (relative, beyond 1)
 REDUCED_FIT = 2.0    #: the groups must predict log|y/M| with at most this times the
                      #: kernel model's error on all columns (absolute, in log units)
