@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from fractions import Fraction
 
 import numpy as np
 
@@ -235,17 +236,17 @@ def snap_constants(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w:
                    settings: SearchSettings, deadline: float, *, width: int = 12,
                    rtol: float = 0.02, floor: float = ROUNDOFF
                    ) -> tuple[list[Candidate], list[Candidate]]:
-    """Fitted constants that are small integers in disguise (``exp(u) - 0.9989`` on noisy
-    data) become those integers, and phases that are quarter turns go (``sin(u - 1.5708)``
-    is ``-cos(u)``). For each of the ``width`` simplest candidates on the Pareto front (the
-    ones model selection chooses from), every constant within ``rtol`` of a nonzero integer
-    in −5…5 is fixed to it, every phase within 0.03 of a multiple of π/2 is turned into the
-    equivalent sine or cosine, and the rest refit; the fixed version replaces
-    its parent when its loss is within the price of one free parameter (a factor
-    ``exp(ln(n)/n)``, Schwarz's Bayesian criterion, or under ``floor``). Greedy: one
+    """Fitted constants that are small integers or halves in disguise (``exp(u) - 0.9989``,
+    ``exp(-0.4986*u**2)`` on noisy data) become them, and phases that are quarter turns go
+    (``sin(u - 1.5708)`` is ``-cos(u)``). For each of the ``width`` simplest candidates on
+    the Pareto front (the ones model selection chooses from), every constant within ``rtol``
+    of a nonzero multiple of 1/2 in −5…5 is fixed to it, every phase within 0.03 of a
+    multiple of π/2 is turned into the equivalent sine or cosine, and the rest refit; the
+    fixed version replaces its parent when its loss is within the price of one free
+    parameter (a factor ``exp(ln(n)/n)``, Schwarz's Bayesian criterion, or under ``floor``). Greedy: one
     constant at a time, the best first. Returns ``(snapped, replaced)``."""
     def versions(cand: Candidate) -> list[Expr]:
-        return _integer_versions(cand, rtol) + _quarter_turn_versions(cand)
+        return _half_integer_versions(cand, rtol) + _quarter_turn_versions(cand)
 
     return _rewrite(pareto_front(candidates)[:width], X, y, w, settings, deadline, versions,
                     warm=False, shorter=False, floor=floor)
@@ -329,15 +330,16 @@ def _rewrite(front: list[Candidate], X, y, w, settings, deadline, versions, *, w
     return done, replaced
 
 
-def _integer_versions(cand: Candidate, rtol: float) -> list[Expr]:
-    """Skeletons of ``cand`` with one fitted constant set to the integer it is near. The
-    swap is made on the fitted tree, where each constant keeps its sign (the canonical
-    skeleton may have folded ``a - 0.999`` into ``a + C``)."""
+def _half_integer_versions(cand: Candidate, rtol: float) -> list[Expr]:
+    """Skeletons of ``cand`` with one fitted constant set to the multiple of 1/2 it is near
+    (the ``-1/2`` of a Gaussian's ``exp(-0.4986·θ²)`` on noisy data, the ``1`` of
+    ``exp(u) − 0.9989``). The swap is made on the fitted tree, where each constant keeps its
+    sign (the canonical skeleton may have folded ``a - 0.999`` into ``a + C``)."""
     out = []
     for path, node in subtrees(cand.expr):
-        if not isinstance(node, Const) or node.value is None:
+        if not isinstance(node, Const) or node.value is None or not abs(node.value) < 6:
             continue
-        n = round(node.value)
+        n = Fraction(round(2 * node.value), 2)
         if n != 0 and abs(n) <= 5 and abs(node.value - n) <= rtol * abs(n):
             out.append(canonical_skeleton(replace_at(cand.expr, path, Num(n))))
     return out
