@@ -243,13 +243,25 @@ def snap_constants(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w:
     of a nonzero multiple of 1/2 in −5…5 is fixed to it, every phase within 0.03 of a
     multiple of π/2 is turned into the equivalent sine or cosine, and the rest refit; the
     fixed version replaces its parent when its loss is within the price of one free
-    parameter (a factor ``exp(ln(n)/n)``, Schwarz's Bayesian criterion, or under ``floor``). Greedy: one
-    constant at a time, the best first. Returns ``(snapped, replaced)``."""
+    parameter (a factor ``exp(ln(n)/n)``, Schwarz's Bayesian criterion, or under ``floor``).
+    Greedy: one constant at a time, the best first. A replaced equation may uncover another
+    fit of the same function on the front (another source's ``C*exp(C*x**2)`` for
+    ``C/exp(C*x**2)``): the new front's untried members are snapped in turn. Returns
+    ``(snapped, replaced)``."""
     def versions(cand: Candidate) -> list[Expr]:
         return _half_integer_versions(cand, rtol) + _quarter_turn_versions(cand)
 
-    return _rewrite(pareto_front(candidates)[:width], X, y, w, settings, deadline, versions,
-                    warm=False, shorter=False, floor=floor)
+    pool, tried, done, replaced = list(candidates), set(), [], []
+    while time.perf_counter() < deadline:  # a replaced parent may uncover a twin, unsnapped
+        front = [c for c in pareto_front(pool)[:width] if id(c) not in tried]
+        if not front:
+            break
+        new, gone = _rewrite(front, X, y, w, settings, deadline, versions, warm=False,
+                             shorter=False, floor=floor)
+        tried.update(map(id, front + new))
+        pool = drop_skeletons(pool, gone) + new
+        done, replaced = drop_skeletons(done, gone) + new, replaced + gone
+    return done, replaced
 
 
 def factor_common(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
@@ -335,14 +347,28 @@ def _half_integer_versions(cand: Candidate, rtol: float) -> list[Expr]:
     (the ``-1/2`` of a Gaussian's ``exp(-0.4986·θ²)`` on noisy data, the ``1`` of
     ``exp(u) − 0.9989``). The swap is made on the fitted tree, where each constant keeps its
     sign (the canonical skeleton may have folded ``a - 0.999`` into ``a + C``)."""
+    scale = _overall_factor(cand.expr)
     out = []
     for path, node in subtrees(cand.expr):
-        if not isinstance(node, Const) or node.value is None or not abs(node.value) < 6:
+        if not isinstance(node, Const) or node.value is None or not abs(node.value) < 6 \
+                or path == scale:
             continue
         n = Fraction(round(2 * node.value), 2)
         if n != 0 and abs(n) <= 5 and abs(node.value - n) <= rtol * abs(n):
             out.append(canonical_skeleton(replace_at(cand.expr, path, Num(n))))
     return out
+
+
+def _overall_factor(expr: Expr) -> tuple[int, ...] | None:
+    """The path of the constant that scales the whole equation (``C*f``, ``C/f``), if any:
+    it is not snapped, for it is fitted in the search's scaled units (a 3.995 there is 0.3995
+    in the user's), and snapping it first can cost the one inside (``exp(-0.5007*x**2)``)
+    the loss that would let that one snap."""
+    if isinstance(expr, Node) and expr.op in ("mul", "div") and isinstance(expr.args[0], Const):
+        return (0,)
+    if isinstance(expr, Node) and expr.op == "mul" and isinstance(expr.args[1], Const):
+        return (1,)
+    return None
 
 
 def _quarter_turn_versions(cand: Candidate, atol: float = 0.03) -> list[Expr]:
@@ -384,13 +410,20 @@ def _phase(node: Expr) -> tuple[Expr, float] | None:
 
 def drop_skeletons(candidates: list[Candidate], gone: list[Candidate]) -> list[Candidate]:
     """``candidates`` without any fit of a skeleton in ``gone`` (the same skeleton may have
-    been fitted more than once, by the network and by the search)."""
+    been fitted more than once, by the network and by the search), nor any other fit of the
+    same function: the same complexity and, above round-off, the same loss to 10⁻⁹
+    (``C/exp(C*x**2)`` and ``C*exp(C*x**2)``; the one left would dominate the replacement)."""
     if not gone:
         return list(candidates)
     sizes = {c.complexity for c in gone}
     keys = {tuple(to_prefix(skeleton_of(c))) for c in gone}
-    return [c for c in candidates
-            if c.complexity not in sizes or tuple(to_prefix(skeleton_of(c))) not in keys]
+    twins = [(c.complexity, c.loss) for c in gone if c.loss > ROUNDOFF]
+
+    def twin(c: Candidate) -> bool:
+        return any(c.complexity == k and abs(c.loss - loss) <= 1e-9 * loss for k, loss in twins)
+
+    return [c for c in candidates if c.complexity not in sizes
+            or (tuple(to_prefix(skeleton_of(c))) not in keys and not twin(c))]
 
 
 def skeleton_of(cand: Candidate) -> Expr:
