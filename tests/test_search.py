@@ -260,6 +260,29 @@ def test_snap_constants_makes_a_noisy_gaussian_exponent_one_half():
         assert any(sympy.simplify(g / law).is_constant() for g in got) == snaps
 
 
+def test_a_replaced_fit_takes_its_twins_of_another_skeleton_along():
+    """One function fitted from two skeletons (the network's C*exp(C*x**2), a refinement's
+    C/exp(C*x**2): equal complexity and loss): when one is snapped, the other must go too,
+    or, keeping the lower loss at that complexity, it would hide the snapped -1/2."""
+    from dataclasses import replace as with_fields
+
+    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.refine import drop_skeletons, snap_constants
+
+    rng = np.random.default_rng(7)
+    X = rng.uniform(1, 3, (200, 1))
+    y = np.exp(-X[:, 0] ** 2 / 2) + rng.normal(0, 0.003, 200)
+    far = time.perf_counter() + 60
+    a = fit_skeletons([(parse_expr("C*exp(C*x1**2)"), 0.0)], X, y, np.ones(200),
+                      SearchSettings(), far)[0]
+    twin = with_fields(a, info={"skeleton": parse_expr("C/exp(C*x1**2)")})
+    other = Candidate(parse_expr("x1"), a.loss * 1.01, a.complexity)  # another loss: kept
+    assert drop_skeletons([twin, other], [a]) == [other]
+    snapped, replaced = snap_constants([a, twin], X, y, np.ones(200), SearchSettings(), far)
+    pool = drop_skeletons([a, twin], replaced) + snapped
+    assert [to_infix(c.expr).count("/2") for c in pareto_front(pool)] == [1]
+
+
 def test_a_half_turn_inside_a_longer_sum_is_taken_out():
     """Nguyen-6 as a search wrote it, sin(π − x² − x) + sin(x): the phase is one term of a
     sum of three; the snapped equation is sympy-equal to sin(x) + sin(x² + x)."""
