@@ -44,7 +44,7 @@ BURST_SHARE = 0.08       #: share of a hybrid budget for an unguided search befo
 NEURAL_SHARE = 0.55      #: share of the rest for the model's proposals and refinement
 DECODE_SHARE = 0.15      #: share of the neural part for decoding,
 FIT_SHARE = 0.45         #: ... up to here for fitting the proposals, the rest for refinement
-PRUNE_SHARE = 0.15       #: share of the search's time kept for pruning the best equations
+PRUNE_SHARE = 0.15       #: share of the search's time kept for refining the best equations
 MAP_BUDGET = 10.0        #: budgets from which the rational fits are extended and
                          #: like variables are tested for differences (a shorter one could
                          #: end them at the clock, or spend it on them: results would vary)
