@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from ..expr.simplify import canonicalize
 from ..expr.tree import Expr, Node, Var
-from .kernel import kernel_ridge
+from .kernel import LENGTHS, kernel_ridge
 
 __all__ = ["Differences", "evenly_spaced_rows", "loo_share"]
 
@@ -33,7 +33,6 @@ RATIO = 0.8          #: a difference must leave this share of the leave-one-out 
 WELL_FIT = 0.2       #: ... of a kernel model on all variables that leaves at most this
                      #: share of y's variance: a poorer one cannot tell
 MAX_TESTS = 60       #: kernel models per fit at most (each ~30 ms)
-LENGTHS = (0.5, 1.0, 2.0, 4.0)       #: kernel widths, times sqrt(columns) (standardised)
 RIDGES = (1e-8, 1e-6, 1e-4, 1e-2)
 
 

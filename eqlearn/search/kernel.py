@@ -7,7 +7,9 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["kernel_ridge"]
+__all__ = ["LENGTHS", "kernel_ridge"]
+
+LENGTHS = (0.5, 1.0, 2.0, 4.0)  #: kernel widths tried, times sqrt(columns) (standardised)
 
 
 def kernel_ridge(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],

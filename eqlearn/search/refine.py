@@ -345,10 +345,11 @@ def _rewrite(front: list[Candidate], X, y, w, settings, deadline, versions, *, w
 def _half_integer_versions(cand: Candidate, rtol: float) -> list[Expr]:
     """Skeletons of ``cand`` with one fitted constant set to the multiple of 1/2 it is near
     (the ``-1/2`` of a Gaussian's ``exp(-0.4986·θ²)`` on noisy data, the ``1`` of
-    ``exp(u) − 0.9989``); on an exact fit, to the integer (its ``2.5`` is already exact). The swap is made on the fitted tree, where each constant keeps its
+    ``exp(u) − 0.9989``); on an exact fit, to the integer (its ``2.5`` is already exact and
+    stays written so). The swap is made on the fitted tree, where each constant keeps its
     sign (the canonical skeleton may have folded ``a - 0.999`` into ``a + C``)."""
     scale = _overall_factor(cand.expr)
-    parts = 2 if cand.loss > ROUNDOFF else 1  # an exact fit's 2.5 stays as it is written
+    parts = 2 if cand.loss > ROUNDOFF else 1
     out = []
     for path, node in subtrees(cand.expr):
         if not isinstance(node, Const) or node.value is None or not abs(node.value) < 6 \

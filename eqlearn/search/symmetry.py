@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from .differences import evenly_spaced_rows
 from .dimensionless import PiGroups, _integral
-from .kernel import kernel_ridge
+from .kernel import LENGTHS, kernel_ridge
 
 __all__ = ["scaling_symmetries", "symmetry_groups"]
 
@@ -40,7 +40,6 @@ MAX_DENOMINATOR = 2  #: exponents of a symmetry are rationals p/q, q ≤ this (4
 ROUNDING = 0.15      #: ... within this of the estimated value (relative, beyond 1)
 REDUCED_FIT = 2.0    #: the groups must predict log|y/M| with at most this times the
                      #: kernel model's error on all columns (absolute, in log units)
-LENGTHS = (0.5, 1.0, 2.0, 4.0)  #: kernel widths, times sqrt(columns) (standardised)
 RIDGES = (1e-8, 1e-6, 1e-4)
 
 
