@@ -45,6 +45,11 @@ def evenly_spaced_rows(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nda
     return X[rows], y[rows]
 
 
+def one_signed_columns(A: np.ndarray) -> np.ndarray:
+    """Per column of A: True where all its values are > 0 or all are < 0 (no zero, NaN)."""
+    return (A > 0).all(0) | (A < 0).all(0)
+
+
 def loo_share(X: np.ndarray, y: np.ndarray) -> float:
     """Leave-one-out mean squared error of a Gaussian-kernel ridge regression of y on the
     standardised columns of X, as a share of y's variance; the best over ``LENGTHS`` and

@@ -192,7 +192,7 @@ class PiGroups:
             e[i] = Fraction(1)
             for j, v in zip(basis, sol):
                 e[j] = v
-            groups.append(_integral(e))
+            groups.append(integral_exponents(e))
         out = _solve(A, target[rows]) if basis else ()
         if out is None:
             return None
@@ -253,7 +253,7 @@ def _independent_rows(M: np.ndarray) -> list[int]:
     return rows
 
 
-def _integral(e: list[Fraction]) -> Exponents:
+def integral_exponents(e: list[Fraction]) -> Exponents:
     """Scale a group's exponents to integers (a power of a group is a group too); its own
     variable keeps a positive exponent."""
     lcm = 1

@@ -51,6 +51,12 @@ def _rss(A: np.ndarray, b: np.ndarray, cols: list[int]) -> float:
     return float(r @ r)
 
 
+def stepwise_subsets(A, b, max_terms: int) -> list[tuple[int, ...]]:
+    """Column subsets of A along forward selection then backward elimination for b
+    (columns scaled alike), duplicates included."""
+    return _forward(A, b, max_terms) + _backward(A, b, max_terms)
+
+
 def _forward(A, b, max_terms: int) -> list[tuple[int, ...]]:
     chosen: list[int] = []
     path = []
@@ -102,7 +108,7 @@ def polynomial_skeletons(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = No
     if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b)) and np.all(norm > 0)):
         return []
     A = A / norm
-    subsets = dict.fromkeys(_forward(A, b, max_terms) + _backward(A, b, max_terms))
+    subsets = dict.fromkeys(stepwise_subsets(A, b, max_terms))
     # canonicalize, not data.generate.canonical_skeleton: that renumbers the variables a
     # subset uses to x1..xk, and a polynomial in x2 alone would be fitted to x1
     return [(canonicalize(monomial_sum([(exps[j], PLACEHOLDER) for j in cols])), 0.0)

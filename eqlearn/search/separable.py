@@ -21,7 +21,7 @@ import numpy as np
 
 from ..expr.evaluate import evaluate
 from ..expr.tree import Expr, Node, Num, Var
-from .differences import RATIO, evenly_spaced_rows, loo_share
+from .differences import RATIO, evenly_spaced_rows, loo_share, one_signed_columns
 from .transformed import transformed_equations
 
 __all__ = ["power_factors", "factored_equations"]
@@ -50,8 +50,8 @@ def power_factors(X: np.ndarray, y: np.ndarray) -> list[tuple[int, Fraction]]:
     only (see the module docstring); empty when there is none, or when y or the columns
     change sign (fractional exponents: on positive columns only)."""
     X, y = evenly_spaced_rows(X, y)
-    one_sign = [bool(np.all(X[:, j] > 0) or np.all(X[:, j] < 0)) for j in range(X.shape[1])]
-    if X.shape[1] < 2 or not (np.all(y > 0) or np.all(y < 0)) or not np.all(np.isfinite(X)):
+    one_sign = one_signed_columns(X)
+    if X.shape[1] < 2 or not one_signed_columns(y[:, None])[0] or not np.all(np.isfinite(X)):
         return []
     found: list[tuple[int, Fraction]] = []
     left, z, tests = list(range(X.shape[1])), np.abs(y), 0

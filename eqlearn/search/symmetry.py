@@ -23,8 +23,8 @@ from fractions import Fraction
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .differences import evenly_spaced_rows
-from .dimensionless import PiGroups, _integral
+from .differences import evenly_spaced_rows, one_signed_columns
+from .dimensionless import PiGroups, integral_exponents
 from .kernel import LENGTHS, kernel_ridge
 
 __all__ = ["scaling_symmetries", "symmetry_groups"]
@@ -115,7 +115,7 @@ def _read(X, y):
 
 
 def _one_signed(A: np.ndarray) -> bool:
-    return bool(np.all(np.isfinite(A)) and np.all((A > 0).all(0) | (A < 0).all(0)))
+    return bool(np.all(np.isfinite(A)) and np.all(one_signed_columns(A)))
 
 
 def _kernel(L: np.ndarray, F: np.ndarray, gradients: bool = False):
@@ -163,5 +163,5 @@ def _rational_basis(null: np.ndarray) -> np.ndarray | None:
         exact = [Fraction(float(v)).limit_denominator(MAX_DENOMINATOR) for v in row]
         if any(abs(float(e) - v) > ROUNDING * max(1.0, abs(v)) for e, v in zip(exact, row)):
             return None
-        out.append([int(e) for e in _integral(exact)])
+        out.append([int(e) for e in integral_exponents(exact)])
     return np.array(out, dtype=int)

@@ -24,7 +24,8 @@ import numpy as np
 
 from ..expr.simplify import canonicalize
 from ..expr.tree import Const, Expr, Node, Num, Var
-from .polyfit import _backward, _forward, monomial_columns
+from .differences import one_signed_columns
+from .polyfit import monomial_columns, stepwise_subsets
 from .polynomial import monomial_sum
 
 __all__ = ["transformed_equations", "TRANSFORMS"]
@@ -101,8 +102,7 @@ def _exponents(X: np.ndarray, degree: int, with_constant: bool,
                positive: bool = False) -> list[tuple[int, ...]]:
     """Monomials with |exponents| summing to ≤ ``degree``; negative exponents only for
     columns without zeros or sign changes (none at all when ``positive``). Simplest first."""
-    one_sign = [not positive and bool(np.all(X[:, j] > 0) or np.all(X[:, j] < 0))
-                for j in range(X.shape[1])]
+    one_sign = [not positive and bool(s) for s in one_signed_columns(X)]
 
     def grow(j: int, left: int):
         if j == len(one_sign):
@@ -172,8 +172,7 @@ def _fits(g_y: np.ndarray, X: np.ndarray, sw: np.ndarray, num, den):
         return []
     out = []
     terms = min(MAX_TERMS, (len(b) - 1) // 3)  # three rows a term: few rows fit anything
-    paths = _screened(A, b, M / norm, len(num), g_y, sw, total) + _forward(A, b, terms) \
-        + _backward(A, b, terms)
+    paths = _screened(A, b, M / norm, len(num), g_y, sw, total) + stepwise_subsets(A, b, terms)
     for cols in dict.fromkeys(c for c in paths if len(c) <= terms):
         cols_ = list(cols)
         coef = np.linalg.lstsq(A[:, cols_], b, rcond=None)[0] / norm[cols_]
