@@ -44,7 +44,8 @@ BURST_SHARE = 0.08       #: share of a hybrid budget for an unguided search befo
 NEURAL_SHARE = 0.55      #: share of the rest for the model's proposals and refinement
 DECODE_SHARE = 0.15      #: share of the neural part for decoding,
 FIT_SHARE = 0.45         #: ... up to here for fitting the proposals, the rest for refinement
-PRUNE_SHARE = 0.15       #: share of the search's time kept for refining the best equations
+REFINE_SHARE = 0.12      #: share of a search's time kept for refining the best equations
+                         #: (expand, factor, prune, snap)
 MAP_BUDGET = 10.0        #: budgets from which the rational fits are extended and
                          #: like variables are tested for differences (a shorter one could
                          #: end them at the clock, or spend it on them: results would vary)
@@ -269,6 +270,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                 seeds: Sequence[Candidate] = ()):
         settings = self._settings()
         model = _load_model(str(self.model)) if self.method in ("neural", "hybrid") else None
+        refine_at = deadline - REFINE_SHARE * (deadline - time.perf_counter())
         candidates = list(seeds) + fit_skeletons(baseline_skeletons(X.shape[1]), X, y, w,
                                                  settings, deadline, source="baseline")
         # linear in their constants (solved by projection): no share, so that a short budget
@@ -291,16 +293,15 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
             # plain search finds many simple laws within a second or two: try it first,
             # seeded with the baselines only (large polynomials would crowd its islands)
             baselines = [c for c in candidates if c.source == "baseline"]
-            candidates += self._gp(X, y, w, settings, BURST_SHARE, deadline, None, baselines)
+            candidates += self._gp(X, y, w, settings, BURST_SHARE, refine_at, None, baselines)
         if model is not None and not _exact(candidates):
             now = time.perf_counter()
-            neural_end = now + NEURAL_SHARE * (deadline - now) if search else deadline
+            neural_end = now + NEURAL_SHARE * (refine_at - now) if search else refine_at
             candidates += self._neural(model, X, y, w, settings, neural_end)
         if search and _exact(candidates):
             self.search_stats_["skipped"] = "an exact fit was found before the (guided) search"
         elif search:
-            candidates += self._gp(X, y, w, settings, 1 - PRUNE_SHARE, deadline, model,
-                                   candidates)
+            candidates += self._gp(X, y, w, settings, 1.0, refine_at, model, candidates)
         now = time.perf_counter()
         candidates += expanded_polynomials(candidates, X, y, w, settings,
                                            now + 0.1 * (deadline - now))

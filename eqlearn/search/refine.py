@@ -24,7 +24,7 @@ from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num, Var
 from .mutations import editable, replace_at, subtrees
 from .neural import SearchSettings, fit_skeletons
-from .selection import ROUNDOFF, Candidate, complexity, pareto_front
+from .selection import ROUNDOFF, Candidate, accurate_members, complexity, pareto_front
 from .terms import additive_terms
 
 __all__ = ["drop_skeletons", "factor_common", "neighbours", "prune", "refine", "skeleton_of",
@@ -193,15 +193,18 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
     scratch — and go on from the best deletion while the loss stays within ``tolerance`` ×
     the parent's (or under ``floor``). When some fits are under ``floor`` (exact to
     round-off, where a smaller loss means nothing), the ``width`` simplest of them are the
-    parents instead. From an exact fit the simplest two good deletions are followed (depth
-    first): ``1 − 2x + x²`` under a root and ``1 − x`` plus a vanishing ``x²`` are both
-    exact, and only the second leads on to ``1 − x``; from an inexact one only the
-    simplest, as many cuts stay within ``tolerance`` there. Returns the new fits."""
+    parents instead; when none is, the simplest front members within ``tolerance`` × the
+    lowest loss go first (those selection chooses among: on noisy data the most accurate
+    are overgrown, and the simplest accurate one may be a law with a needless ``+ C``).
+    From an exact fit the simplest two good deletions are followed (depth first):
+    ``1 − 2x + x²`` under a root and ``1 − x`` plus a vanishing ``x²`` are both exact, and
+    only the second leads on to ``1 − x``; from an inexact one only the simplest, as many
+    cuts stay within ``tolerance`` there. Returns the new fits."""
     quick = replace(settings, n_restarts=min(settings.n_restarts, 2),
                     fit_time=min(settings.fit_time, 0.1))
     exact = sorted((c for c in candidates if c.loss < floor), key=lambda c: c.complexity)
     found: list[Candidate] = []
-    for start in exact[:width] or sorted(candidates, key=lambda c: c.loss)[:width]:
+    for start in exact[:width] or _inexact_starts(candidates, width, tolerance):
         todo, seen = [start], {tuple(to_prefix(skeleton_of(start)))}
         while todo and time.perf_counter() < deadline:
             parent = todo.pop()  # depth first, the simplest deletion first
@@ -214,6 +217,14 @@ def prune(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarr
                     seen.add(key)
                     todo.append(child)
     return found
+
+
+def _inexact_starts(candidates: list[Candidate], width: int, tolerance: float):
+    """The ``width`` simplest accurate front members, then the ``width`` most accurate
+    candidates."""
+    accurate = accurate_members(pareto_front(candidates), tolerance)[:width]
+    best = sorted(candidates, key=lambda c: c.loss)[:width]
+    return list({id(c): c for c in accurate + best}.values())
 
 
 def _good_deletions(parent: Candidate, X, y, w, settings, deadline, limit: float,
@@ -234,12 +245,13 @@ def _good_deletions(parent: Candidate, X, y, w, settings, deadline, limit: float
 
 def snap_constants(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
                    settings: SearchSettings, deadline: float, *, width: int = 12,
-                   rtol: float = 0.02, floor: float = ROUNDOFF
+                   rtol: float = 0.02, tolerance: float = 1.5, floor: float = ROUNDOFF
                    ) -> tuple[list[Candidate], list[Candidate]]:
     """Fitted constants that are small integers or halves in disguise (``exp(u) - 0.9989``,
     ``exp(-0.4986*u**2)`` on noisy data) become them, and phases that are quarter turns go
-    (``sin(u - 1.5708)`` is ``-cos(u)``). For each of the ``width`` simplest candidates on
-    the Pareto front (the ones model selection chooses from), every constant within ``rtol``
+    (``sin(u - 1.5708)`` is ``-cos(u)``). For each of ``width`` candidates on the Pareto
+    front — those model selection chooses among first (within ``tolerance`` × the lowest
+    loss), then the simplest others — every constant within ``rtol``
     of a nonzero multiple of 1/2 in −5…5 is fixed to it, every phase within 0.03 of a
     multiple of π/2 is turned into the equivalent sine or cosine, and the rest refit; the
     fixed version replaces its parent when its loss is within the price of one free
@@ -253,7 +265,10 @@ def snap_constants(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w:
 
     pool, tried, done, replaced = list(candidates), set(), [], []
     while time.perf_counter() < deadline:  # a replaced parent may uncover a twin, unsnapped
-        front = [c for c in pareto_front(pool)[:width] if id(c) not in tried]
+        front = pareto_front(pool)
+        first = accurate_members(front, tolerance, floor)
+        ranked = first + [c for c in front if all(c is not a for a in first)]
+        front = [c for c in ranked[:width] if id(c) not in tried]
         if not front:
             break
         new, gone = _rewrite(front, X, y, w, settings, deadline, versions, warm=False,

@@ -22,7 +22,7 @@ import numpy as np
 from ..expr.operators import OPERATORS
 from ..expr.tree import Expr, Node
 
-__all__ = ["Candidate", "ROUNDOFF", "complexity", "pareto_front", "select"]
+__all__ = ["Candidate", "ROUNDOFF", "accurate_members", "complexity", "pareto_front", "select"]
 
 ROUNDOFF = 1e-20  #: normalised losses below this are round-off: the fit is exact
 
@@ -63,6 +63,14 @@ def pareto_front(candidates: Sequence[Candidate], floor: float = ROUNDOFF) -> li
                 continue
             front.append(cand)
     return front
+
+
+def accurate_members(front: Sequence[Candidate], tolerance: float = 1.5,
+                     floor: float = ROUNDOFF) -> list[Candidate]:
+    """The members of ``front`` rules ``"best"`` and ``"simplest"`` choose among: loss
+    within ``tolerance`` × the lowest (or under ``floor``), in the front's order."""
+    low = min((c.loss for c in front), default=np.inf)
+    return [c for c in front if c.loss <= max(tolerance * low, floor)]
 
 
 def select(front: Sequence[Candidate], rule: str = "best", tolerance: float = 1.5,
