@@ -34,7 +34,7 @@ from .search.separable import factored_equations
 from .search.symmetry import symmetry_groups
 from .search.transformed import transformed_equations
 from .progress import progress_bar
-from .search.selection import Candidate, complexity, pareto_front, select
+from .search.selection import Candidate, accurate_members, complexity, pareto_front, select
 
 __all__ = ["EquationRegressor", "Equation"]
 
@@ -50,7 +50,8 @@ MAP_BUDGET = 10.0        #: budgets from which the rational fits are extended an
                          #: like variables are tested for differences (a shorter one could
                          #: end them at the clock, or spend it on them: results would vary)
 SYMMETRY_SHARE = 0.75    #: share of the budget for the search in the groups of symmetries
-TIDIED = 3               #: its most accurate equations are also tried as one fraction
+TIDIED = 3               #: its most accurate and simplest accurate equations are also
+                         #: tried as one fraction
 EXACT = 1e-24            #: normalised loss of an exact fit: the search stops early
 
 
@@ -259,8 +260,12 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         found = self._search(*scaling.transform(P, z), w, t0 + SYMMETRY_SHARE * self.time_budget)
         self.loss_kind_, self.search_variables_ = outer
         front = sorted(pareto_front(found), key=lambda c: c.loss)
+        tidy = {id(c) for c in front[:TIDIED]}  # and the simplest accurate (noisy data: the
+        tidy |= {id(c) for c in accurate_members(pareto_front(found))[:TIDIED]}  # law)
+        positive = np.flatnonzero(np.all(data.X > 0, axis=0))
         mapped = [pi.to_original(scaling.to_original(c.expr)) for c in front]
-        mapped += [e for e in map(cancelled, mapped[:TIDIED]) if e is not None]
+        mapped += [e for e in (cancelled(m, positive=positive)
+                               for c, m in zip(front, mapped) if id(c) in tidy) if e is not None]
         mapped = [(self.scaling_.to_scaled(e), 0.0) for e in mapped]
         now = time.perf_counter()
         return fit_skeletons(mapped, Xs, ys, w, self._settings(), now + 0.05 * self.time_budget,

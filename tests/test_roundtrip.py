@@ -5,7 +5,7 @@ import pytest
 import sympy
 
 from eqlearn.data import canonical_skeleton
-from eqlearn.expr import from_prefix, from_sympy, to_prefix, to_sympy
+from eqlearn.expr import from_prefix, from_sympy, to_infix, to_prefix, to_sympy
 from eqlearn.expr.export import parse_expr
 from eqlearn.prior import SkeletonSampler, list_presets
 from eqlearn.timeout import CallTimeout, call_with_timeout
@@ -94,3 +94,20 @@ def test_cancelled_is_the_same_function_written_shorter(text):
     out = cancelled(expr)
     assert out is not None and complexity(out) < complexity(expr)
     assert sympy.simplify(to_sympy(out) - to_sympy(expr)) == 0
+
+
+def test_cancelled_takes_a_positive_factor_into_a_root_only_when_told_it_is_positive():
+    """III.10.19 as its symmetry groups map back: x2·sqrt(x1²/x2² + x3²/x2² + 1)·x4."""
+    from eqlearn.expr.export import cancelled
+    from eqlearn.search.selection import complexity
+
+    expr = parse_expr("0.9987*sqrt(x1**2/x2**2 + x3**2/x2**2 + 1)*x4*x2")
+    out = cancelled(expr, positive=[0, 1, 2, 3])
+    assert "abs" not in to_infix(out) and complexity(out) < complexity(expr) - 6
+    x = sympy.symbols("x1:5", positive=True)
+    as_positive = lambda e: to_sympy(e).subs(  # noqa: E731
+        {sympy.Symbol(s.name, real=True): s for s in x})
+    assert sympy.simplify(as_positive(out) - as_positive(expr)) == 0
+    assert sympy.simplify(as_positive(out) - 0.9987 * x[3] * sympy.sqrt(
+        x[0]**2 + x[1]**2 + x[2]**2)) == 0
+    assert "abs" in to_infix(cancelled(expr))  # x2 of either sign: |x2| stays
