@@ -264,8 +264,12 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         tidy |= {id(c) for c in accurate_members(pareto_front(found))[:TIDIED]}  # law)
         positive = np.flatnonzero(np.all(data.X > 0, axis=0))
         mapped = [pi.to_original(scaling.to_original(c.expr)) for c in front]
-        mapped += [e for e in (cancelled(m, positive=positive)
-                               for c, m in zip(front, mapped) if id(c) in tidy) if e is not None]
+        for c, m in list(zip(front, mapped)):
+            e = cancelled(m) if id(c) in tidy else None
+            if e is not None and any(getattr(n, "op", "") == "abs" for n in e.preorder()):
+                e = cancelled(m, positive=positive)  # b·sqrt(a²/b² + 1) → sqrt(a² + b²),
+            if e is not None:                         # not sqrt(a² + b²)·b/|b|
+                mapped.append(e)
         mapped = [(self.scaling_.to_scaled(e), 0.0) for e in mapped]
         now = time.perf_counter()
         return fit_skeletons(mapped, Xs, ys, w, self._settings(), now + 0.05 * self.time_budget,
