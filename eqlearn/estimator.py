@@ -259,17 +259,14 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         scaling = Scaling.fit(P, z)
         found = self._search(*scaling.transform(P, z), w, t0 + SYMMETRY_SHARE * self.time_budget)
         self.loss_kind_, self.search_variables_ = outer
-        front = sorted(pareto_front(found), key=lambda c: c.loss)
-        tidy = {id(c) for c in front[:TIDIED]}  # and the simplest accurate (noisy data: the
-        tidy |= {id(c) for c in accurate_members(pareto_front(found))[:TIDIED]}  # law)
+        front = pareto_front(found)
+        tidy = {id(c) for c in accurate_members(front)[:TIDIED]}  # noisy data: the law
+        front = sorted(front, key=lambda c: c.loss)
+        tidy |= {id(c) for c in front[:TIDIED]}
         positive = np.flatnonzero(np.all(data.X > 0, axis=0))
         mapped = [pi.to_original(scaling.to_original(c.expr)) for c in front]
-        for c, m in list(zip(front, mapped)):
-            e = cancelled(m) if id(c) in tidy else None
-            if e is not None and any(getattr(n, "op", "") == "abs" for n in e.preorder()):
-                e = cancelled(m, positive=positive)  # b·sqrt(a²/b² + 1) → sqrt(a² + b²),
-            if e is not None:                         # not sqrt(a² + b²)·b/|b|
-                mapped.append(e)
+        mapped += [e for e in (cancelled(m, positive=positive)
+                               for c, m in zip(front, mapped) if id(c) in tidy) if e is not None]
         mapped = [(self.scaling_.to_scaled(e), 0.0) for e in mapped]
         now = time.perf_counter()
         return fit_skeletons(mapped, Xs, ys, w, self._settings(), now + 0.05 * self.time_budget,

@@ -273,18 +273,25 @@ def to_numpy(expr: Expr):
 
 def cancelled(expr: Expr, seconds: float = 1.0, positive: Sequence[int] = ()) -> Expr | None:
     """``expr`` written as one fraction with its common factors cancelled (sympy's
-    ``cancel``): ``(a/b + c/d)·d/(a/b + 1) → (a·d + b·c)/(a + b)``; the variables numbered
-    in ``positive`` (0-based) are taken as positive, so that a factor goes in and out of a
-    root: ``b·sqrt(a²/b² + 1) → sqrt(a² + b²)``. None when sympy fails, runs past
-    ``seconds``, or the tree is unchanged."""
+    ``cancel``): ``(a/b + c/d)·d/(a/b + 1) → (a·d + b·c)/(a + b)``. Where that leaves an
+    ``|x|``, the variables numbered in ``positive`` (0-based) are taken as positive and it
+    is cancelled again, so that a factor goes into a root: ``b·sqrt(a²/b² + 1) →
+    sqrt(a² + b²)``, not ``sqrt(a² + b²)·b/|b|`` (and ``m0/sqrt(1 − v²/c²)`` is not turned
+    into ``m0·c/sqrt(c² − v²)``). None when sympy fails, runs past ``seconds``, or the tree
+    is unchanged."""
     from .simplify import canonicalize
 
+    names = _default_names(expr)
+    wanted = {names[i] for i in positive if i < len(names)}
+
     def run():
-        names = _default_names(expr)
         s = to_sympy(expr, names)
-        s = s.xreplace({v: sympy.Symbol(v.name, positive=True) for v in s.free_symbols
-                        if v.name in {names[i] for i in positive if i < len(names)}})
-        return from_sympy(sympy.cancel(sympy.together(s)))
+        out = from_sympy(sympy.cancel(sympy.together(s)))
+        if wanted and any(isinstance(n, Node) and n.op == "abs" for n in out.preorder()):
+            s = s.xreplace({v: sympy.Symbol(v.name, positive=True) for v in s.free_symbols
+                            if v.name in wanted})
+            out = from_sympy(sympy.cancel(sympy.together(s)))
+        return out
     try:
         out = canonicalize(call_with_timeout(run, timeout=seconds))
     except Exception:  # noqa: BLE001 - sympy's failures are many; the tree stays as it is

@@ -24,7 +24,8 @@ from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num, Var
 from .mutations import editable, replace_at, subtrees
 from .neural import SearchSettings, fit_skeletons
-from .selection import ROUNDOFF, Candidate, accurate_members, complexity, pareto_front
+from .selection import (ROUNDOFF, Candidate, accuracy_limit, accurate_members, complexity,
+                        pareto_front)
 from .terms import additive_terms
 
 __all__ = ["drop_skeletons", "factor_common", "neighbours", "prune", "refine", "skeleton_of",
@@ -266,8 +267,8 @@ def snap_constants(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w:
     pool, tried, done, replaced = list(candidates), set(), [], []
     while time.perf_counter() < deadline:  # a replaced parent may uncover a twin, unsnapped
         front = pareto_front(pool)
-        first = accurate_members(front, tolerance, floor)
-        ranked = first + [c for c in front if all(c is not a for a in first)]
+        limit = accuracy_limit(front, tolerance, floor)
+        ranked = sorted(front, key=lambda c: c.loss > limit)  # stable: simplest first
         front = [c for c in ranked[:width] if id(c) not in tried]
         if not front:
             break

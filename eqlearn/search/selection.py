@@ -22,7 +22,8 @@ import numpy as np
 from ..expr.operators import OPERATORS
 from ..expr.tree import Expr, Node
 
-__all__ = ["Candidate", "ROUNDOFF", "accurate_members", "complexity", "pareto_front", "select"]
+__all__ = ["Candidate", "ROUNDOFF", "accuracy_limit", "accurate_members", "complexity",
+           "pareto_front", "select"]
 
 ROUNDOFF = 1e-20  #: normalised losses below this are round-off: the fit is exact
 
@@ -65,12 +66,19 @@ def pareto_front(candidates: Sequence[Candidate], floor: float = ROUNDOFF) -> li
     return front
 
 
+def accuracy_limit(front: Sequence[Candidate], tolerance: float = 1.5,
+                   floor: float = ROUNDOFF) -> float:
+    """The loss up to which rules ``"best"`` and ``"simplest"`` count a member of
+    ``front`` as accurate: ``tolerance`` × the lowest, or ``floor``."""
+    return max(tolerance * min((c.loss for c in front), default=np.inf), floor)
+
+
 def accurate_members(front: Sequence[Candidate], tolerance: float = 1.5,
                      floor: float = ROUNDOFF) -> list[Candidate]:
-    """The members of ``front`` rules ``"best"`` and ``"simplest"`` choose among: loss
-    within ``tolerance`` × the lowest (or under ``floor``), in the front's order."""
-    low = min((c.loss for c in front), default=np.inf)
-    return [c for c in front if c.loss <= max(tolerance * low, floor)]
+    """The members of ``front`` rules ``"best"`` and ``"simplest"`` choose among, in the
+    front's order."""
+    limit = accuracy_limit(front, tolerance, floor)
+    return [c for c in front if c.loss <= limit]
 
 
 def select(front: Sequence[Candidate], rule: str = "best", tolerance: float = 1.5,
@@ -81,7 +89,7 @@ def select(front: Sequence[Candidate], rule: str = "best", tolerance: float = 1.
     losses = np.array([c.loss for c in front])
     if rule == "accuracy":
         return int(np.argmin(losses))
-    accurate = losses <= max(tolerance * losses.min(), floor)
+    accurate = losses <= accuracy_limit(front, tolerance, floor)
     if rule == "simplest":
         return int(np.flatnonzero(accurate)[0])
     if rule != "best":
