@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 from .expr.evaluate import evaluate, r2
 from .expr.export import cancelled
 from .expr.factor import merged_roots
-from .expr.tree import Const, Expr, Var
+from .expr.tree import Const, Var
 from .equation import Equation
 from .inputs import (DataWarning, check_fit_data, check_predict_data, resolve_loss,
                      without_zero_targets)
@@ -25,7 +25,8 @@ from .search.gp import GPConfig
 from .search.hybrid import search_candidates
 from .search.polyfit import polynomial_skeletons
 from .search.polynomial import expanded_polynomials
-from .search.refine import drop_skeletons, factor_common, prune, refine, snap_constants
+from .search.refine import prune, refine
+from .search.rewrite import drop_skeletons, factor_common, snap_constants
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
                             prior_macros, propose_skeletons, related_columns)
 from .reduction import reduce_by_units

@@ -21,8 +21,7 @@ from ..expr.evaluate import evaluate
 from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num, Var
 from .neural import SearchSettings, fit_skeletons
-from .refine import skeleton_of
-from .selection import Candidate, pareto_front
+from .selection import Candidate, pareto_front, skeleton_of
 
 __all__ = ["expand_polynomial", "expanded_polynomials", "monomial_sum"]
 

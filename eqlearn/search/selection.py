@@ -19,11 +19,12 @@ from typing import Sequence
 
 import numpy as np
 
+from ..data.generate import canonical_skeleton
 from ..expr.operators import OPERATORS
 from ..expr.tree import Expr, Node
 
 __all__ = ["Candidate", "ROUNDOFF", "accuracy_limit", "accurate_members", "complexity",
-           "pareto_front", "select"]
+           "pareto_front", "select", "skeleton_of"]
 
 ROUNDOFF = 1e-20  #: normalised losses below this are round-off: the fit is exact
 
@@ -101,3 +102,8 @@ def select(front: Sequence[Candidate], rule: str = "best", tolerance: float = 1.
         scores[i] = -(logs[i] - logs[i - 1]) / max(dc, 1)
     candidates = np.flatnonzero(accurate)
     return int(candidates[np.argmax(scores[candidates])])
+
+
+def skeleton_of(cand: Candidate) -> Expr:
+    """The canonical skeleton of a fitted candidate (as recorded by the fit, else computed)."""
+    return cand.info.get("skeleton") or canonical_skeleton(cand.expr)
