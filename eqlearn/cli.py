@@ -208,7 +208,9 @@ def evaluate_model(
     model: str = typer.Option("default"),
     n: int = typer.Option(1000, help="Held-out skeletons in all (split evenly over corpora)."),
     beam: int = typer.Option(10, help="Beam width for the beam figure."),
-    max_points: int = typer.Option(100),
+    max_points: Optional[int] = typer.Option(
+        None, help="Cap on the points per sample; by default as many as the prior draws "
+                   "(10-500 for the shipped priors; the model card before 2026-12-05 used 100)."),
     seed: int = typer.Option(0),
     fit_r2: Optional[float] = typer.Option(
         None, help="Also count proposals that fit the data: constants fitted on every other "

@@ -73,9 +73,10 @@ def held_out_r2(tokens, X: np.ndarray, y: np.ndarray, seconds: float = 0.25) -> 
 @torch.no_grad()
 def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable], *,
                                beam_size: int = 10, n_per_table: int = 1000, seed: int = 0,
-                               max_points: int = 200, batch_size: int = 32,
+                               max_points: int | None = None, batch_size: int = 32,
                                fit_r2: float | None = None, progress=None) -> dict:
-    """Metrics over up to ``n_per_table`` skeletons of each table (fresh constants/points).
+    """Metrics over up to ``n_per_table`` skeletons of each table (fresh constants/points,
+    as many points as each table's prior draws, at most ``max_points`` unless None).
 
     Returns ``{"overall": {...}, "by_n_vars": {k: {...}}, "by_length": {bucket: {...}}}``
     (buckets of :data:`LENGTH_BUCKETS`, the target's prefix tokens) with ``loss``, ``token_acc``,

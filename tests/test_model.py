@@ -160,6 +160,9 @@ def test_batches_share_a_number_of_points_and_group_skeletons_by_length():
     # a single sample still draws its own number of points when no size is given
     drawn = {len(make_sample(["sin", "x1"], 1, prior, rng, 30)[1]) for _ in range(200)}
     assert min(drawn) == 10 and max(drawn) == 30
+    # no cap: the prior's own range (10..500), as the held-out figures read it
+    drawn = [len(make_sample(["sin", "x1"], 1, prior, rng, None)[1]) for _ in range(200)]
+    assert min(drawn) >= 10 and max(drawn) <= 500 and abs(np.mean(drawn) - 255) < 25
 
 
 def test_every_token_weighs_the_same_whichever_batch_it_is_in():
