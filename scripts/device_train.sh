@@ -15,7 +15,8 @@
 #
 # Settings (environment): INIT (a model to fine-tune, e.g. "default"; empty: from scratch),
 # MINUTES (training wall time, default 7), DEVICE (cuda), BATCH (256), LR (8e-4),
-# WORKERS (12 DataLoader processes), N_PHYSICS / N_DEFAULT (corpus sizes, 400000 / 300000).
+# WORKERS (12 DataLoader processes), MAX_POINTS (500: the priors' own 10-500 points per sample),
+# N_PHYSICS / N_DEFAULT (corpus sizes, 400000 / 300000).
 # A small CPU rehearsal: DEVICE=cpu MINUTES=0.5 BATCH=16 WORKERS=1 N_PHYSICS=3000 \
 #     N_DEFAULT=2000 OUT=/tmp/rehearsal bash scripts/device_train.sh
 set -euo pipefail
@@ -25,7 +26,7 @@ PY=${PY:-python3}
 export PYTHONPATH=$PWD PYTHONUNBUFFERED=1
 OUT=${OUT:-runs/device_out}
 DEVICE=${DEVICE:-cuda}; MINUTES=${MINUTES:-7}; BATCH=${BATCH:-256}; LR=${LR:-8e-4}
-WORKERS=${WORKERS:-12}; N_PHYSICS=${N_PHYSICS:-400000}; N_DEFAULT=${N_DEFAULT:-300000}
+WORKERS=${WORKERS:-12}; MAX_POINTS=${MAX_POINTS:-500}; N_PHYSICS=${N_PHYSICS:-400000}; N_DEFAULT=${N_DEFAULT:-300000}
 RUN=runs/device
 mkdir -p "$OUT"
 gen_workers=$(( $(nproc) > 2 ? $(nproc) - 2 : 1 ))
@@ -34,7 +35,7 @@ $PY -m eqlearn generate --prior physics --n "$N_PHYSICS" --seed 0 --workers "$ge
 $PY -m eqlearn generate --prior default --n "$N_DEFAULT" --seed 0 --workers "$gen_workers" \
     --exclude feynman,nguyen --out corpora/default --no-progress
 $PY benchmarks/train_throughput.py --corpus corpora/physics --device "$DEVICE" \
-    --batch-size "$BATCH" --steps 20 --out "$OUT/throughput_$DEVICE.json"
+    --batch-size "$BATCH" --max-points "$MAX_POINTS" --steps 20 --out "$OUT/throughput_$DEVICE.json"
 steps=$($PY - "$OUT/throughput_$DEVICE.json" "$MINUTES" "$BATCH" "$WORKERS" <<'EOF'
 import json, sys
 t = json.load(open(sys.argv[1]))
@@ -47,7 +48,7 @@ EOF
 echo "training $steps steps of $BATCH on $DEVICE"
 $PY -m eqlearn train --corpus corpora/physics --corpus corpora/default --weight 0.55 \
     --weight 0.45 ${INIT:+--init "$INIT"} --out "$RUN" --steps "$steps" --batch-size "$BATCH" \
-    --lr "$LR" --warmup $(( steps / 20 + 1 )) --max-points 100 \
+    --lr "$LR" --warmup $(( steps / 20 + 1 )) --max-points "$MAX_POINTS" \
     --max-hours "$($PY -c "print(1.1 * $MINUTES / 60)")" --valid-every $(( steps / 4 + 1 )) \
     --valid-size 100 --num-workers "$WORKERS" --device "$DEVICE" --seed 2
 mkdir -p "$OUT/best"
