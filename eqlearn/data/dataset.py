@@ -97,7 +97,7 @@ def make_sample(tokens: list[str], n_vars: int, prior: PriorConfig, rng: np.rand
     The number of points is drawn uniformly from the prior's range (capped at
     ``max_points`` unless None), or, with ``size`` in [0, 1), is that quantile of the range."""
     skeleton = from_prefix(tokens)
-    lo, hi = (min(p, max_points or p) for p in prior.support.points)
+    lo, hi = (p if max_points is None else min(p, max_points) for p in prior.support.points)
     for _ in range(tries):
         n = int(rng.integers(lo, hi + 1)) if size is None else lo + int(size * (hi - lo + 1))
         X = sample_support(n_vars, rng, prior.support, n_points=n)
