@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
 from .expr.evaluate import compile_numpy
 from .expr.export import to_latex, to_sympy
 from .expr.tokens import to_infix
 from .expr.tree import Expr
 
-__all__ = ["Equation"]
+__all__ = ["Equation", "equations_table"]
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,17 @@ class Equation:
 
     def constants(self) -> list[float]:
         return [c.value for c in self.expr.constants()]
+
+
+def equations_table(front: list[Equation], selected: int) -> pd.DataFrame:
+    """The front as a table (``EquationRegressor.equations_``), simplest first."""
+    table = pd.DataFrame({
+        "equation": [str(e) for e in front],
+        "complexity": [e.complexity for e in front],
+        "loss": [e.loss for e in front],
+        "r2": [e.r2 for e in front],
+        "source": [e.source for e in front],
+        "sympy": [e.sympy() for e in front],
+    })
+    table["selected"] = np.arange(len(front)) == selected
+    return table

@@ -3,21 +3,18 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import replace
 from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from .expr.evaluate import evaluate, r2
 from .expr.export import cancelled
-from .expr.factor import merged_roots
 from .expr.tree import Const, Var
-from .equation import Equation
+from .equation import Equation, equations_table
 from .inputs import (DataWarning, check_fit_data, check_predict_data, resolve_loss,
                      without_zero_targets)
 from .model.model import EquationModel
@@ -29,13 +26,13 @@ from .search.refine import prune, refine
 from .search.rewrite import drop_skeletons, factor_common, snap_constants
 from .search.neural import (SearchSettings, baseline_skeletons, fit_skeletons, operator_names,
                             prior_macros, propose_skeletons, related_columns)
-from .reduction import reduce_by_units
+from .reduction import map_back, reduce_by_units
 from .search.scaling import Scaling
 from .search.separable import factored_equations
 from .search.symmetry import symmetry_groups
 from .search.transformed import transformed_equations
 from .progress import progress_bar
-from .search.selection import Candidate, accurate_members, complexity, pareto_front, select
+from .search.selection import Candidate, accurate_members, pareto_front, select
 
 __all__ = ["EquationRegressor", "Equation"]
 
@@ -364,40 +361,15 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         return cols
 
     def _store(self, candidates: list[Candidate], data) -> None:
-        front = self._original_front(candidates, data.X)
+        front = map_back(candidates, data.X, self.scaling_, self.pi_groups_, self.differences_)
         if not front:
             raise RuntimeError("no candidate equation could be fitted to the data")
         self.n_candidates_ = len(candidates)
         self.best_index_ = select(front, self.selection)
-        names = tuple(data.names)
-        self.front_ = [Equation(c.expr, names, c.complexity, c.loss,
+        self.front_ = [Equation(c.expr, tuple(data.names), c.complexity, c.loss,
                                 r2(data.y, evaluate(c.expr, data.X)), c.source) for c in front]
         self.best_ = self.front_[self.best_index_]
-        self.equations_ = pd.DataFrame({
-            "equation": [str(e) for e in self.front_],
-            "complexity": [e.complexity for e in self.front_],
-            "loss": [e.loss for e in self.front_],
-            "r2": [e.r2 for e in self.front_],
-            "source": [e.source for e in self.front_],
-            "sympy": [e.sympy() for e in self.front_],
-        })
-        self.equations_["selected"] = np.arange(len(self.front_)) == self.best_index_
-
-    def _original_front(self, candidates: list[Candidate], X: np.ndarray) -> list[Candidate]:
-        """The Pareto front in the user's units and variables (with dimensional analysis,
-        of the equations mapped back, complexities counted as written; with differences,
-        the square roots of ``M·f`` merged where their arguments are positive on ``X``)."""
-        front = [replace(c, expr=self.scaling_.to_original(c.expr))
-                 for c in pareto_front(candidates)]
-        if self.pi_groups_ is None and self.differences_ is None:
-            return front
-        for step in (self.pi_groups_, self.differences_):
-            if step is not None:
-                front = [replace(c, expr=step.to_original(c.expr)) for c in front]
-        if self.differences_ is not None:  # sqrt(E - U)*sqrt(2 - u): one root, as written
-            merged = [merged_roots(c.expr, X) for c in front]  # without the difference
-            front = [c if m is None else replace(c, expr=m) for c, m in zip(front, merged)]
-        return pareto_front([replace(c, complexity=complexity(c.expr)) for c in front])
+        self.equations_ = equations_table(self.front_, self.best_index_)
 
     # -- using the result ------------------------------------------------------------------
     def _equation(self, index: int | None) -> Equation:

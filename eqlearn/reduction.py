@@ -1,16 +1,20 @@
 """The data a fit searches when units are given: differences of like variables, then the
 dimensionless groups (Buckingham's π theorem), with a warning when the units cannot be used.
-The estimator keeps the steps (``differences_``, ``pi_groups_``) to map equations back."""
+The estimator keeps the steps (``differences_``, ``pi_groups_``) to map equations back
+(:func:`map_back`)."""
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, replace
 
+from .expr.factor import merged_roots
 from .inputs import DataWarning, FitData
 from .search.differences import Differences
 from .search.dimensionless import PiGroups, as_dimension, units_by_column
+from .search.scaling import Scaling
+from .search.selection import Candidate, complexity, pareto_front
 
-__all__ = ["Reduction", "reduce_by_units"]
+__all__ = ["Reduction", "map_back", "reduce_by_units"]
 
 
 @dataclass(frozen=True)
@@ -42,3 +46,21 @@ def reduce_by_units(data: FitData, X_units, y_units, differences: bool) -> Reduc
         return Reduction(data, names, diffs)  # y/M would change sign with a difference
     P, z = pi.transform(data.X, data.y)
     return Reduction(replace(data, X=P, y=z), pi.describe(names)[0], diffs, pi)
+
+
+def map_back(candidates: list[Candidate], X, scaling: Scaling, pi_groups: PiGroups | None,
+             differences: Differences | None) -> list[Candidate]:
+    """The Pareto front of ``candidates`` in the user's units and variables: unscaled, and
+    with dimensional analysis the equations mapped back, complexities counted as written;
+    with differences, the square roots of ``M·f`` merged where their arguments are positive
+    on ``X`` (``sqrt(E - U)*sqrt(2 - u)``: one root, as written without the difference)."""
+    front = [replace(c, expr=scaling.to_original(c.expr)) for c in pareto_front(candidates)]
+    if pi_groups is None and differences is None:
+        return front
+    for step in (pi_groups, differences):
+        if step is not None:
+            front = [replace(c, expr=step.to_original(c.expr)) for c in front]
+    if differences is not None:
+        merged = [merged_roots(c.expr, X) for c in front]
+        front = [c if m is None else replace(c, expr=m) for c, m in zip(front, merged)]
+    return pareto_front([replace(c, complexity=complexity(c.expr)) for c in front])
