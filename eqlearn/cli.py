@@ -234,15 +234,18 @@ def evaluate_model(
                                             progress=advance)
     table = Table(title=f"skeleton recovery on held-out skeletons ({model})")
     fit_cols = ("target fits", "beam 1 fits", f"beam {beam} fits") if fit_r2 else ()
-    for col in ("skeletons", "n", "loss", "token acc", "beam 1", f"beam {beam}", *fit_cols):
+    for col in ("skeletons", "n", "loss", "token acc", "beam 1", f"beam {beam}",
+                "beam 1 (C)", f"beam {beam} (C)", *fit_cols):
         table.add_column(col, justify="right")
     rows = [*((f"{k} variables", m) for k, m in result["by_n_vars"].items()),
             *result["by_length"].items(), ("all", result["overall"])]
     for key, m in rows:
         fits = [f"{m[k]:.1%}" for k in ("target_fit", "greedy_fit", "beam_fit") if fit_r2]
         table.add_row(str(key), str(m["n"]), f"{m['loss']:.3f}", f"{m['token_acc']:.3f}",
-                      f"{m['greedy']:.1%}", f"{m['beam']:.1%}", *fits)
+                      f"{m['greedy']:.1%}", f"{m['beam']:.1%}",
+                      f"{m['greedy_placeholders']:.1%}", f"{m['beam_placeholders']:.1%}", *fits)
     console.print(table)
+    console.print("(C): every coefficient a placeholder in both skeletons (exponents kept)")
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"model": model, "beam": beam, "fit_r2": fit_r2, **result},

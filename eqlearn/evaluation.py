@@ -52,9 +52,14 @@ def _length_bucket(n_tokens: int) -> str:
     return next(name for name, top in LENGTH_BUCKETS.items() if n_tokens <= top)
 
 
-def _fingerprint(tokens, fp: Fingerprinter) -> str | None:
+def _fingerprint(tokens, fp: Fingerprinter, placeholders: bool = False) -> str | None:
+    """Fingerprint of the canonical skeleton (with ``placeholders``, of the skeleton with
+    every coefficient a placeholder, exponents kept)."""
     try:
-        return fp(canonical_skeleton(from_prefix(list(tokens)))).fingerprint
+        tree = from_prefix(list(tokens))
+        if placeholders:
+            tree = coefficients_as_placeholders(tree)
+        return fp(canonical_skeleton(tree)).fingerprint
     except (TokenError, ValueError):
         return None
 
@@ -81,7 +86,10 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
     Returns ``{"overall": {...}, "by_n_vars": {k: {...}}, "by_length": {bucket: {...}}}``
     (buckets of :data:`LENGTH_BUCKETS`, the target's prefix tokens) with ``loss``, ``token_acc``,
     ``greedy`` (match by greedy decoding, i.e. beam 1), ``beam`` (match anywhere in a beam of
-    ``beam_size``), ``beam_exact`` (the target's very tokens in that beam), ``n``. With
+    ``beam_size``), ``beam_exact`` (the target's very tokens in that beam), ``greedy_placeholders``
+    and ``beam_placeholders`` (the same matches with every coefficient of both skeletons a
+    placeholder, exponents kept: ``4*exp(x1*x2)`` and ``C*exp(x1*x2)`` match, as a skeleton
+    with constants as placeholders has it), ``n``. With
     ``fit_r2`` (e.g. 0.999) also ``greedy_fit`` and ``beam_fit`` (a proposal reaches that
     :func:`held_out_r2`) and ``target_fit`` (the target itself does: what the fit allows).
     """
@@ -115,6 +123,7 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
                 "greedy": bool(greedy) and _fingerprint(greedy[0].tokens, fp) == target_fp,
                 "beam": target_fp in [_fingerprint(h.tokens, fp) for h in hyps],
                 "beam_exact": tuple(tokens) in {h.tokens for h in hyps},
+                **_placeholder_figures(tokens, greedy, hyps, fp),
                 **_fit_figures(tokens, [h.tokens for h in hyps], greedy, X, y, fit_r2)}
             for key in ("all", k, _length_bucket(len(tokens))):
                 for name, value in sample.items():
@@ -150,6 +159,14 @@ def _fit_figures(target, proposals, greedy, X, y, threshold) -> dict:
     return {"target_fit": held_out_r2(target, X, y) >= threshold,
             "greedy_fit": bool(greedy) and r2[greedy[0].tokens] >= threshold,
             "beam_fit": max((r2[tuple(p)] for p in proposals), default=-np.inf) >= threshold}
+
+
+def _placeholder_figures(target, greedy, hyps, fp: Fingerprinter) -> dict:
+    target_fp = _fingerprint(target, fp, placeholders=True)
+    found = [_fingerprint(h.tokens, fp, placeholders=True) for h in hyps]
+    return {"greedy_placeholders": bool(greedy) and target_fp is not None and
+            _fingerprint(greedy[0].tokens, fp, placeholders=True) == target_fp,
+            "beam_placeholders": target_fp is not None and target_fp in found}
 
 
 def law_fingerprints(problem: Problem, scaling: Scaling, fp: Fingerprinter) -> set[str]:

@@ -101,6 +101,8 @@ def test_tiny_model_overfits_a_handful_of_skeletons():
     result = evaluate_skeleton_recovery(model, [table], beam_size=3, max_points=40)
     assert result["overall"]["n"] == 4 and result["by_n_vars"][1]["n"] == 4
     assert result["overall"]["greedy"] == result["overall"]["beam"] == 1.0
+    overall = result["overall"]
+    assert overall["greedy_placeholders"] == overall["beam_placeholders"] == 1.0
     assert result["by_length"] == {"1-5 tokens": result["overall"]}
     # named right, so each proposal also fits the points it was not fitted on
     fits = evaluate_skeleton_recovery(model, [table], beam_size=3, max_points=40,
