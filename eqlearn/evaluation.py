@@ -116,14 +116,12 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
             with torch_threads(1):
                 greedy = decoder.beam_search(X, y, beam_size=1, memory=memory)
                 hyps = decoder.beam_search(X, y, beam_size=beam_size, memory=memory)
-            target_fp = _fingerprint(tokens, fp)
             sample = {
                 "n": 1, "loss": float((nll[j] * mask[j]).sum() / mask[j].sum()),
                 "token_acc": float(correct[j].sum() / mask[j].sum()),
-                "greedy": bool(greedy) and _fingerprint(greedy[0].tokens, fp) == target_fp,
-                "beam": target_fp in [_fingerprint(h.tokens, fp) for h in hyps],
+                **_match_figures(tokens, greedy, hyps, fp),
                 "beam_exact": tuple(tokens) in {h.tokens for h in hyps},
-                **_placeholder_figures(tokens, greedy, hyps, fp),
+                **_match_figures(tokens, greedy, hyps, fp, placeholders=True),
                 **_fit_figures(tokens, [h.tokens for h in hyps], greedy, X, y, fit_r2)}
             for key in ("all", k, _length_bucket(len(tokens))):
                 for name, value in sample.items():
@@ -161,12 +159,16 @@ def _fit_figures(target, proposals, greedy, X, y, threshold) -> dict:
             "beam_fit": max((r2[tuple(p)] for p in proposals), default=-np.inf) >= threshold}
 
 
-def _placeholder_figures(target, greedy, hyps, fp: Fingerprinter) -> dict:
-    target_fp = _fingerprint(target, fp, placeholders=True)
-    found = [_fingerprint(h.tokens, fp, placeholders=True) for h in hyps]
-    return {"greedy_placeholders": bool(greedy) and target_fp is not None and
-            _fingerprint(greedy[0].tokens, fp, placeholders=True) == target_fp,
-            "beam_placeholders": target_fp is not None and target_fp in found}
+def _match_figures(target, greedy, hyps, fp: Fingerprinter, placeholders: bool = False) -> dict:
+    """``greedy`` and ``beam`` (``greedy_placeholders`` and ``beam_placeholders`` with
+    ``placeholders``): does the greedy proposal, does any of the beam, match the target (a
+    target without a fingerprint matches nothing)?"""
+    suffix = "_placeholders" if placeholders else ""
+    target_fp = _fingerprint(target, fp, placeholders)
+    found = [_fingerprint(h.tokens, fp, placeholders) for h in hyps]
+    return {f"greedy{suffix}": bool(greedy) and target_fp is not None and
+            _fingerprint(greedy[0].tokens, fp, placeholders) == target_fp,
+            f"beam{suffix}": target_fp is not None and target_fp in found}
 
 
 def law_fingerprints(problem: Problem, scaling: Scaling, fp: Fingerprinter) -> set[str]:

@@ -91,21 +91,24 @@ def test_fit_figures_count_a_proposal_the_data_cannot_tell_from_the_target():
 def test_placeholder_figures_match_coefficients_as_placeholders_only():
     """``4*exp(x1*x2)`` and ``C*exp(x1*x2)`` are one skeleton once coefficients are
     placeholders; an exponent stays what it is (``x1**2`` is not ``x1**3``)."""
-    from eqlearn.evaluation import _placeholder_figures
+    from eqlearn.evaluation import _match_figures
     from eqlearn.search.decode import Hypothesis
 
     def hyps(*prefixes):
         return [Hypothesis(tuple(p.split()), -0.1 * i) for i, p in enumerate(prefixes)]
 
     target = "mul 4 exp mul x1 x2".split()
-    got = _placeholder_figures(target, hyps("exp mul x1 x2"),
-                               hyps("exp mul x1 x2", "mul C exp mul x1 x2"), FP)
+    got = _match_figures(target, hyps("exp mul x1 x2"),
+                         hyps("exp mul x1 x2", "mul C exp mul x1 x2"), FP, placeholders=True)
     assert got == {"greedy_placeholders": False, "beam_placeholders": True}
-    got = _placeholder_figures("add x1 mul C x2".split(), hyps("add x1 mul 2 x2"),
-                               hyps("add x1 mul 2 x2"), FP)
+    got = _match_figures(target, hyps("exp mul x1 x2"),
+                         hyps("exp mul x1 x2", "mul C exp mul x1 x2"), FP)
+    assert got == {"greedy": False, "beam": False}  # strictly, 4 is not a placeholder
+    got = _match_figures("add x1 mul C x2".split(), hyps("add x1 mul 2 x2"),
+                         hyps("add x1 mul 2 x2"), FP, placeholders=True)
     assert got == {"greedy_placeholders": True, "beam_placeholders": True}
-    got = _placeholder_figures("mul C pow x1 2".split(), hyps("mul C pow x1 3"),
-                               hyps("mul C pow x1 3", "mul C x1"), FP)
+    got = _match_figures("mul C pow x1 2".split(), hyps("mul C pow x1 3"),
+                         hyps("mul C pow x1 3", "mul C x1"), FP, placeholders=True)
     assert got == {"greedy_placeholders": False, "beam_placeholders": False}
-    assert _placeholder_figures(target, [], [], FP) == {"greedy_placeholders": False,
-                                                       "beam_placeholders": False}
+    assert _match_figures(target, [], [], FP, placeholders=True) == {
+        "greedy_placeholders": False, "beam_placeholders": False}
