@@ -215,14 +215,19 @@ def evaluate_model(
     fit_r2: Optional[float] = typer.Option(
         None, help="Also count proposals that fit the data: constants fitted on every other "
                    "point, R² on the rest at least this (e.g. 0.999). Slower."),
+    rerank: Optional[int] = typer.Option(
+        None, help="Also decode a beam this wide and order it by fit (held-out R²): the match "
+                   "of its first and of its first --beam skeletons. Slower."),
     out: Optional[Path] = typer.Option(None, help="JSON file for the figures."),
 ):
     """Skeleton recovery on held-out skeletons: greedy (beam 1) and beam, per variable count
-    and per skeleton length (and, with --fit-r2, how often a proposal fits the data)."""
+    and per skeleton length (with --fit-r2, how often a proposal fits the data; with --rerank,
+    a wide beam ordered by fit)."""
     from .data.dataset import SkeletonTable
     from .evaluation import evaluate_skeleton_recovery
     from .model import EquationModel
     from .progress import progress_bar
+    from .report import recovery_table
 
     net = EquationModel.load(model)
     per = -(-n // len(corpus))
@@ -231,25 +236,16 @@ def evaluate_model(
     with progress_bar(True, sum(len(t) for t in tables), "held-out skeletons") as advance:
         result = evaluate_skeleton_recovery(net, tables, beam_size=beam, n_per_table=per,
                                             seed=seed, max_points=max_points, fit_r2=fit_r2,
-                                            progress=advance)
-    table = Table(title=f"skeleton recovery on held-out skeletons ({model})")
-    fit_cols = ("target fits", "beam 1 fits", f"beam {beam} fits") if fit_r2 else ()
-    for col in ("skeletons", "n", "loss", "token acc", "beam 1", f"beam {beam}",
-                "beam 1 (C)", f"beam {beam} (C)", *fit_cols):
-        table.add_column(col, justify="right")
-    rows = [*((f"{k} variables", m) for k, m in result["by_n_vars"].items()),
-            *result["by_length"].items(), ("all", result["overall"])]
-    for key, m in rows:
-        fits = [f"{m[k]:.1%}" for k in ("target_fit", "greedy_fit", "beam_fit") if fit_r2]
-        table.add_row(str(key), str(m["n"]), f"{m['loss']:.3f}", f"{m['token_acc']:.3f}",
-                      f"{m['greedy']:.1%}", f"{m['beam']:.1%}",
-                      f"{m['greedy_placeholders']:.1%}", f"{m['beam_placeholders']:.1%}", *fits)
-    console.print(table)
-    console.print("(C): every coefficient a placeholder in both skeletons (exponents kept)")
+                                            rerank=rerank, progress=advance)
+    console.print(recovery_table(result, f"skeleton recovery on held-out skeletons ({model})",
+                                 beam, fit_r2 is not None, rerank))
+    console.print("(C): every coefficient a placeholder in both skeletons (exponents kept)"
+                  + (f"; {rerank} by fit: a beam of {rerank} ordered by held-out R²"
+                     if rerank else ""))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"model": model, "beam": beam, "fit_r2": fit_r2, **result},
-                                  indent=1))
+        settings = {"model": model, "beam": beam, "fit_r2": fit_r2, "rerank": rerank}
+        out.write_text(json.dumps({**settings, **result}, indent=1))
 
 
 @app.command()

@@ -7,7 +7,9 @@ as the target's: equal fingerprints (evaluation on fixed points with fixed const
 which covers exact token equality and equivalent rewritings. With ``fit_r2`` the figures
 also say how often a proposal *fits* the data: its constants fitted on every other point,
 R² on the points in between (an "accuracy solution", as in the benchmarks), which counts
-skeletons the data cannot tell from the target.
+skeletons the data cannot tell from the target. With ``rerank`` a wider beam is ordered by
+that held-out R² (:func:`rerank_by_fit`) before its first proposals are compared: the network
+and the constant fitting together, as a fit uses them.
 
 :func:`benchmark_recall` asks the same of benchmark laws (Feynman, Nguyen, …), which the
 corpora exclude: is the law's skeleton among the model's proposals? Nothing is fitted and no
@@ -31,12 +33,12 @@ from .expr.tokens import TokenError, from_prefix
 from .expr.tree import PLACEHOLDER, Node
 from .model.model import EquationModel
 from .search.constants import fit_constants
-from .search.decode import SkeletonDecoder, torch_threads
+from .search.decode import Hypothesis, SkeletonDecoder, torch_threads
 from .search.neural import propose_skeletons
 from .search.scaling import Scaling
 
-__all__ = ["evaluate_skeleton_recovery", "held_out_r2", "law_fingerprints", "benchmark_recall",
-           "LENGTH_BUCKETS", "RECALL_SETTINGS"]
+__all__ = ["evaluate_skeleton_recovery", "held_out_r2", "rerank_by_fit", "law_fingerprints",
+           "benchmark_recall", "LENGTH_BUCKETS", "RECALL_SETTINGS"]
 
 #: decoding settings of :func:`benchmark_recall`: name → (beam width, samples); the last one
 #: is what :class:`~eqlearn.EquationRegressor` decodes by default
@@ -79,7 +81,8 @@ def held_out_r2(tokens, X: np.ndarray, y: np.ndarray, seconds: float = 0.25) -> 
 def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable], *,
                                beam_size: int = 10, n_per_table: int = 1000, seed: int = 0,
                                max_points: int | None = None, batch_size: int = 32,
-                               fit_r2: float | None = None, progress=None) -> dict:
+                               fit_r2: float | None = None, rerank: int | None = None,
+                               progress=None) -> dict:
     """Metrics over up to ``n_per_table`` skeletons of each table (fresh constants/points,
     as many points as each table's prior draws, at most ``max_points`` unless None).
 
@@ -92,6 +95,9 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
     with constants as placeholders has it), ``n``. With
     ``fit_r2`` (e.g. 0.999) also ``greedy_fit`` and ``beam_fit`` (a proposal reaches that
     :func:`held_out_r2`) and ``target_fit`` (the target itself does: what the fit allows).
+    With ``rerank`` (e.g. 100) also ``rerank_greedy`` and ``rerank``: a beam of ``rerank``
+    skeletons ordered by :func:`rerank_by_fit`, then the match of its first and of its first
+    ``beam_size`` (the network's proposals after constant fitting, as a fit would rank them).
     """
     model.eval()
     decoder = SkeletonDecoder(model)
@@ -113,16 +119,10 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
         for j, (k, X, y, _, tokens) in enumerate(chunk):
             memory = model.encode(batch.points[j:j + 1], batch.point_mask[j:j + 1],
                                   batch.var_mask[j:j + 1])
-            with torch_threads(1):
-                greedy = decoder.beam_search(X, y, beam_size=1, memory=memory)
-                hyps = decoder.beam_search(X, y, beam_size=beam_size, memory=memory)
-            sample = {
-                "n": 1, "loss": float((nll[j] * mask[j]).sum() / mask[j].sum()),
-                "token_acc": float(correct[j].sum() / mask[j].sum()),
-                **_match_figures(tokens, greedy, hyps, fp),
-                "beam_exact": tuple(tokens) in {h.tokens for h in hyps},
-                **_match_figures(tokens, greedy, hyps, fp, placeholders=True),
-                **_fit_figures(tokens, [h.tokens for h in hyps], greedy, X, y, fit_r2)}
+            sample = {"n": 1, "loss": float((nll[j] * mask[j]).sum() / mask[j].sum()),
+                      "token_acc": float(correct[j].sum() / mask[j].sum()),
+                      **_decoding_figures(decoder, memory, X, y, tokens, fp, beam_size,
+                                          fit_r2, rerank)}
             for key in ("all", k, _length_bucket(len(tokens))):
                 for name, value in sample.items():
                     stats[key][name] += value
@@ -146,6 +146,34 @@ def _held_out_rows(model, tables, n_per_table, rng, max_points) -> list[tuple]:
             if sample is not None and table.n_vars[i] <= model.config.max_vars:
                 rows.append((int(table.n_vars[i]), *sample, table.ids[i], tokens))
     return rows
+
+
+def _decoding_figures(decoder: SkeletonDecoder, memory, X, y, tokens, fp: Fingerprinter,
+                      beam_size: int, fit_r2: float | None, rerank: int | None) -> dict:
+    """The match (and fit) figures of one held-out sample."""
+    with torch_threads(1):
+        greedy = decoder.beam_search(X, y, beam_size=1, memory=memory)
+        hyps = decoder.beam_search(X, y, beam_size=beam_size, memory=memory)
+        wide = decoder.beam_search(X, y, beam_size=rerank, memory=memory) if rerank else []
+    out = {**_match_figures(tokens, greedy, hyps, fp),
+           "beam_exact": tuple(tokens) in {h.tokens for h in hyps},
+           **_match_figures(tokens, greedy, hyps, fp, placeholders=True),
+           **_fit_figures(tokens, [h.tokens for h in hyps], greedy, X, y, fit_r2)}
+    if rerank:
+        ranked = rerank_by_fit(wide, X, y)
+        found = _match_figures(tokens, ranked[:1], ranked[:beam_size], fp)
+        out.update(rerank_greedy=found["greedy"], rerank=found["beam"])
+    return out
+
+
+def rerank_by_fit(hyps: list[Hypothesis], X: np.ndarray, y: np.ndarray,
+                  seconds: float = 0.1) -> list[Hypothesis]:
+    """``hyps`` ordered by :func:`held_out_r2` (constants fitted within ``seconds``), best
+    first; ties and skeletons that cannot be evaluated by log-probability."""
+    r2s = [held_out_r2(h.tokens, X, y, seconds) for h in hyps]
+    order = sorted(range(len(hyps)), key=lambda i: (
+        -r2s[i] if np.isfinite(r2s[i]) else np.inf, -hyps[i].log_prob))
+    return [hyps[i] for i in order]
 
 
 def _fit_figures(target, proposals, greedy, X, y, threshold) -> dict:

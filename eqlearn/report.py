@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["front_table", "save_results", "plot_fit", "save_figure"]
+__all__ = ["front_table", "recovery_table", "save_results", "plot_fit", "save_figure"]
 
 
 def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
@@ -33,6 +33,30 @@ def front_table(reg, title: str = "Pareto front"):
         table.add_row("►" if row["selected"] else "", str(row["complexity"]),
                       f"{row['loss']:.3g}", f"{row['r2']:.6f}", row["source"], row["equation"],
                       style="bold" if row["selected"] else None)
+    return table
+
+
+def recovery_table(result: dict, title: str, beam: int, fits: bool = False,
+                   rerank: int | None = None):
+    """A rich Table of :func:`~eqlearn.evaluation.evaluate_skeleton_recovery`'s figures: a
+    row per variable count, per length bucket, and over all."""
+    from rich.table import Table
+
+    columns = {"greedy": "beam 1", "beam": f"beam {beam}", "greedy_placeholders": "beam 1 (C)",
+               "beam_placeholders": f"beam {beam} (C)"}
+    if fits:
+        columns.update(target_fit="target fits", greedy_fit="beam 1 fits",
+                       beam_fit=f"beam {beam} fits")
+    if rerank:
+        columns.update(rerank_greedy=f"{rerank} by fit: 1", rerank=f"{rerank} by fit: {beam}")
+    table = Table(title=title)
+    for col in ("skeletons", "n", "loss", "token acc", *columns.values()):
+        table.add_column(col, justify="right")
+    rows = [*((f"{k} variables", m) for k, m in result["by_n_vars"].items()),
+            *result["by_length"].items(), ("all", result["overall"])]
+    for key, m in rows:
+        table.add_row(str(key), str(m["n"]), f"{m['loss']:.3f}", f"{m['token_acc']:.3f}",
+                      *(f"{m[k]:.1%}" for k in columns))
     return table
 
 

@@ -49,6 +49,10 @@ def training_lines(model: str) -> list[str]:
     runs = [*meta.get("history", []), meta.get("training", {})]
     lines = []
     for i, t in enumerate(r for r in runs if r):
+        if "averaged" in t:  # scripts/average_models.py
+            lines.append(f"- run {i + 1}: weight average of {t['averaged']}, weights "
+                         f"{[round(w, 3) for w in t['weights']]}")
+            continue
         cfg = t.get("config", {})
         lines.append(f"- run {i + 1}: {t['steps']} steps, {t['samples_seen']:,} samples, "
                      f"{t['hours']} h on {t['device']} × {t['world_size']}; batch "

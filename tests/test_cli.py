@@ -102,3 +102,21 @@ def test_bad_units_options_get_clear_messages(tmp_path, units, message):
     out = runner.invoke(app, ["fit", str(_relativistic_csv(tmp_path)), "--target", "m",
                               "--time", "2", "--method", "search", "--units", units])
     assert out.exit_code == 2 and message in out.output
+
+
+def test_evaluate_model_prints_and_saves_the_figures(tmp_path, tiny_model):
+    from eqlearn.data import generate_corpus
+
+    generate_corpus("default", 800, tmp_path / "corpus", seed=3, progress=False)
+    out = runner.invoke(app, ["evaluate-model", "--corpus", str(tmp_path / "corpus"),
+                              "--model", tiny_model, "--beam", "2", "--rerank", "4",
+                              "--out", str(tmp_path / "figures.json")], terminal_width=200)
+    assert out.exit_code == 0, out.output
+    assert "4 by fit: 2" in out.output and "beam 2 (C)" in out.output
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert (figures["beam"], figures["rerank"], figures["fit_r2"]) == (2, 4, None)
+    overall = figures["overall"]
+    assert overall["n"] == sum(m["n"] for m in figures["by_n_vars"].values()) > 0
+    for key in ("greedy", "beam", "rerank_greedy", "rerank"):
+        assert 0.0 <= overall[key] <= 1.0
+    assert overall["greedy"] <= overall["beam"]

@@ -112,3 +112,26 @@ def test_placeholder_figures_match_coefficients_as_placeholders_only():
     assert got == {"greedy_placeholders": False, "beam_placeholders": False}
     assert _match_figures(target, [], [], FP, placeholders=True) == {
         "greedy_placeholders": False, "beam_placeholders": False}
+
+
+def test_rerank_by_fit_puts_the_planted_law_first_and_the_unevaluable_last():
+    """Data of ``C*exp(C*x1)``: the law, though least probable, comes first; a line second
+    (it fits worse, numpy's least squares says by how much); ``log(x1 - 2)`` (NaN on some
+    points) and a malformed prefix last, in their log-probability order."""
+    import numpy as np
+
+    from eqlearn.evaluation import held_out_r2, rerank_by_fit
+    from eqlearn.search.decode import Hypothesis
+
+    X = np.linspace(0.5, 3.0, 50)[:, None]
+    y = 1.5 * np.exp(0.8 * X[:, 0])
+    hyps = [Hypothesis(("add", "x1"), -0.5), Hypothesis(("log", "sub", "x1", "2"), -0.7),
+            Hypothesis(("add", "mul", "C", "x1", "C"), -1.0),
+            Hypothesis(("mul", "C", "exp", "mul", "C", "x1"), -3.0)]
+    ranked = [h.tokens for h in rerank_by_fit(hyps, X, y)]
+    assert ranked == [hyps[3].tokens, hyps[2].tokens, hyps[0].tokens, hyps[1].tokens]
+    A = np.hstack([X[::2], np.ones((25, 1))])
+    coef = np.linalg.lstsq(A, y[::2], rcond=None)[0]
+    resid = y[1::2] - np.hstack([X[1::2], np.ones((25, 1))]) @ coef
+    line = 1 - resid @ resid / np.sum((y[1::2] - y[1::2].mean()) ** 2)
+    assert abs(held_out_r2(hyps[2].tokens, X, y) - line) < 1e-6 and line < 0.999

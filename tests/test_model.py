@@ -108,6 +108,10 @@ def test_tiny_model_overfits_a_handful_of_skeletons():
     fits = evaluate_skeleton_recovery(model, [table], beam_size=3, max_points=40,
                                       fit_r2=0.999)["overall"]
     assert fits["target_fit"] == fits["greedy_fit"] == fits["beam_fit"] == 1.0
+    # a wider beam ordered by fit still names each first
+    wide = evaluate_skeleton_recovery(model, [table], beam_size=3, max_points=40,
+                                      rerank=6)["overall"]
+    assert wide["rerank_greedy"] == wide["rerank"] == 1.0
 
 
 @pytest.mark.parametrize("balance, expected", [(0.0, 0.1), (0.5, 0.25), (1.0, 0.5)])
