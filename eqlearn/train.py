@@ -102,9 +102,8 @@ class Trainer:
         cfg = self.cfg
         if cfg.init:
             model = EquationModel.load(cfg.init)
-            earlier = model.meta.get("history", []) + [model.meta.get("training", {})]
             model.meta = {**model.meta, "fine_tuned_from": str(cfg.init),
-                          "history": [t for t in earlier if t]}
+                          "history": model.lineage()}
         else:
             config = ModelConfig(**cfg.model)
             model = EquationModel(config, Vocabulary.build(max_vars=10))

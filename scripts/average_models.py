@@ -32,8 +32,7 @@ def average(paths: list[str], weights: list[float] | None = None) -> EquationMod
             for k, v in states[0].items()}
     out = EquationModel(first.config, first.vocab, dict(last.meta))
     out.load_state_dict(mean)
-    earlier = last.meta.get("history", []) + [last.meta.get("training", {})]
-    out.meta["history"] = [t for t in earlier if t]
+    out.meta["history"] = last.lineage()
     out.meta["training"] = {"averaged": list(paths), "weights": [w / total for w in weights],
                             "steps": 0, "samples_seen": 0, "hours": 0.0}
     return out

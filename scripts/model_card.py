@@ -43,12 +43,11 @@ def recovery_table(results: dict[str, dict], group: str = "by_n_vars") -> list[s
 
 def training_lines(model: str) -> list[str]:
     try:
-        meta = EquationModel.load(model).meta
+        runs = EquationModel.load(model).lineage()
     except ModelLoadError as exc:
         return [f"- (no training record: {exc})"]
-    runs = [*meta.get("history", []), meta.get("training", {})]
     lines = []
-    for i, t in enumerate(r for r in runs if r):
+    for i, t in enumerate(runs):
         if "averaged" in t:  # scripts/average_models.py
             lines.append(f"- run {i + 1}: weight average of {t['averaged']}, weights "
                          f"{[round(w, 3) for w in t['weights']]}")

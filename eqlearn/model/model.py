@@ -62,6 +62,12 @@ class EquationModel(nn.Module):
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
+    def lineage(self) -> list[dict]:
+        """The training records of this model and of the models it came from, oldest first:
+        ``meta.history`` with ``meta.training`` appended (the history of a model made from
+        this one)."""
+        return [t for t in [*self.meta.get("history", []), self.meta.get("training", {})] if t]
+
     # -- persistence ---------------------------------------------------------------------
     def save(self, folder: str | Path, *, half: bool = False) -> Path:
         """Write ``model.safetensors`` (float16 with ``half=True``) and ``config.json``."""
