@@ -264,6 +264,8 @@ def train(
     weight: list[float] = typer.Option([], help="Mixing weight per corpus (default: equal)."),
     prior: Optional[str] = typer.Option(None, help="Generate a corpus from this prior first."),
     corpus_size: int = typer.Option(100_000, help="Skeletons to generate with --prior."),
+    replay: float = typer.Option(0.0, help="With --init: this share of batches from corpora "
+                                 "drawn from the priors it was trained on, so it keeps them."),
     init: Optional[str] = typer.Option(None, help="Start from a model ('default' or a folder)."),
     size: str = typer.Option("default", help="Model size for a new model: default or tiny."),
     steps: int = typer.Option(10_000),
@@ -289,9 +291,9 @@ def train(
     ``torchrun --nproc_per_node 8 -m eqlearn train --corpus ... --out ...``.
     """
     from .model import ModelConfig
-    from .train import TrainConfig, train as run_training
+    from .train import TrainConfig, train as run_training, with_replay
 
-    corpora = [str(c) for c in corpus]
+    corpora, weights = [str(c) for c in corpus], list(weight)
     if prior is not None:
         from .data import generate_corpus
 
@@ -301,12 +303,18 @@ def train(
         corpora.append(str(folder))
     model = {} if size == "default" else ModelConfig.tiny().to_dict()
     model.pop("vocab_size", None)
-    cfg = TrainConfig(corpora=corpora, weights=list(weight), out=str(out), init=init, model=model,
-                      steps=steps, batch_size=batch_size, lr=lr, warmup=warmup,
-                      max_points=max_points, length_balance=length_balance, max_hours=max_hours,
-                      valid_every=valid_every, valid_size=valid_size, seed=seed, device=device,
-                      precision=precision, num_workers=num_workers, threads=threads)
-    summary = run_training(cfg)
+    try:
+        if replay:
+            corpora, weights = with_replay(corpora, weights, init, replay, out / "replay",
+                                           corpus_size, seed=seed, exclude=_split(exclude))
+        summary = run_training(TrainConfig(
+            corpora=corpora, weights=weights, out=str(out), init=init, model=model,
+            steps=steps, batch_size=batch_size, lr=lr, warmup=warmup, max_points=max_points,
+            length_balance=length_balance, max_hours=max_hours, valid_every=valid_every,
+            valid_size=valid_size, seed=seed, device=device, precision=precision,
+            num_workers=num_workers, threads=threads))
+    except ValueError as exc:
+        _fail(str(exc))
     console.print(f"trained to step {summary['step']} ({summary['samples_seen']} samples, "
                   f"{summary['seconds'] / 3600:.2f} h); checkpoints in {out}")
 

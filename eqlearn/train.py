@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import time
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
@@ -27,7 +28,7 @@ from .expr.tokens import Vocabulary
 from .model.config import ModelConfig
 from .model.model import EquationModel
 
-__all__ = ["TrainConfig", "train", "Trainer", "training_step", "autocast"]
+__all__ = ["TrainConfig", "train", "with_replay", "Trainer", "training_step", "autocast"]
 
 STATE_FILE = "trainer_state.json"
 OPTIM_FILE = "optimizer.safetensors"
@@ -314,3 +315,39 @@ def train(cfg: TrainConfig) -> dict:
     finally:
         if trainer.world > 1 and dist.is_initialized():
             dist.destroy_process_group()
+
+
+def with_replay(corpora: list[str], weights: list[float], init: str | None, share: float,
+                folder: str | Path, n: int, *, seed: int = 0,
+                exclude: tuple[str, ...] = ()) -> tuple[list[str], list[float]]:
+    """``corpora`` and their mixing ``weights`` with the priors ``init`` was trained on
+    replayed: a corpus of ``n`` skeletons is drawn afresh from each prior it records
+    (``meta.priors``, into ``folder/<prior name>``; an existing one is reused) and those
+    corpora get ``share`` of the batches, split as ``init`` was trained (its recorded mixing
+    weights; equal where none). Fine-tuning on a new prior alone forgets the old ones (the
+    README measures it); replaying them keeps them."""
+    from .data import generate_corpus
+
+    if init is None:
+        raise ValueError("replay needs the model whose priors it replays (--init)")
+    if not 0 < share < 1:
+        raise ValueError(f"the replayed share must be between 0 and 1, got {share}")
+    if not corpora:
+        raise ValueError("replay mixes old priors into new corpora: give a corpus or a prior")
+    meta = EquationModel.load(init).meta
+    priors = meta.get("priors") or {}
+    if not priors:
+        raise ValueError(f"model {init!r} records no priors to replay")
+    recorded = (meta.get("training") or {}).get("config", {}).get("weights") or []
+    old = recorded if len(recorded) == len(priors) else [1.0] * len(priors)
+    new = weights or [1.0] * len(corpora)
+    if len(new) != len(corpora):
+        raise ValueError("give one weight per corpus")
+    replayed = []
+    for name, prior in priors.items():
+        path = Path(folder) / re.sub(r"[^\w.-]", "_", name)
+        generate_corpus(prior, n, path, workers=1, seed=seed, exclude=exclude, progress=True)
+        replayed.append(str(path))
+    mixed = ([(1 - share) * w / sum(new) for w in new]
+             + [share * w / sum(old) for w in old])
+    return [*corpora, *replayed], mixed

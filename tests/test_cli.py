@@ -120,3 +120,9 @@ def test_evaluate_model_prints_and_saves_the_figures(tmp_path, tiny_model):
     for key in ("greedy", "beam", "rerank_greedy", "rerank"):
         assert 0.0 <= overall[key] <= 1.0
     assert overall["greedy"] <= overall["beam"]
+
+
+def test_train_with_replay_but_no_model_to_replay_fails_clearly(tmp_path):
+    out = runner.invoke(app, ["train", "--out", str(tmp_path / "run"), "--corpus",
+                              str(tmp_path), "--replay", "0.5"])
+    assert out.exit_code == 2 and "--init" in out.output

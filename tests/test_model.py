@@ -362,3 +362,28 @@ def test_fine_tuning_starts_from_the_given_model_and_keeps_its_history(corpus, t
     drift = [float((a - b).abs().max()) for a, b in
              zip(tuned.state_dict().values(), base.state_dict().values())]
     assert 0 < max(drift) < 1e-3
+
+
+def test_replay_mixes_the_priors_the_init_model_was_trained_on_back_in(tmp_path):
+    from eqlearn.prior import load_prior
+    from eqlearn.train import with_replay
+    priors = {name: load_prior(name).to_dict() for name in ("polynomial", "default")}
+    base = EquationModel(ModelConfig.tiny(), Vocabulary.build(max_vars=10),
+                         meta={"priors": priors, "training": {"config": {"weights": [3, 2]}}})
+    base.save(tmp_path / "base")
+    corpora, weights = with_replay(["new"], [], str(tmp_path / "base"), 0.3, tmp_path / "old",
+                                   60, seed=1)
+    assert corpora == ["new", str(tmp_path / "old" / "polynomial"),
+                       str(tmp_path / "old" / "default")]
+    np.testing.assert_allclose(weights, [0.7, 0.3 * 3 / 5, 0.3 * 2 / 5])
+    for name, prior in priors.items():  # each corpus drawn from the recorded prior, in full
+        manifest = json.loads((tmp_path / "old" / name / "manifest.json").read_text())
+        assert manifest["prior"] == json.loads(json.dumps(prior))
+        assert manifest["written"] == 60
+    for share, init, message in [(1.0, tmp_path / "base", "between 0 and 1"),
+                                 (0.3, None, "--init")]:
+        with pytest.raises(ValueError, match=message):
+            with_replay(["new"], [], init, share, tmp_path / "old", 60)
+    EquationModel(ModelConfig.tiny(), Vocabulary.build(max_vars=10)).save(tmp_path / "bare")
+    with pytest.raises(ValueError, match="records no priors"):
+        with_replay(["new"], [], str(tmp_path / "bare"), 0.3, tmp_path / "old", 60)
