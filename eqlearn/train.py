@@ -325,7 +325,7 @@ def with_replay(corpora: list[str], weights: list[float], init: str | None, shar
     (``meta.priors``, into ``folder/<prior name>``; an existing one is reused) and those
     corpora get ``share`` of the batches, split as ``init`` was trained (its recorded mixing
     weights; equal where none). Fine-tuning on a new prior alone forgets the old ones (the
-    README measures it); replaying them keeps them."""
+    README measures it); replaying them keeps most of what it knew."""
     from .data import generate_corpus
 
     if init is None:
