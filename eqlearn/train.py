@@ -114,9 +114,7 @@ class Trainer:
         cfg, c = self.cfg, self.model.config
         if not cfg.corpora:
             raise ValueError("training needs at least one corpus (--corpus DIR)")
-        weights = cfg.weights or [1.0] * len(cfg.corpora)
-        if len(weights) != len(cfg.corpora):
-            raise ValueError("give one weight per corpus")
+        weights = _mixing_weights(cfg.corpora, cfg.weights)
         train = [SkeletonTable.from_corpus(p, self.model.vocab, c.max_len, "train")
                  for p in cfg.corpora]
         self.valid = [SkeletonTable.from_corpus(p, self.model.vocab, c.max_len, "valid",
@@ -277,6 +275,14 @@ def training_step(net: torch.nn.Module, optim: torch.optim.Optimizer, batch, amp
     return float(total.detach()) / n_tokens, n_tokens
 
 
+def _mixing_weights(corpora: list[str], weights: list[float]) -> list[float]:
+    """``weights``, one per corpus (equal when none are given)."""
+    weights = weights or [1.0] * len(corpora)
+    if len(weights) != len(corpora):
+        raise ValueError("give one weight per corpus")
+    return weights
+
+
 def _pick_device(name: str, local_rank: int) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
@@ -340,9 +346,7 @@ def with_replay(corpora: list[str], weights: list[float], init: str | None, shar
         raise ValueError(f"model {init!r} records no priors to replay")
     recorded = (meta.get("training") or {}).get("config", {}).get("weights") or []
     old = recorded if len(recorded) == len(priors) else [1.0] * len(priors)
-    new = weights or [1.0] * len(corpora)
-    if len(new) != len(corpora):
-        raise ValueError("give one weight per corpus")
+    new = _mixing_weights(corpora, weights)
     replayed = []
     for name, prior in priors.items():
         path = Path(folder) / re.sub(r"[^\w.-]", "_", name)
