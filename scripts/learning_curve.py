@@ -1,0 +1,106 @@
+"""Learning curve of the shipped model's lineage: exact skeleton match at beam 10 on the
+1–2-variable held-out skeletons against the training samples seen in all, runs 1 to 13,
+and how many samples the 50 % aim would take if the trend of the last runs held.
+
+    python scripts/learning_curve.py docs/learning_curve.png
+
+Reads the model card's results (``benchmarks/results_model/<run>.json``) and each run's
+training record (``<run>_config.json``: the samples of the run and of every run before it);
+runs whose checkpoint was not kept give their samples as a number (from the model card).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results_model"
+
+#: (label, results file, training record or samples seen in all)
+SERIES = {
+    "samples of ≤ 100 points (runs 1–10)": [
+        ("1", "run1", 576_000), ("2", "finetuned", "finetuned_config"),
+        ("3", "run3", "run3_config"), ("4", "run4", "run4_config"), ("5", "run5", "run5_config"),
+        ("6", "run6", "run6_config"), ("7", "run7", "run7_config"),
+        ("8", "run8", 4_889_024 + 945_536), ("9", "run9", "run9_config"),
+        ("10", "run10", "run10_config")],
+    "the priors' 10–500 points (runs 7, 11–13)": [
+        ("7", "run7_prior_points", "run7_config"), ("11", "run11", "run11_config"),
+        ("12", "run12", 5_042_624 + 195_136), ("13", "run13", 5_237_760 + 163_264)],
+}
+AIM = 0.50
+#: the series whose trend is extrapolated (one protocol from run 1 to run 10)
+TREND = next(iter(SERIES))
+
+
+def samples_seen(record) -> int:
+    """Samples seen in all by a run: its own and those of the runs it was fine-tuned from."""
+    if isinstance(record, int):
+        return record
+    meta = json.loads((RESULTS / f"{record}.json").read_text())
+    meta = meta.get("meta", meta)
+    return meta["training"]["samples_seen"] + sum(h["samples_seen"] for h in meta["history"])
+
+
+def beam10_one_two_vars(name: str) -> float:
+    """Share of the 1–2-variable held-out skeletons whose skeleton is in the beam of 10."""
+    by_vars = json.loads((RESULTS / f"{name}.json").read_text())["by_n_vars"]
+    rows = [by_vars[k] for k in ("1", "2")]
+    return sum(r["n"] * r["beam"] for r in rows) / sum(r["n"] for r in rows)
+
+
+def trend(n: np.ndarray, match: np.ndarray) -> tuple[float, float]:
+    """Samples at which the aim is reached if the match grew linearly in the samples, and if
+    it grew linearly in their logarithm (least squares over the given runs)."""
+    slope, icept = np.polyfit(n, match, 1)
+    log_slope, log_icept = np.polyfit(np.log(n), match, 1)
+    return (AIM - icept) / slope, float(np.exp((AIM - log_icept) / log_slope))
+
+
+def main(out: str, since: int = 5) -> None:
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    for label, runs in SERIES.items():
+        n = np.array([samples_seen(rec) for *_, rec in runs], dtype=float)
+        match = np.array([beam10_one_two_vars(name) for _, name, _ in runs])
+        order = np.argsort(n)  # runs 8 and 9 are both fine-tuned from run 7
+        ax.plot(n[order] / 1e6, 100 * match[order], "o-", label=label)
+        for (run, *_), x, y in zip(runs, n, match):
+            ax.annotate(run, (x / 1e6, 100 * y), textcoords="offset points", xytext=(3, 4),
+                        fontsize=7)
+        print(label)
+        for (run, name, _), x, y in zip(runs, n, match):
+            print(f"  run {run:>2}: {x / 1e6:5.2f} M samples, beam 10 (1-2 vars) "
+                  f"{100 * y:5.1f} %")
+        last = np.array([int(r) >= since for r, *_ in runs])
+        if label == TREND:  # the other series changes protocol within its runs
+            linear, logarithmic = trend(n[last], match[last])
+            print(f"  trend of runs {since}+ to {100 * AIM:.0f} %: {linear / 1e6:,.0f} M samples "
+                  f"if linear in samples, {logarithmic / 1e6:,.0f} M if linear in their log")
+            grid = np.linspace(n[last].min(), linear, 50)
+            slope, icept = np.polyfit(n[last], match[last], 1)
+            ax.plot(grid / 1e6, 100 * (slope * grid + icept), ":", color="grey",
+                    label=f"linear trend of runs {since}–10: 50 % at {linear / 1e6:.0f} M")
+    ax.axhline(100 * AIM, color="red", lw=0.8, ls="--", label="the aim (50 %)")
+    ax.set_xscale("log")
+    ax.set_xlabel("training samples seen in all (millions)")
+    ax.set_ylabel("exact skeleton in beam of 10, 1–2 variables (%)")
+    ax.set_ylim(0, 55)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("out")
+    p.add_argument("--since", type=int, default=5, help="First run of the trend.")
+    a = p.parse_args()
+    main(a.out, a.since)
