@@ -340,7 +340,7 @@ def with_replay(corpora: list[str], weights: list[float], init: str | None, shar
         raise ValueError(f"the replayed share must be between 0 and 1, got {share}")
     if not corpora:
         raise ValueError("replay mixes old priors into new corpora: give a corpus or a prior")
-    meta = EquationModel.load(init).meta
+    meta = EquationModel.read_meta(init)
     priors = meta.get("priors") or {}
     if not priors:
         raise ValueError(f"model {init!r} records no priors to replay")

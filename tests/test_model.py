@@ -257,6 +257,16 @@ def test_checkpoint_round_trip_gives_identical_outputs(tiny, tmp_path):
     assert not list(tmp_path.glob("ck/*.pt")) and not list(tmp_path.glob("ck/*.pkl"))
 
 
+def test_a_checkpoints_record_reads_without_its_weights(tiny, tmp_path):
+    meta = {"training": {"steps": 7}, "priors": {"p": {"name": "p"}}}
+    folder = EquationModel(tiny.config, tiny.vocab, meta).save(tmp_path / "ck")
+    (folder / "model.safetensors").unlink()  # the record alone is read
+    assert EquationModel.read_meta(folder) == meta
+    assert EquationModel.read_meta("default") == EquationModel.load("default").meta
+    with pytest.raises(ModelLoadError, match="no model"):
+        EquationModel.read_meta(tmp_path / "missing")
+
+
 def test_bad_checkpoints_fail_clearly(tiny, tmp_path):
     with pytest.raises(ModelLoadError, match="no model"):
         EquationModel.load(tmp_path / "missing")

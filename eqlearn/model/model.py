@@ -97,6 +97,11 @@ class EquationModel(nn.Module):
         model.load_state_dict(_read_weights(folder, model), strict=True)
         return model.to(device).eval()
 
+    @staticmethod
+    def read_meta(name_or_path: str | Path = "default") -> dict:
+        """A checkpoint's record (priors, how it was trained) without loading its weights."""
+        return _read_config(_resolve(name_or_path)).get("meta") or {}
+
 
 def _resolve(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
