@@ -220,9 +220,10 @@ def evaluate_model(
                    "of its first and of its first --beam skeletons. Slower."),
     out: Optional[Path] = typer.Option(None, help="JSON file for the figures."),
 ):
-    """Skeleton recovery on held-out skeletons: greedy (beam 1) and beam, per variable count
-    and per skeleton length (with --fit-r2, how often a proposal fits the data; with --rerank,
-    a wide beam ordered by fit)."""
+    """Measure a model on held-out skeletons: greedy (beam 1) and beam match.
+
+    Figures per variable count and per skeleton length.
+    --fit-r2: how often a proposal fits the data; --rerank: a wide beam ordered by fit."""
     from .data.dataset import SkeletonTable
     from .evaluation import evaluate_skeleton_recovery
     from .model import EquationModel
