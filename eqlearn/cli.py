@@ -318,6 +318,9 @@ def train(
         _fail(str(exc))
     console.print(f"trained to step {summary['step']} ({summary['samples_seen']} samples, "
                   f"{summary['seconds'] / 3600:.2f} h); checkpoints in {out}")
+    if summary["stopped_by"]:
+        console.print(f"stopped by {summary['stopped_by']}: the same command resumes from "
+                      f"{out / 'last'}")
 
 
 bench_app = typer.Typer(no_args_is_help=True,

@@ -4,7 +4,8 @@ Batches stream from skeleton corpora with constants and points drawn on the fly
 (:mod:`eqlearn.data.dataset`). AdamW, linear warm-up then cosine decay, gradient clipping,
 bf16 mixed precision (by default on CUDA, on request on CPUs), periodic validation on
 held-out skeletons, safetensors checkpoints (no pickle), resume, and multi-process training
-with DDP when started by ``torchrun`` (``nccl`` on GPUs, ``gloo`` on CPUs).
+with DDP when started by ``torchrun`` (``nccl`` on GPUs, ``gloo`` on CPUs). Ctrl-C or SIGTERM
+stops a single-process run after its current step, with its state saved to resume from.
 """
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import json
 import math
 import os
 import re
+import signal
+import threading
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -146,6 +149,15 @@ class Trainer:
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> dict:
+        """Train to ``cfg.steps`` (or ``cfg.max_hours``, or a stop signal); a summary."""
+        with _stop_on_signals(self.world == 1) as stop:
+            self._loop(stop)
+        if self.world > 1:
+            dist.barrier()
+        return {"step": self.step, "samples_seen": self.samples_seen, "seconds": self.seconds,
+                "stopped_by": stop[0] if stop else None}
+
+    def _loop(self, stop: list[str]) -> None:
         cfg = self.cfg
         start = time.perf_counter() - self.seconds
         window_t, window_n, losses = time.perf_counter(), 0, []
@@ -169,32 +181,35 @@ class Trainer:
                            "samples_seen": self.samples_seen, "hours": self.seconds / 3600})
                 window_t, window_n, losses = now, 0, []
             out_of_time = cfg.max_hours is not None and self.seconds > cfg.max_hours * 3600
+            if stop:  # asked to stop: save where it is, without the validation's minute
+                self._log({"event": f"stopped by {stop[0]}", "step": self.step})
+                self.validate_and_save(validate=False)
+                break
             if self.step % cfg.valid_every == 0 or self.step == cfg.steps or out_of_time:
                 self.validate_and_save()
             if out_of_time:
                 break
-        if self.world > 1:
-            dist.barrier()
-        return {"step": self.step, "samples_seen": self.samples_seen, "seconds": self.seconds}
 
-    def validate_and_save(self) -> None:
+    def validate_and_save(self, validate: bool = True) -> None:
         if self.rank != 0:
             return
-        self.model.eval()
-        metrics = evaluate_skeleton_recovery(self.model, self.valid, beam_size=self.cfg.valid_beam,
-                                             n_per_table=self.cfg.valid_size, seed=12345,
-                                             max_points=self.cfg.max_points)
-        self.model.train()
-        record = {"step": self.step, "samples_seen": self.samples_seen,
-                  "hours": self.seconds / 3600, "valid": metrics["overall"]}
-        self._log(record)
+        valid = None
+        if validate:
+            self.model.eval()
+            valid = evaluate_skeleton_recovery(
+                self.model, self.valid, beam_size=self.cfg.valid_beam,
+                n_per_table=self.cfg.valid_size, seed=12345,
+                max_points=self.cfg.max_points)["overall"]
+            self.model.train()
+            self._log({"step": self.step, "samples_seen": self.samples_seen,
+                       "hours": self.seconds / 3600, "valid": valid})
         self.model.meta["training"] = {
             "steps": self.step, "samples_seen": self.samples_seen,
             "hours": round(self.seconds / 3600, 3), "device": str(self.device),
-            "world_size": self.world, "config": asdict(self.cfg), "valid": metrics["overall"]}
+            "world_size": self.world, "config": asdict(self.cfg), "valid": valid}
         self._save("last", with_optimizer=True)
-        if metrics["overall"]["loss"] < self.best_valid:
-            self.best_valid = metrics["overall"]["loss"]
+        if valid is not None and valid["loss"] < self.best_valid:
+            self.best_valid = valid["loss"]
             self._save("best")
 
     def _save(self, name: str, with_optimizer: bool = False) -> None:
@@ -273,6 +288,29 @@ def training_step(net: torch.nn.Module, optim: torch.optim.Optimizer, batch, amp
     torch.nn.utils.clip_grad_norm_(net.parameters(), grad_clip)
     optim.step()
     return float(total.detach()) / n_tokens, n_tokens
+
+
+@contextmanager
+def _stop_on_signals(enabled: bool):
+    """Yields a list that Ctrl-C (SIGINT) or SIGTERM fills with the signal's name, for the
+    training loop to stop at the end of its step; the handlers go back in place at once, so
+    a second signal acts as usual. Only in the main thread of a single-process run (under
+    DDP every rank would have to stop at the same step)."""
+    requested: list[str] = []
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield requested
+        return
+
+    def handler(signum, frame):
+        requested.append(signal.Signals(signum).name)
+        signal.signal(signum, previous[signum])
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield requested
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 def _mixing_weights(corpora: list[str], weights: list[float]) -> list[float]:

@@ -1,6 +1,7 @@
 """The neural model: invariances, masks, overfitting, checkpoints, DDP."""
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -319,6 +320,38 @@ def test_training_run_saves_and_resumes(corpus, tmp_path):
     log = [json.loads(l) for l in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
     assert any(r.get("event") == "resumed" and r["step"] == 6 for r in log)
     assert EquationModel.load(tmp_path / "run" / "last").meta["training"]["steps"] == 9
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_signal_saves_the_run_after_its_step_and_it_resumes(corpus, tmp_path,
+                                                                    monkeypatch, signum):
+    import eqlearn.train as training
+    calls, step = [], training.training_step
+
+    def signalled_step(*args, **kwargs):  # the signal arrives during the second step
+        calls.append(1)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signum)
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(training, "training_step", signalled_step)
+    before = signal.getsignal(signum)
+    sizes = {k: v for k, v in ModelConfig.tiny().to_dict().items() if k != "vocab_size"}
+    cfg = training.TrainConfig(corpora=[str(corpus)], out=str(tmp_path / "run"), steps=5,
+                               batch_size=4, valid_every=5, valid_size=3, max_points=20,
+                               warmup=1, threads=1, model=sizes)
+    summary = training.train(cfg)
+    assert summary["step"] == 2 and summary["stopped_by"] == signum.name
+    assert signal.getsignal(signum) == before  # the handlers are put back
+    last = EquationModel.load(tmp_path / "run" / "last")
+    assert last.meta["training"]["steps"] == 2 and last.meta["training"]["valid"] is None
+    assert not (tmp_path / "run" / "best").exists()  # nothing validated yet
+    summary = training.train(cfg)  # the same run resumes from step 2 to the end
+    assert summary["step"] == 5 and summary["stopped_by"] is None
+    assert summary["samples_seen"] == 5 * 4
+    log = [json.loads(l) for l in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if "event" in r] == [2, 2]  # stopped, then resumed there
+    assert (tmp_path / "run" / "best").is_dir()
 
 
 def test_ddp_with_two_cpu_processes(corpus, tmp_path):
