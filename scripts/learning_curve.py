@@ -65,6 +65,7 @@ def trend(n: np.ndarray, match: np.ndarray) -> tuple[float, float]:
 
 
 def main(out: str, since: int = 5) -> None:
+    """The figure, and the trend of runs ``since`` onwards of the first series."""
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for label, runs in SERIES.items():
         n = np.array([samples_seen(rec) for *_, rec in runs], dtype=float)
@@ -93,15 +94,12 @@ def main(out: str, since: int = 5) -> None:
     ax.set_ylabel("exact skeleton in beam of 10, 1–2 variables (%)")
     ax.set_ylim(0, 55)
     ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
     print(f"wrote {out}")
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser()
-    p.add_argument("out")
-    p.add_argument("--since", type=int, default=5, help="First run of the trend.")
-    a = p.parse_args()
-    main(a.out, a.since)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", help="PNG file for the figure")
+    main(parser.parse_args().out)
