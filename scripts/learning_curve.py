@@ -56,12 +56,12 @@ def beam10_one_two_vars(name: str) -> float:
     return sum(r["n"] * r["beam"] for r in rows) / sum(r["n"] for r in rows)
 
 
-def trend(n: np.ndarray, match: np.ndarray) -> tuple[float, float]:
-    """Samples at which the aim is reached if the match grew linearly in the samples, and if
-    it grew linearly in their logarithm (least squares over the given runs)."""
-    slope, icept = np.polyfit(n, match, 1)
+def trend(n: np.ndarray, match: np.ndarray) -> tuple[np.poly1d, float, float]:
+    """The least-squares line of the match against the samples, and the samples at which the
+    aim is reached if the match grew linearly in the samples, and if in their logarithm."""
+    line = np.poly1d(np.polyfit(n, match, 1))
     log_slope, log_icept = np.polyfit(np.log(n), match, 1)
-    return (AIM - icept) / slope, float(np.exp((AIM - log_icept) / log_slope))
+    return line, (AIM - line.c[1]) / line.c[0], float(np.exp((AIM - log_icept) / log_slope))
 
 
 def main(out: str, since: int = 5) -> None:
@@ -72,21 +72,19 @@ def main(out: str, since: int = 5) -> None:
         match = np.array([beam10_one_two_vars(name) for _, name, _ in runs])
         order = np.argsort(n)  # runs 8 and 9 are both fine-tuned from run 7
         ax.plot(n[order] / 1e6, 100 * match[order], "o-", label=label)
+        print(label)
         for (run, *_), x, y in zip(runs, n, match):
             ax.annotate(run, (x / 1e6, 100 * y), textcoords="offset points", xytext=(3, 4),
                         fontsize=7)
-        print(label)
-        for (run, name, _), x, y in zip(runs, n, match):
             print(f"  run {run:>2}: {x / 1e6:5.2f} M samples, beam 10 (1-2 vars) "
                   f"{100 * y:5.1f} %")
-        last = np.array([int(r) >= since for r, *_ in runs])
         if label == TREND:  # the other series changes protocol within its runs
-            linear, logarithmic = trend(n[last], match[last])
+            last = np.array([int(r) >= since for r, *_ in runs])
+            line, linear, logarithmic = trend(n[last], match[last])
             print(f"  trend of runs {since}+ to {100 * AIM:.0f} %: {linear / 1e6:,.0f} M samples "
                   f"if linear in samples, {logarithmic / 1e6:,.0f} M if linear in their log")
             grid = np.linspace(n[last].min(), linear, 50)
-            slope, icept = np.polyfit(n[last], match[last], 1)
-            ax.plot(grid / 1e6, 100 * (slope * grid + icept), ":", color="grey",
+            ax.plot(grid / 1e6, 100 * line(grid), ":", color="grey",
                     label=f"linear trend of runs {since}–10: 50 % at {linear / 1e6:.0f} M")
     ax.axhline(100 * AIM, color="red", lw=0.8, ls="--", label="the aim (50 %)")
     ax.set_xscale("log")
