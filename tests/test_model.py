@@ -20,6 +20,10 @@ from eqlearn.search.decode import SkeletonDecoder
 torch.set_num_threads(1)
 
 
+#: the tiny model's sizes as TrainConfig.model takes them (the vocabulary sets its own)
+TINY_SIZES = {k: v for k, v in ModelConfig.tiny().to_dict().items() if k != "vocab_size"}
+
+
 @pytest.fixture(scope="module")
 def tiny():
     torch.manual_seed(0)
@@ -311,8 +315,7 @@ def test_training_run_saves_and_resumes(corpus, tmp_path):
     from eqlearn.train import TrainConfig, train
     cfg = TrainConfig(corpora=[str(corpus)], out=str(tmp_path / "run"), steps=6, batch_size=8,
                       valid_every=3, valid_size=5, log_every=3, max_points=30, warmup=2,
-                      model={k: v for k, v in ModelConfig.tiny().to_dict().items()
-                             if k != "vocab_size"}, threads=1)
+                      model=TINY_SIZES, threads=1)
     assert train(cfg)["step"] == 6
     cfg.steps = 9
     summary = train(cfg)  # resumes from last/
@@ -336,10 +339,9 @@ def test_a_stop_signal_saves_the_run_after_its_step_and_it_resumes(corpus, tmp_p
 
     monkeypatch.setattr(training, "training_step", signalled_step)
     before = signal.getsignal(signum)
-    sizes = {k: v for k, v in ModelConfig.tiny().to_dict().items() if k != "vocab_size"}
     cfg = training.TrainConfig(corpora=[str(corpus)], out=str(tmp_path / "run"), steps=5,
                                batch_size=4, valid_every=5, valid_size=3, max_points=20,
-                               warmup=1, threads=1, model=sizes)
+                               warmup=1, threads=1, model=TINY_SIZES)
     summary = training.train(cfg)
     assert summary["step"] == 2 and summary["stopped_by"] == signum.name
     assert signal.getsignal(signum) == before  # the handlers are put back
