@@ -32,7 +32,7 @@ def run_one(job: tuple) -> dict:
     from eqlearn.data.suites import load_suite
     from eqlearn.search.gp import GPConfig, run_search
     from eqlearn.search.hybrid import grammar_for
-    from eqlearn.search.neural import SearchSettings
+    from eqlearn.search.fitting import SearchSettings
 
     suite, problem, seed, seconds, polish, per_term = job
     X, y = load_suite(suite).get(problem).sample(200, rng=seed)

@@ -22,7 +22,7 @@ def data(n: int, seed: int = 0):
 def eqlearn_rate(X, y, seconds: float, workers: int) -> tuple[float, int]:
     from eqlearn.search.gp import GPConfig, run_search
     from eqlearn.search.hybrid import grammar_for
-    from eqlearn.search.neural import SearchSettings
+    from eqlearn.search.fitting import SearchSettings
 
     grammar = grammar_for(X.shape[1], SearchSettings(max_complexity=30))
     t0 = time.perf_counter()

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from eqlearn.data.dataset import BatchStream, SkeletonTable
+from eqlearn.data.dataset import SkeletonTable
+from eqlearn.model.batches import BatchStream
 from eqlearn.expr.tokens import Vocabulary
 from eqlearn.model import EquationModel, ModelConfig
 from eqlearn.train import autocast, training_step

@@ -27,7 +27,7 @@ def sample(
     """Show random canonical skeletons drawn from a prior."""
     import numpy as np
 
-    from .data import canonical_skeleton
+    from .expr import canonical_skeleton
     from .expr import to_prefix
     from .prior import SkeletonSampler
 
@@ -125,7 +125,7 @@ def fit(
     import warnings
 
     from .estimator import EquationRegressor
-    from .report import front_table, plot_fit, save_results
+    from .fit_report import front_table, plot_fit, save_results
 
     X, y = _read_table(data, target)
     reg = EquationRegressor(model=model, method=method, time_budget=time,
@@ -181,7 +181,7 @@ def demo(
     if name != "blackbody":
         _fail(f"unknown demo {name!r}; available: blackbody")
     from .demos.blackbody import run_blackbody, save_figure
-    from .report import front_table, save_results
+    from .fit_report import front_table, save_results
 
     console.print(f"[bold]Planck's law from {points} measurements[/] ({form} form, {units} "
                   f"units, noise {100 * noise:g} %, seed {seed}, budget {time:g} s)")
@@ -228,7 +228,7 @@ def evaluate_model(
     from .evaluation import evaluate_skeleton_recovery
     from .model import EquationModel
     from .progress import progress_bar
-    from .report import recovery_table
+    from .fit_report import recovery_table
 
     net = EquationModel.load(model)
     per = -(-n // len(corpus))

@@ -22,18 +22,19 @@ from collections import defaultdict
 import numpy as np
 import torch
 
-from .data.dataset import SkeletonTable, collate, make_sample
+from .data.dataset import SkeletonTable, make_sample
+from .model.batches import collate
 from .data.exclusion import coefficients_as_placeholders
 from .data.fingerprint import Fingerprinter
-from .data.generate import canonical_skeleton
+from .expr.simplify import canonical_skeleton
 from .data.suites import Problem
 from .expr.evaluate import evaluate, r2
 from .expr.export import from_sympy
 from .expr.tokens import TokenError, from_prefix
 from .expr.tree import PLACEHOLDER, Node
 from .model.model import EquationModel
-from .search.constants import fit_constants
-from .search.decode import Hypothesis, SkeletonDecoder, torch_threads
+from .search.constant_fit import fit_constants
+from .search.decode import Hypothesis, BeamDecoder, torch_threads
 from .search.neural import propose_skeletons
 from .search.scaling import Scaling
 
@@ -100,7 +101,7 @@ def evaluate_skeleton_recovery(model: EquationModel, tables: list[SkeletonTable]
     ``beam_size`` (the network's proposals after constant fitting, as a fit would rank them).
     """
     model.eval()
-    decoder = SkeletonDecoder(model)
+    decoder = BeamDecoder(model)
     fp = Fingerprinter()
     rows = _held_out_rows(model, tables, n_per_table, np.random.default_rng(seed), max_points)
     stats: dict = defaultdict(lambda: defaultdict(float))
@@ -148,7 +149,7 @@ def _held_out_rows(model, tables, n_per_table, rng, max_points) -> list[tuple]:
     return rows
 
 
-def _decoding_figures(decoder: SkeletonDecoder, memory, X, y, tokens, fp: Fingerprinter,
+def _decoding_figures(decoder: BeamDecoder, memory, X, y, tokens, fp: Fingerprinter,
                       beam_size: int, fit_r2: float | None, rerank: int | None) -> dict:
     """The match (and fit) figures of one held-out sample."""
     with torch_threads(1):

@@ -4,29 +4,21 @@
   scikit-learn's ``validate_data`` first (shapes, dtypes, sparse input, complex numbers);
 * rows with NaN/inf in X or y are dropped with a warning (an error if too few remain);
 * wrong shapes, strings, too few points, non-finite sample weights: ``ValueError`` saying so;
-* a constant target is allowed and gives the constant equation (with a warning);
-* with the log loss, rows where y == 0 are left out of the fit (with a warning);
-* ``loss="auto"`` resolves to the log loss for a target of one sign spanning decades.
+* a constant target is allowed and gives the constant equation (with a warning).
 """
 from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FitData", "check_fit_data", "check_predict_data", "without_zero_targets", "MIN_POINTS",
-           "DataWarning", "resolve_loss"]
+from .exceptions import DataWarning
+
+__all__ = ["FitData", "check_fit_data", "check_predict_data", "MIN_POINTS", "DataWarning"]
 
 MIN_POINTS = 5
-MAX_ZERO_SHARE = 0.1     #: "auto" picks the log loss with up to this share of zeros in y
-LOG_SPAN = 3.0           #: ... when |y| spans more than this many decades
-LOG_BULK_SPAN = 1.0      #: ... and its middle half (quartiles) more than this many
-
-
-class DataWarning(UserWarning):
-    """Something about the data was changed or is suspicious."""
 
 
 @dataclass
@@ -116,41 +108,9 @@ def check_fit_data(estimator, X, y, sample_weight=None, variable_names=None) -> 
     return FitData(Xa, ya, w, names, n_dropped)
 
 
-def without_zero_targets(data: FitData) -> FitData:
-    """The rows with ``y != 0``, for the log loss, which cannot use a zero (a reading that
-    underflowed or fell below detection); a warning says how many were left out."""
-    zero = data.y == 0
-    if not zero.any():
-        return data
-    keep = ~zero
-    if keep.sum() < MIN_POINTS:
-        raise ValueError(f"need at least {MIN_POINTS} rows with y != 0 for the log loss")
-    warnings.warn(f"left {int(zero.sum())} of {len(zero)} rows with y == 0 out of the fit: "
-                  "the log loss cannot use them", DataWarning, stacklevel=3)
-    return replace(data, X=data.X[keep], y=data.y[keep], weight=data.weight[keep])
-
-
 def check_predict_data(estimator, X) -> np.ndarray:
     """Validate inputs of predict (same columns as in fit; NaN/inf give NaN predictions)."""
     from sklearn.utils.validation import validate_data
 
     return validate_data(estimator, X, reset=False, accept_sparse=False,
                          ensure_all_finite=False, dtype=np.float64)
-
-
-def resolve_loss(loss: str, y: np.ndarray) -> str:
-    """The loss a fit uses: ``loss`` itself, or for ``"auto"`` the log loss when y has one
-    sign (at most ``MAX_ZERO_SHARE`` zeros) and spans more than ``LOG_SPAN`` decades with
-    its middle half over ``LOG_BULK_SPAN``, else ``"mse"``."""
-    nonzero = y[y != 0]
-    one_sign = np.all(nonzero > 0) or np.all(nonzero < 0)  # too few: without_zero_targets
-    if loss == "log" and not one_sign:
-        raise ValueError("loss='log' needs a target of one sign (zeros aside)")
-    if loss != "auto":
-        return loss
-    if not one_sign or np.mean(y == 0) > MAX_ZERO_SHARE:
-        return "mse"
-    decades = np.log10(np.abs(nonzero))
-    q1, q3 = np.quantile(decades, [0.25, 0.75])
-    spread = decades.max() - decades.min() > LOG_SPAN and q3 - q1 > LOG_BULK_SPAN
-    return "log" if spread else "mse"

@@ -25,7 +25,8 @@ import torch
 import torch.distributed as dist
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from .data.dataset import BatchStream, SkeletonTable
+from .data.dataset import SkeletonTable
+from .model.batches import BatchStream
 from .evaluation import evaluate_skeleton_recovery
 from .expr.tokens import Vocabulary
 from .model.config import ModelConfig

@@ -59,7 +59,7 @@ def _lookup_unit(name: str) -> tuple[float, np.ndarray]:
     return scale, np.array(dim)
 
 
-def _parse(text: str) -> tuple[float, np.ndarray]:
+def parse_scaled(text: str) -> tuple[float, np.ndarray]:
     """(factor to SI, dimension vector) of a unit string; see :func:`parse_units`."""
     scale, dim, pos = 1.0, np.zeros(len(BASE_UNITS), int), 0
     while pos < len(text.rstrip()):
@@ -67,7 +67,7 @@ def _parse(text: str) -> tuple[float, np.ndarray]:
         if match is None:
             raise ValueError(f"cannot read units {text!r} from {text[pos:].strip()!r} on")
         separator, name, group, power = match.groups()
-        part_scale, part_dim = _lookup_unit(name) if name else _parse(group)
+        part_scale, part_dim = _lookup_unit(name) if name else parse_scaled(group)
         exponent = int(power or 1) * (-1 if separator == "/" else 1)
         scale, dim = scale * part_scale**exponent, dim + exponent * part_dim
         pos = match.end()
@@ -101,12 +101,12 @@ def parse_units(text: str) -> Dimension:
     >>> parse_units("J") == parse_units("kg m^2 s^-2")
     True
     """
-    return tuple(int(x) for x in _parse(text)[1])
+    return tuple(int(x) for x in parse_scaled(text)[1])
 
 
 def si_factor(text: str) -> float:
     """The factor that converts a value in ``text`` units to SI (``si_factor("nm") == 1e-9``)."""
-    return _parse(text)[0]
+    return parse_scaled(text)[0]
 
 
 def format_units(dimension: Sequence[int]) -> str:
@@ -142,7 +142,7 @@ _SAME = ("neg", "abs")
 
 def _axes(units: Sequence[int] | str) -> np.ndarray:
     if isinstance(units, str):
-        scale, dim = _parse(units)
+        scale, dim = parse_scaled(units)
         return np.append(dim.astype(float), np.log10(scale))
     return np.append(np.asarray(units, dtype=float), 0.0)
 

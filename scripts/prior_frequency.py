@@ -13,7 +13,8 @@ import time
 
 import numpy as np
 
-from eqlearn.data import Fingerprinter, canonical_skeleton
+from eqlearn.data import Fingerprinter
+from eqlearn.expr import canonical_skeleton
 from eqlearn.expr import parse_expr
 from eqlearn.expr.tree import Var
 from eqlearn.prior import SkeletonSampler

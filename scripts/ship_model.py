@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from eqlearn.data.dataset import collate
+from eqlearn.model.batches import collate
 from eqlearn.model import EquationModel
 
 LIMIT_MB = 16

@@ -11,7 +11,7 @@ import sympy
 from eqlearn import EquationRegressor
 from eqlearn.expr import parse_expr, evaluate
 from eqlearn.inputs import DataWarning
-from eqlearn.search.constants import fit_constants
+from eqlearn.search.constant_fit import fit_constants
 
 FAST = dict(method="neural", time_budget=3.0, beam_size=2, n_samples=4, random_state=0)
 
@@ -123,7 +123,7 @@ def test_a_skeleton_nan_everywhere_gives_an_infinite_loss_not_an_error():
 def test_relative_loss_and_scaling_recover_si_constants(tiny_model):
     """Planck's law in raw SI units: with the skeleton among the candidates, the constants
     come back in SI units (checked against CODATA values)."""
-    from eqlearn.search.constants import fit_constants
+    from eqlearn.search.constant_fit import fit_constants
     from eqlearn.search.scaling import Scaling
 
     h, c, k = 6.62607015e-34, 299792458.0, 1.380649e-23

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import sympy
 
-from eqlearn.data import canonical_skeleton
+from eqlearn.expr import canonical_skeleton
 from eqlearn.expr import compile_numpy, evaluate, evaluate_counted, from_prefix, to_numpy, to_sympy
 from eqlearn.prior import SkeletonSampler
 

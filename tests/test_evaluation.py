@@ -2,7 +2,7 @@
 import torch
 
 from eqlearn.data.fingerprint import Fingerprinter
-from eqlearn.data.generate import canonical_skeleton
+from eqlearn.expr import canonical_skeleton
 from eqlearn.data.suites import load_suite
 from eqlearn.evaluation import RECALL_SETTINGS, benchmark_recall, law_fingerprints
 from eqlearn.expr import Vocabulary

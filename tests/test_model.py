@@ -10,12 +10,13 @@ import pytest
 import torch
 
 from eqlearn.data import generate_corpus
-from eqlearn.data.dataset import BatchStream, SkeletonTable, collate, make_sample
+from eqlearn.data.dataset import SkeletonTable, make_sample
+from eqlearn.model.batches import BatchStream, collate
 from eqlearn.prior import PriorConfig
 from eqlearn.expr import Vocabulary
 from eqlearn.model import EquationModel, ModelConfig, ModelLoadError
 from eqlearn.model.encoding import value_features
-from eqlearn.search.decode import SkeletonDecoder
+from eqlearn.search.decode import BeamDecoder
 
 torch.set_num_threads(1)
 
@@ -97,7 +98,7 @@ def test_tiny_model_overfits_a_handful_of_skeletons():
         loss.backward()
         opt.step()
     assert loss.item() < 0.05
-    decoder = SkeletonDecoder(model.eval())
+    decoder = BeamDecoder(model.eval())
     for tokens in skeletons:
         sample = make_sample(tokens, 1, prior, rng, 40)
         assert list(decoder.greedy(*sample).tokens) == tokens
@@ -299,14 +300,14 @@ def test_bad_checkpoints_fail_clearly(tiny, tmp_path):
 def test_beam_search_returns_sorted_well_formed_skeletons(tiny):
     rng = np.random.default_rng(3)
     X, y = rng.uniform(1, 2, size=(30, 2)), rng.normal(size=30)
-    hyps = SkeletonDecoder(tiny).beam_search(X, y, beam_size=8)
+    hyps = BeamDecoder(tiny).beam_search(X, y, beam_size=8)
     assert hyps and [h.log_prob for h in hyps] == sorted((h.log_prob for h in hyps), reverse=True)
     from eqlearn.expr import from_prefix
     for h in hyps:
         tree = from_prefix(list(h.tokens))
         assert max(tree.variables(), default=-1) < 2  # only the data's variables
-    samples = SkeletonDecoder(tiny).sample(X, y, n=16, seed=0)
-    assert samples == SkeletonDecoder(tiny).sample(X, y, n=16, seed=0)
+    samples = BeamDecoder(tiny).sample(X, y, n=16, seed=0)
+    assert samples == BeamDecoder(tiny).sample(X, y, n=16, seed=0)
     for h in samples:
         from_prefix(list(h.tokens))
 

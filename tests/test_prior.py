@@ -4,7 +4,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from eqlearn.data import canonical_skeleton
+from eqlearn.expr import canonical_skeleton
 from eqlearn.expr import Vocabulary, to_prefix
 from eqlearn.prior import (PriorConfig, SkeletonSampler, list_presets, load_prior, sample_constants,
                            sample_support)

@@ -19,7 +19,7 @@ def test_neighbours_are_one_edit_away():
 
 
 def test_refine_reaches_a_law_two_edits_from_the_proposal():
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
     from eqlearn.search.refine import refine
 
     rng = np.random.default_rng(0)
@@ -37,7 +37,7 @@ def test_refine_reaches_a_law_two_edits_from_the_proposal():
 
 
 def test_prune_removes_a_vanishing_factor_and_a_tiny_term():
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
     from eqlearn.search.refine import prune
 
     rng = np.random.default_rng(1)
@@ -63,7 +63,7 @@ def test_prune_removes_a_vanishing_factor_and_a_tiny_term():
 def test_prune_follows_more_than_the_simplest_cut():
     """sqrt(1 − 2x₂ + x₂²)/sqrt(1 − 1/x₁²): dropping a constant gives the simplest exact cut,
     a dead end; dropping the root leaves 1 − x₂ with a vanishing x₂², which leads on."""
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
     from eqlearn.search.refine import prune
 
     rng = np.random.default_rng(2)
@@ -97,7 +97,7 @@ def _noisy_product(seed: int, n: int = 200):
 def test_prune_cuts_a_needless_constant_off_the_simplest_accurate_law_on_noisy_data():
     """On noisy data the most accurate fits are overgrown; the law with a needless ``+ C``
     is the simplest accurate one, and pruning must start there too, not only from those."""
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
     from eqlearn.search.refine import _inexact_starts, prune
 
     X, y = _noisy_product(11)

@@ -10,7 +10,7 @@ from eqlearn.search.selection import Candidate, pareto_front
 
 
 def test_snap_constants_fixes_a_disguised_one_on_noisy_data_only_when_it_is_one():
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
     from eqlearn.search.rewrite import snap_constants
 
     rng = np.random.default_rng(3)
@@ -30,7 +30,7 @@ def test_snap_constants_fixes_a_disguised_one_on_noisy_data_only_when_it_is_one(
 
 
 def test_snap_constants_turns_a_quarter_phase_into_the_cosine():
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
     from eqlearn.search.rewrite import snap_constants
 
     rng = np.random.default_rng(4)
@@ -53,7 +53,7 @@ def test_snap_constants_turns_a_quarter_phase_into_the_cosine():
 def test_snap_constants_makes_a_noisy_gaussian_exponent_one_half():
     """exp(-0.4986·θ²/σ²)/σ fitted to 1 %-noisy data becomes exp(-θ²/(2σ²)) (its ratio to
     the law is then a constant, SRBench's symbolic solution); a 0.45 stays free."""
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
     from eqlearn.search.rewrite import snap_constants
 
     rng = np.random.default_rng(6)
@@ -75,7 +75,7 @@ def test_the_overall_factor_is_not_snapped_so_the_exponent_can_be():
     """3.9894·exp(-x²/2) with 1 % noise: snapping the factor to 4 first (the smaller loss)
     left -0.5014 inside, too far from -1/2 to follow (seeds 0-3, 6, 8 of ten); the factor,
     fitted in the search's scaled units, is left free and the exponent snaps."""
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
     from eqlearn.search.rewrite import snap_constants
 
     far = time.perf_counter() + 60
@@ -96,7 +96,7 @@ def test_a_replaced_fit_takes_its_twins_of_another_skeleton_along():
     or, keeping the lower loss at that complexity, it would hide the snapped -1/2."""
     from dataclasses import replace as with_fields
 
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
     from eqlearn.search.rewrite import drop_skeletons, snap_constants
 
     rng = np.random.default_rng(7)
@@ -116,7 +116,7 @@ def test_a_replaced_fit_takes_its_twins_of_another_skeleton_along():
 def test_a_half_turn_inside_a_longer_sum_is_taken_out():
     """Nguyen-6 as a search wrote it, sin(π − x² − x) + sin(x): the phase is one term of a
     sum of three; the snapped equation is sympy-equal to sin(x) + sin(x² + x)."""
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
     from eqlearn.search.rewrite import snap_constants
 
     X = np.random.default_rng(5).uniform(-1, 1, size=(200, 1))
@@ -134,7 +134,7 @@ def test_a_half_turn_inside_a_longer_sum_is_taken_out():
 
 def test_expand_polynomial_agrees_with_sympy_and_refuses_what_is_no_polynomial():
     from eqlearn.expr.export import to_sympy
-    from eqlearn.search.polynomial import expand_polynomial
+    from eqlearn.search.polynomial_expansion import expand_polynomial
 
     for text in ("x1*((x1 + 0.25)**3 + 0.5*x1 - 1.75)", "(x1 - x2)**2/4 + 3*x2 - 0.5",
                  "-(2.5*x1*x2 + sin(0.3))*(x1 - 1)"):
@@ -153,8 +153,8 @@ def test_expand_polynomial_agrees_with_sympy_and_refuses_what_is_no_polynomial()
 def test_expanded_polynomials_write_a_nested_exact_fit_as_the_law():
     """Nguyen-2 reached as x·((x + 1/3)³ + 2/3·x + 26/27): its expanded, snapped form is
     x⁴ + x³ + x² + x, no more complex than the nested one and without its three constants."""
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
-    from eqlearn.search.polynomial import expanded_polynomials
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
+    from eqlearn.search.polynomial_expansion import expanded_polynomials
     from eqlearn.search.rewrite import snap_constants
 
     rng = np.random.default_rng(5)
@@ -177,7 +177,7 @@ def test_expanded_polynomials_write_a_nested_exact_fit_as_the_law():
 
 
 def test_factor_common_replaces_an_unfactored_exact_law_by_the_law():
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
     from eqlearn.search.rewrite import factor_common
 
     rng = np.random.default_rng(5)
@@ -215,7 +215,7 @@ def test_one_signed_drops_an_absolute_value_only_where_the_data_have_one_sign():
 def test_snap_constants_takes_the_members_selection_chooses_among_first():
     """With room for one member, the accurate law is snapped, not the simplest (inaccurate)
     member of the front."""
-    from eqlearn.search.neural import SearchSettings, fit_skeletons
+    from eqlearn.search.fitting import SearchSettings, fit_skeletons
     from eqlearn.search.rewrite import snap_constants
 
     rng = np.random.default_rng(12)

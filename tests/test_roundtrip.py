@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sympy
 
-from eqlearn.data import canonical_skeleton
+from eqlearn.expr import canonical_skeleton
 from eqlearn.expr import from_prefix, from_sympy, to_infix, to_prefix, to_sympy
 from eqlearn.expr.export import parse_expr
 from eqlearn.prior import SkeletonSampler, list_presets

@@ -5,7 +5,7 @@ import pytest
 import sympy
 
 from eqlearn.expr import evaluate, parse_expr, to_sympy
-from eqlearn.search.constants import fit_constants
+from eqlearn.search.constant_fit import fit_constants
 from eqlearn.search.transformed import _exponents, transformed_equations
 
 

@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 import sympy
 
-from ..data.suites import _parse_formula  # the suites' parser: same symbols, same aliases
+from ..data.suites import parse_formula  # the suites' parser: same symbols, same aliases
 from ..expr.evaluate import r2  # noqa: F401 - one R² for the package, re-exported here
 from ..timeout import CallTimeout, call_with_timeout
 
@@ -47,7 +47,7 @@ def parse_model(text: str, variables: Sequence[str], timeout: float = 5.0) -> sy
     ValueError
         If the text does not parse or uses a name that is not a variable.
     """
-    return _parse_formula(text, tuple(variables), timeout)
+    return parse_formula(text, tuple(variables), timeout)
 
 
 def _round_number(value: float) -> sympy.Rational:

@@ -1,5 +1,5 @@
-"""Corpora: skeleton generation, fingerprints, benchmark suites, training datasets."""
+"""Corpora: skeleton generation, fingerprints, benchmark suites, training samples."""
 from .fingerprint import Fingerprinter
-from .generate import CorpusStats, canonical_skeleton, generate_corpus, read_corpus
+from .generate import CorpusStats, generate_corpus, read_corpus
 
-__all__ = ["Fingerprinter", "canonical_skeleton", "generate_corpus", "read_corpus", "CorpusStats"]
+__all__ = ["Fingerprinter", "generate_corpus", "read_corpus", "CorpusStats"]

@@ -15,7 +15,7 @@ from ..expr.export import from_sympy
 from ..expr.tokens import to_prefix
 from ..expr.tree import PLACEHOLDER, Const, Expr, Node, Num, Var
 from .fingerprint import Fingerprinter
-from .generate import canonical_skeleton
+from ..expr.simplify import canonical_skeleton
 from .suites import load_suite
 
 __all__ = ["excluded_skeletons", "benchmark_skeletons", "coefficients_as_placeholders"]

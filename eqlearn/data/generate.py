@@ -22,7 +22,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..expr.simplify import canonicalize
+from ..expr.simplify import canonical_skeleton
 from ..expr.tokens import Vocabulary, to_prefix
 from ..expr.tree import Expr
 from ..prior.config import PriorConfig, load_prior
@@ -30,22 +30,10 @@ from ..prior.sampler import SkeletonSampler
 from ..progress import progress_bar
 from .fingerprint import Fingerprinter
 
-__all__ = ["canonical_skeleton", "generate_corpus", "read_corpus", "CorpusStats"]
+__all__ = ["generate_corpus", "read_corpus", "CorpusStats"]
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
-
-
-def canonical_skeleton(expr: Expr, max_rounds: int = 3) -> Expr:
-    """Canonical form with every constant a placeholder and variables renumbered x1..xk
-    (repeated until it settles)."""
-    current = canonicalize(expr).skeleton().compact_variables()
-    for _ in range(max_rounds):
-        nxt = canonicalize(current).skeleton().compact_variables()
-        if nxt == current:
-            break
-        current = nxt
-    return current
 
 
 @dataclass

@@ -37,7 +37,7 @@ _FUNCTION_ALIASES = {"arcsin": sympy.asin, "arccos": sympy.acos, "arctan": sympy
 
 
 @lru_cache(maxsize=1024)
-def _parse_formula(formula: str, variables: tuple[str, ...], timeout: float) -> sympy.Expr:
+def parse_formula(formula: str, variables: tuple[str, ...], timeout: float) -> sympy.Expr:
     """``formula`` as sympy, every name in ``variables`` a plain real symbol.
 
     The local dictionary shadows sympy's own meaning of names such as ``I``, ``E``, ``S``,
@@ -65,7 +65,7 @@ def _parse_formula(formula: str, variables: tuple[str, ...], timeout: float) -> 
 
 @lru_cache(maxsize=1024)
 def _numpy_function(formula: str, variables: tuple[str, ...]) -> Callable[..., Any]:
-    expr = _parse_formula(formula, variables, PARSE_TIMEOUT)
+    expr = parse_formula(formula, variables, PARSE_TIMEOUT)
     symbols = [sympy.Symbol(name, real=True) for name in variables]
     return sympy.lambdify(symbols, expr, "numpy")
 
@@ -149,7 +149,7 @@ class Problem:
         """
         if self.formula is None:
             raise ValueError(f"problem {self.id!r} is a data set without a known formula")
-        return _parse_formula(self.formula, self.variables, timeout)
+        return parse_formula(self.formula, self.variables, timeout)
 
     def sample(self, n: int | None = None, rng: np.random.Generator | int | None = None,
                noise: float = 0.0) -> tuple[np.ndarray, np.ndarray]:

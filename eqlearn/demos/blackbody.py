@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import sympy
 
-from ..constants import identify
+from ..physical_constants import identify
 from ..data.suites import load_suite
 from ..estimator import EquationRegressor
 from ..expr.export import to_sympy, variable_symbols

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..expr.evaluate import evaluate
-from ..report import save_figure
+from ..fit_report import save_figure
 
 __all__ = ["plot_spectra"]
 

@@ -27,7 +27,7 @@ from .coefficients import (Coef, as_float, coef_leaf, coef_mul, coef_pow, coef_s
 from .evaluate import evaluate
 # the canonical form's own term and factor collection: a factored sum is rebuilt the way the
 # canonicaliser builds sums and products, so canonicalising it again leaves it factored
-from .simplify import (ONE, _build_product, _build_sum, _collect_factors, _collect_terms,
+from .simplify import (ONE, build_product, build_sum, collect_factors, collect_terms,
                        canonicalize, sort_key)
 from .tree import Const, Expr, Node, Var
 
@@ -67,10 +67,10 @@ def _factor(total: Node) -> Expr | None:
     """``total`` written as (common factor) × (sum of what is left), or None when its terms
     share no base or a coefficient is a placeholder (a skeleton: placeholders would absorb
     the factor again)."""
-    terms = _collect_terms(total)
+    terms = collect_terms(total)
     if any(mono is None or is_placeholder(c) for c, mono in terms):
         return None
-    powers = [_collect_factors(mono)[1] for _, mono in terms]
+    powers = [collect_factors(mono)[1] for _, mono in terms]
     if all(_monomial(p) for p in powers):
         return None  # a polynomial stays written out (the search's expansion step)
     common = {}
@@ -86,9 +86,9 @@ def _factor(total: Node) -> Expr | None:
         left = {key: [base, k - common[key][1] if key in common else k]
                 for key, (base, k) in factors.items()}
         left = {key: f for key, f in left.items() if f[1] != 0}
-        rest.append((_ratio(coef, lead), _build_product(ONE, left) if left else None))
+        rest.append((_ratio(coef, lead), build_product(ONE, left) if left else None))
     rest[0] = (ONE, rest[0][1])
-    return Node("mul", (_build_product(lead, common), _build_sum(rest)))
+    return Node("mul", (build_product(lead, common), build_sum(rest)))
 
 
 def _monomial(factors: dict) -> bool:
@@ -114,7 +114,7 @@ def root_of_square(total: Expr, X: np.ndarray, rtol: float = 1e-6) -> Expr | Non
     exponents (``cos(θ)**2`` → ``cos(θ)``)."""
     if not (isinstance(total, Node) and total.op in _SUMS):
         return None
-    terms = _collect_terms(total)
+    terms = collect_terms(total)
     if len(terms) != 3 or any(is_placeholder(c) for c, _ in terms):
         return None
     with np.errstate(all="ignore"):
@@ -153,9 +153,9 @@ def _half(coef: Coef, mono: Expr | None) -> Expr:
     root = coef_pow(coef, Fraction(1, 2))
     if mono is None:
         return coef_leaf(root)
-    inner, factors = _collect_factors(mono)
+    inner, factors = collect_factors(mono)
     halved = {key: [base, k / 2] for key, (base, k) in factors.items()}
-    return _build_product(coef_mul(root, coef_pow(inner, Fraction(1, 2))), halved)
+    return build_product(coef_mul(root, coef_pow(inner, Fraction(1, 2))), halved)
 
 
 def merged_roots(expr: Expr, X: np.ndarray) -> Expr | None:
@@ -163,15 +163,15 @@ def merged_roots(expr: Expr, X: np.ndarray) -> Expr | None:
     ``sqrt(a)·sqrt(b)/sqrt(c)`` → ``sqrt(a·b/c)`` (dimensional analysis writes
     ``sqrt(E − U)·sqrt(2 − u)/sqrt(m)``), when a, b and c are positive on the rows of X;
     None when there are fewer than two roots or one is not."""
-    coef, factors = _collect_factors(expr)
+    coef, factors = collect_factors(expr)
     roots = {key: f for key, f in factors.items() if abs(f[1]) == Fraction(1, 2)}
     if len(roots) < 2:
         return None
     with np.errstate(all="ignore"):
         if not all(np.all(evaluate(base, X) > 0) for base, _ in roots.values()):
             return None
-    root = Node("sqrt", (_build_product(ONE, {key: [base, 2 * k]
+    root = Node("sqrt", (build_product(ONE, {key: [base, 2 * k]
                                               for key, (base, k) in roots.items()}),))
     rest = {key: f for key, f in factors.items() if key not in roots}
     rest[sort_key(root)] = [root, Fraction(1)]
-    return canonicalize(_build_product(coef, rest))
+    return canonicalize(build_product(coef, rest))

@@ -27,12 +27,24 @@ from .coefficients import (Coef, coef_abs, coef_add, coef_is, coef_leaf, coef_mu
                            coef_pow, coef_sign, is_placeholder)
 from .tree import PLACEHOLDER, Const, Expr, Node, Num, Var
 
-__all__ = ["canonicalize", "sort_key"]
+__all__ = ["canonicalize", "canonical_skeleton", "sort_key"]
 
 _SUM_OPS = frozenset(SUM_SIGNS)
 _PRODUCT_OPS = frozenset({"mul", "div", "inv", "sqrt", "pow"})
 _EXACT_OPS = frozenset({"add", "sub", "mul", "div", "neg", "inv", "pow", "abs"})
 ONE, ZERO = Fraction(1), Fraction(0)
+
+
+def canonical_skeleton(expr: Expr, max_rounds: int = 3) -> Expr:
+    """Canonical form with every constant a placeholder and variables renumbered x1..xk
+    (repeated until it settles)."""
+    current = canonicalize(expr).skeleton().compact_variables()
+    for _ in range(max_rounds):
+        nxt = canonicalize(current).skeleton().compact_variables()
+        if nxt == current:
+            break
+        current = nxt
+    return current
 
 
 def canonicalize(expr: Expr) -> Expr:
@@ -45,9 +57,9 @@ def canonicalize(expr: Expr) -> Expr:
         return _fold(op, args)
     node = Node(op, args)
     if op in _SUM_OPS:
-        return _build_sum(_collect_terms(node))
+        return build_sum(collect_terms(node))
     if op in _PRODUCT_OPS and (op != "pow" or isinstance(args[1], Num)):
-        coef, factors = _collect_factors(node)
+        coef, factors = collect_factors(node)
         return _product(coef, factors)
     if op == "exp":
         return _canon_exp(args[0], node)
@@ -108,17 +120,17 @@ def _fold_exact(op: str, v: list[Fraction]) -> Expr | None:
 
 
 # -- sums ---------------------------------------------------------------------------------
-def _collect_terms(e: Expr, sign: int = 1, out=None) -> list[tuple[Coef, Expr | None]]:
+def collect_terms(e: Expr, sign: int = 1, out=None) -> list[tuple[Coef, Expr | None]]:
     out = [] if out is None else out
     if isinstance(e, Node) and e.op in _SUM_OPS:
         if e.op == "add":
-            _collect_terms(e.args[0], sign, out)
-            _collect_terms(e.args[1], sign, out)
+            collect_terms(e.args[0], sign, out)
+            collect_terms(e.args[1], sign, out)
         elif e.op == "sub":
-            _collect_terms(e.args[0], sign, out)
-            _collect_terms(e.args[1], -sign, out)
+            collect_terms(e.args[0], sign, out)
+            collect_terms(e.args[1], -sign, out)
         else:
-            _collect_terms(e.args[0], -sign, out)
+            collect_terms(e.args[0], -sign, out)
         return out
     coef, mono = _split_term(e)
     out.append((coef if sign > 0 else coef_mul(coef, Fraction(-1)), mono))
@@ -131,13 +143,13 @@ def _split_term(e: Expr) -> tuple[Coef, Expr | None]:
         return e.value, None
     if isinstance(e, Const):
         return e, None
-    coef, factors = _collect_factors(e)
+    coef, factors = collect_factors(e)
     if not factors:
         return coef, None
-    return coef, _build_product(ONE, factors)
+    return coef, build_product(ONE, factors)
 
 
-def _build_sum(terms: list[tuple[Coef, Expr | None]]) -> Expr:
+def build_sum(terms: list[tuple[Coef, Expr | None]]) -> Expr:
     groups: dict[tuple, list] = {}
     for coef, mono in terms:
         key = () if mono is None else sort_key(mono)
@@ -158,7 +170,7 @@ def _build_sum(terms: list[tuple[Coef, Expr | None]]) -> Expr:
         if mono is None:
             term = coef_leaf(magnitude)
         else:
-            term = _product(*_merge_coef(magnitude, _collect_factors(mono)))
+            term = _product(*_merge_coef(magnitude, collect_factors(mono)))
         signed.append((sign, term))
     if not signed:
         return Num(0)
@@ -166,8 +178,8 @@ def _build_sum(terms: list[tuple[Coef, Expr | None]]) -> Expr:
         # a term became a sum (C*(x + C) → C*x + C): flatten it into this sum
         flat: list = []
         for sign, term in signed:
-            _collect_terms(term, sign, flat)
-        return _build_sum(flat)
+            collect_terms(term, sign, flat)
+        return build_sum(flat)
     signed.sort(key=lambda st: st[0] < 0)  # stable: positive terms first
     sign, out = signed[0]
     if sign < 0:
@@ -191,7 +203,7 @@ def _merge_coef(coef: Coef, collected: tuple[Coef, dict]) -> tuple[Coef, dict]:
 
 
 # -- products -----------------------------------------------------------------------------
-def _collect_factors(e: Expr) -> tuple[Coef, dict]:
+def collect_factors(e: Expr) -> tuple[Coef, dict]:
     """A canonical product as (coefficient, {key: [base, exponent]})."""
     state: list = [ONE, {}]
     _walk_factors(e, ONE, state)
@@ -242,12 +254,12 @@ def _walk_factors(e: Expr, m: Fraction, state: list) -> None:
 def _add_fractional_power(base: Expr, k: Fraction, state: list) -> None:
     """``(c*u)**k → c**k * u**k`` when the coefficient c is a placeholder or positive; the
     rest of the base stays whole (``sqrt(x*y)`` is not ``sqrt(x)*sqrt(y)`` for x, y < 0)."""
-    coef, factors = _collect_factors(base)
+    coef, factors = collect_factors(base)
     if not factors or not (is_placeholder(coef) or coef_sign(coef) > 0) or coef_is(coef, ONE):
         _add_factor(base, k, state)
         return
     state[0] = coef_mul(state[0], coef_pow(coef, k))
-    _add_factor(_build_product(ONE, factors), k, state)
+    _add_factor(build_product(ONE, factors), k, state)
 
 
 def _power_of(base: Expr, k: Fraction) -> Expr:
@@ -265,7 +277,7 @@ def _fold_mul(items: list[Expr]) -> Expr:
     return out
 
 
-def _build_product(coef: Coef, factors: dict) -> Expr:
+def build_product(coef: Coef, factors: dict) -> Expr:
     if coef_is(coef, ZERO):
         return Num(0)
     if not any(k != 0 for _, k in factors.values()):
@@ -291,7 +303,7 @@ def _build_product(coef: Coef, factors: dict) -> Expr:
 
 
 def _product(coef: Coef, factors: dict) -> Expr:
-    return _absorb_into_sum(coef, factors) or _build_product(coef, factors)
+    return _absorb_into_sum(coef, factors) or build_product(coef, factors)
 
 
 def _absorb_into_sum(coef: Coef, factors: dict) -> Expr | None:
@@ -302,21 +314,21 @@ def _absorb_into_sum(coef: Coef, factors: dict) -> Expr | None:
     if coef_is(coef, Fraction(-1)) and len(factors) == 1:
         ((base, k),) = factors.values()
         if k == 1 and isinstance(base, Node) and base.op in _SUM_OPS:
-            return _build_sum(_collect_terms(base, -1))
+            return build_sum(collect_terms(base, -1))
     if not is_placeholder(coef):
         return None
     for key in sorted(factors):
         base, k = factors[key]
         if k != 1 or not (isinstance(base, Node) and base.op in _SUM_OPS):
             continue
-        terms = _collect_terms(base)
+        terms = collect_terms(base)
         if sum(1 for c, _ in terms if not is_placeholder(c)) > 1:
             continue
-        absorbed = _build_sum([(PLACEHOLDER, mono) for _, mono in terms])
+        absorbed = build_sum([(PLACEHOLDER, mono) for _, mono in terms])
         rest = {k2: v for k2, v in factors.items() if k2 != key}
         state: list = [ONE, rest]
         _walk_factors(absorbed, ONE, state)
-        return _build_product(state[0], state[1])
+        return build_product(state[0], state[1])
     return None
 
 
@@ -326,11 +338,11 @@ def _canon_exp(arg: Expr, node: Node) -> Expr:
         return arg.args[0]
     if not (isinstance(arg, Node) and arg.op in _SUM_OPS):
         return node
-    terms = _collect_terms(arg)
+    terms = collect_terms(arg)
     constant = [c for c, mono in terms if mono is None and isinstance(c, Const)]
     if not constant:
         return node
-    rest = _build_sum([(c, mono) for c, mono in terms if mono is not None or isinstance(c, Fraction)])
+    rest = build_sum([(c, mono) for c, mono in terms if mono is not None or isinstance(c, Fraction)])
     factor = constant[0]
     for c in constant[1:]:
         factor = coef_add(factor, c)
@@ -345,9 +357,9 @@ def _canon_log(arg: Expr, node: Node) -> Expr:
         return arg.args[0]
     if not (isinstance(arg, Node) and arg.op in ("mul", "div")):
         return node
-    coef, factors = _collect_factors(arg)
+    coef, factors = collect_factors(arg)
     if not isinstance(coef, Const) or (coef.value is not None and coef.value <= 0) or not factors:
         return node
-    rest = _build_product(ONE, factors)
+    rest = build_product(ONE, factors)
     shift = PLACEHOLDER if coef.value is None else Const(float(np.log(coef.value)))
     return canonicalize(Node("add", (Node("log", (rest,)), shift)))

@@ -1,4 +1,4 @@
-"""Prefix tokens, the fixed vocabulary, and a plain-text infix printer.
+"""Prefix tokens and the fixed vocabulary (the infix printer lives with the trees).
 
 Tokens are strings: operator names (``"mul"``), variables (``"x1"``), the constant
 placeholder ``"C"`` and exact numbers (``"2"``, ``"-1"``, ``"1/2"``). Constant *values* never
@@ -12,11 +12,10 @@ from fractions import Fraction
 from typing import Iterable, Sequence
 
 from .operators import OPERATORS
-from .tree import PLACEHOLDER, Const, Expr, Node, Num, Var
+from .tree import PLACEHOLDER, PLACEHOLDER_TOKEN, Const, Expr, Node, Num, Var, to_infix
 
 __all__ = ["to_prefix", "from_prefix", "to_infix", "Vocabulary", "TokenError", "PLACEHOLDER_TOKEN"]
 
-PLACEHOLDER_TOKEN = "C"
 SPECIAL_TOKENS = ("<pad>", "<bos>", "<eos>")
 DEFAULT_INTEGERS = tuple(range(-10, 11))
 DEFAULT_RATIONALS = ("1/2", "-1/2", "1/3", "-1/3", "2/3", "-2/3", "3/2", "-3/2", "1/4", "-1/4")
@@ -99,45 +98,6 @@ def _iterative_parse(tokens: Sequence[str]) -> Expr:
 
 
 # -- infix printing ----------------------------------------------------------------------
-_BINARY = {"add": (" + ", 1), "sub": (" - ", 1), "mul": ("*", 2), "div": ("/", 2), "pow": ("**", 4)}
-
-
-def to_infix(expr: Expr, names: Sequence[str] | None = None, precision: int = 6) -> str:
-    """Readable infix string, e.g. ``C*x1**2 + sin(x2)``."""
-    text, _ = _infix(expr, names, precision)
-    return text
-
-
-def _infix(e: Expr, names, precision) -> tuple[str, int]:
-    if isinstance(e, Var):
-        return (names[e.index] if names else f"x{e.index + 1}"), 9
-    if isinstance(e, Const):
-        if e.value is None:
-            return PLACEHOLDER_TOKEN, 9
-        text = f"{e.value:.{precision}g}"
-        return text, (9 if e.value >= 0 else 3)
-    if isinstance(e, Num):
-        if e.value.denominator != 1:
-            return str(e.value), 2
-        return str(e.value), (9 if e.value >= 0 else 3)
-    assert isinstance(e, Node)
-    if e.op in _BINARY:
-        sym, prec = _BINARY[e.op]
-        left, lp = _infix(e.args[0], names, precision)
-        right, rp = _infix(e.args[1], names, precision)
-        right_assoc = e.op == "pow"
-        if lp < prec or (right_assoc and lp == prec):
-            left = f"({left})"
-        if rp < prec or (not right_assoc and rp == prec and e.op in ("sub", "div")):
-            right = f"({right})"
-        return f"{left}{sym}{right}", prec
-    if e.op == "neg":
-        inner, ip = _infix(e.args[0], names, precision)
-        return f"-({inner})" if ip < 2 else f"-{inner}", 2  # -(a*b) is written -a*b
-    inner = ", ".join(_infix(a, names, precision)[0] for a in e.args)
-    return f"{e.op}({inner})", 9
-
-
 # -- the vocabulary ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Vocabulary:

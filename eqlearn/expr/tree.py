@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
-__all__ = ["Expr", "Var", "Const", "Num", "Node", "C", "x", "num"]
+__all__ = ["Expr", "Var", "Const", "Num", "Node", "C", "x", "num", "to_infix", "PLACEHOLDER_TOKEN"]
+
+PLACEHOLDER_TOKEN = "C"  #: how a placeholder constant is written (infix and tokens)
 
 
 class Expr:
@@ -130,8 +132,6 @@ class Expr:
         return Node("neg", (self,))
 
     def __str__(self) -> str:
-        from .tokens import to_infix
-
         return to_infix(self)
 
 
@@ -212,3 +212,43 @@ def _wrap(value) -> Expr:
     if isinstance(value, float):
         return Const(value)
     raise TypeError(f"cannot use {type(value).__name__} in an expression")
+
+
+# -- infix text ---------------------------------------------------------------------------
+_BINARY = {"add": (" + ", 1), "sub": (" - ", 1), "mul": ("*", 2), "div": ("/", 2), "pow": ("**", 4)}
+
+
+def to_infix(expr: Expr, names: Sequence[str] | None = None, precision: int = 6) -> str:
+    """Readable infix string, e.g. ``C*x1**2 + sin(x2)``."""
+    text, _ = _infix(expr, names, precision)
+    return text
+
+
+def _infix(e: Expr, names, precision) -> tuple[str, int]:
+    if isinstance(e, Var):
+        return (names[e.index] if names else f"x{e.index + 1}"), 9
+    if isinstance(e, Const):
+        if e.value is None:
+            return PLACEHOLDER_TOKEN, 9
+        text = f"{e.value:.{precision}g}"
+        return text, (9 if e.value >= 0 else 3)
+    if isinstance(e, Num):
+        if e.value.denominator != 1:
+            return str(e.value), 2
+        return str(e.value), (9 if e.value >= 0 else 3)
+    assert isinstance(e, Node)
+    if e.op in _BINARY:
+        sym, prec = _BINARY[e.op]
+        left, lp = _infix(e.args[0], names, precision)
+        right, rp = _infix(e.args[1], names, precision)
+        right_assoc = e.op == "pow"
+        if lp < prec or (right_assoc and lp == prec):
+            left = f"({left})"
+        if rp < prec or (not right_assoc and rp == prec and e.op in ("sub", "div")):
+            right = f"({right})"
+        return f"{left}{sym}{right}", prec
+    if e.op == "neg":
+        inner, ip = _infix(e.args[0], names, precision)
+        return f"-({inner})" if ip < 2 else f"-{inner}", 2  # -(a*b) is written -a*b
+    inner = ", ".join(_infix(a, names, precision)[0] for a in e.args)
+    return f"{e.op}({inner})", 9

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..data.dataset import collate
+from ..model.batches import collate
 from ..expr.operators import OPERATORS
 from ..model.decoder import decode_step, start_decoding
 from ..model.model import EquationModel
 
-__all__ = ["SkeletonDecoder", "Hypothesis", "torch_threads"]
+__all__ = ["BeamDecoder", "Hypothesis", "torch_threads"]
 
 
 @contextmanager
@@ -40,12 +40,12 @@ class Hypothesis:
     log_prob: float
 
 
-class SkeletonDecoder:
+class BeamDecoder:
     """Decoding strategies over a trained :class:`EquationModel`.
 
     Examples
     --------
-    >>> dec = SkeletonDecoder(EquationModel.load("default"))        # doctest: +SKIP
+    >>> dec = BeamDecoder(EquationModel.load("default"))        # doctest: +SKIP
     >>> dec.beam_search(X, y, beam_size=10)[0].tokens                # doctest: +SKIP
     """
 

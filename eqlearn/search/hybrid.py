@@ -16,7 +16,8 @@ from ..expr.tree import PLACEHOLDER, Expr, Node
 from ..model.model import EquationModel
 from .gp import GPConfig, run_search
 from .mutations import Grammar
-from .neural import SearchSettings, fit_skeletons, prior_macros, propose_skeletons
+from .fitting import SearchSettings, fit_skeletons
+from .neural import prior_macros, propose_skeletons
 from .selection import Candidate
 
 __all__ = ["grammar_for", "search_candidates", "DEFAULT_SEARCH_OPERATORS"]

@@ -15,12 +15,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..data.generate import canonical_skeleton
+from ..expr.simplify import canonical_skeleton
 from ..expr.simplify import canonicalize
 from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num, Var
 from .mutations import editable, replace_at
-from .neural import SearchSettings, fit_skeletons
+from .fitting import SearchSettings, fit_skeletons
 from .selection import (ROUNDOFF, Candidate, accurate_members, complexity, pareto_front,
                         skeleton_of)
 

@@ -15,14 +15,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..data.generate import canonical_skeleton
+from ..expr.simplify import canonical_skeleton
 from ..expr.evaluate import evaluate
 from ..expr.factor import factor_sums, pythagorean_root, root_of_square
 from ..expr.simplify import canonicalize
 from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num
 from .mutations import replace_at, subtrees
-from .neural import SearchSettings, fit_skeletons
+from .fitting import SearchSettings, fit_skeletons
 from .selection import ROUNDOFF, Candidate, accuracy_limit, pareto_front, skeleton_of
 from .terms import additive_terms
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..expr.simplify import canonicalize
-from .constants import fit_constants
+from .constant_fit import fit_constants
 from .terms import TermModel, weighted_lstsq
 
 __all__ = ["Evaluator"]

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..data.generate import canonical_skeleton
+from ..expr.simplify import canonical_skeleton
 from ..expr.operators import OPERATORS
 from ..expr.tree import Expr, Node
 

@@ -8,7 +8,7 @@ sum of velocities is ``(a + b)/(1 + a·b)`` as it stands. For each transform ``g
 by least squares on the linearised form ``g(y) = P(x) − g(y)·Q(x)``, with ``P`` and ``Q``
 sparse sums of monomials with exponents from −2 to 2 (negative ones for columns that keep
 one sign), chosen by forward selection and backward elimination as in
-:mod:`eqlearn.search.polyfit`. The subsets that fit the transformed target closely (or,
+:mod:`eqlearn.search.polynomial_fit`. The subsets that fit the transformed target closely (or,
 on noisy data, about as closely as the closest) become equations ``g⁻¹(P/(1 + Q))``
 whose constants, those of the linearised fit, start the usual constant fitting on y (a
 random start may never reach ``log((1 − x⁴)/(1 − x))`` across its removable pole).
@@ -25,8 +25,8 @@ import numpy as np
 from ..expr.simplify import canonicalize
 from ..expr.tree import Const, Expr, Node, Num, Var
 from .differences import one_signed_columns
-from .polyfit import monomial_columns, stepwise_subsets
-from .polynomial import monomial_sum
+from .polynomial_fit import monomial_columns, stepwise_subsets
+from .polynomial_expansion import monomial_sum
 
 __all__ = ["transformed_equations", "TRANSFORMS"]
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..expr.simplify import canonicalize
 from ..expr.tree import PLACEHOLDER, Expr
-from .polynomial import monomial_sum
+from .polynomial_expansion import monomial_sum
 
 __all__ = ["polynomial_skeletons", "monomial_exponents"]
 

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .units import BASE_UNITS, Dimension, _parse, format_units, parse_units, si_factor
+from .units import BASE_UNITS, Dimension, parse_scaled, format_units, parse_units, si_factor
 
 __all__ = ["BASE_UNITS", "CONSTANTS", "Match", "PhysicalConstant", "describe",
            "format_units", "identify", "parse_units", "si_factor"]
@@ -246,7 +246,7 @@ def _target_units(units: str | Sequence[int] | None) -> tuple[float, np.ndarray 
     if units is None:
         return 1.0, None
     if isinstance(units, str):
-        return _parse(units)
+        return parse_scaled(units)
     if len(units) != len(BASE_UNITS):
         raise ValueError(f"a dimension vector needs {len(BASE_UNITS)} exponents {BASE_UNITS}")
     return 1.0, np.asarray(units, int)

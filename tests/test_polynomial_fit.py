@@ -8,8 +8,8 @@ import sympy
 
 from eqlearn import EquationRegressor
 from eqlearn.expr import evaluate
-from eqlearn.search.constants import fit_constants
-from eqlearn.search.polyfit import monomial_exponents, polynomial_skeletons
+from eqlearn.search.constant_fit import fit_constants
+from eqlearn.search.polynomial_fit import monomial_exponents, polynomial_skeletons
 
 
 @pytest.mark.parametrize("n_vars", [1, 2, 3, 4, 5])
@@ -77,7 +77,7 @@ def test_a_law_in_a_later_variable_keeps_its_variable():
 def test_backward_drop_matches_refitting_every_subset():
     """The one-SVD drop rule (β_j² / [(AᵀA)⁻¹]_jj) picks the column whose removal a full
     refit of each smaller subset says costs least."""
-    from eqlearn.search.polyfit import _cheapest_drop, _rss
+    from eqlearn.search.polynomial_fit import _cheapest_drop, _rss
     rng = np.random.default_rng(3)
     for _ in range(20):
         A = rng.normal(size=(60, 7))

@@ -1,4 +1,4 @@
-"""eqlearn.constants against independent references: scipy's CODATA table (values and unit
+"""eqlearn.physical_constants against independent references: scipy's CODATA table (values and unit
 strings), sympy evaluation of the returned expressions, and a brute-force planted search."""
 import math
 import time
@@ -9,7 +9,7 @@ import pytest
 import scipy.constants as sc
 import sympy
 
-from eqlearn.constants import (
+from eqlearn.physical_constants import (
     CONSTANTS, describe, format_units, identify, parse_units, si_factor,
 )
 

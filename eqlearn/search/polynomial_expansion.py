@@ -16,11 +16,11 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..data.generate import canonical_skeleton
+from ..expr.simplify import canonical_skeleton
 from ..expr.evaluate import evaluate
 from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num, Var
-from .neural import SearchSettings, fit_skeletons
+from .fitting import SearchSettings, fit_skeletons
 from .selection import Candidate, pareto_front, skeleton_of
 
 __all__ = ["expand_polynomial", "expanded_polynomials", "monomial_sum"]

@@ -1,0 +1,282 @@
+"""The fit schedule: every stage of a fit, its share of the budget and its thresholds, as data
+(:class:`FitPlan`) and pure functions from data + plan (+ model) to fitted candidates.
+
+Stages, in order (each after the first skipped once an equation fits exactly):
+
+1. direct fits: baselines, polynomials and rational fits of transformed targets (solved
+   by projection, no share of the clock), with a budget of ``extended_budget`` or more
+   also power-law factors ``y = x_j**k · g(the rest)``;
+2. a short unguided search (``burst_share`` of the time before refinement; hybrid only);
+3. the model's proposals, fitted and refined (``neural_share`` of what is left);
+4. genetic programming seeded and guided by the model (the rest);
+5. polish: polynomial expansion, common factors, pruning, snapping constants
+   (``refine_share`` of the search's time is kept for it).
+
+:func:`run_fit` wraps them: it chooses the loss, rescales the data, and without units reads
+the data's scaling symmetries and first searches in their groups (``symmetry_share`` of the
+budget), whose front, mapped back, seeds the search in the variables.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from ..exceptions import DataWarning
+from ..expr.export import cancelled
+from ..expr.tree import Const, Var
+from ..model.model import EquationModel
+from ..progress import progress_bar
+from .dimensionless import PiGroups
+from .fitting import (SearchSettings, baseline_skeletons, fit_skeletons, nonzero_targets,
+                      related_columns, resolve_loss)
+from .gp import GPConfig
+from .hybrid import search_candidates
+from .neural import prior_macros, propose_skeletons
+from .polynomial_expansion import expanded_polynomials
+from .polynomial_fit import polynomial_skeletons
+from .refine import prune, refine
+from .rewrite import drop_skeletons, factor_common, snap_constants
+from .scaling import Scaling
+from .selection import Candidate, accurate_members, pareto_front
+from .separable import factored_equations
+from .symmetry import symmetry_groups
+from .transformed import transformed_equations
+
+__all__ = ["FitPlan", "FitOutcome", "METHODS", "run_fit", "search_equations"]
+
+METHODS = ("neural", "search", "hybrid")
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """What a fit runs and when: the estimator's choices and the schedule's shares."""
+
+    method: str = "hybrid"           #: "neural", "search" or "hybrid"
+    time_budget: float = 30.0        #: seconds for the whole fit
+    loss: str = "auto"               #: the loss asked for ("auto" is resolved per target)
+    beam_size: int = 16
+    n_samples: int = 256
+    workers: int = 2                 #: processes for the search's islands
+    max_epochs: int | None = None
+    verbose: bool = False
+    min_hybrid_budget: float = 3.0   #: below this a hybrid runs the model's part only
+    burst_share: float = 0.08        #: of a hybrid's search time: an unguided burst first
+    neural_share: float = 0.55       #: of the rest: the model's proposals and refinement
+    decode_share: float = 0.15       #: of the neural part: decoding,
+    fit_share: float = 0.45          #: ... up to here fitting proposals, then refinement
+    refine_share: float = 0.12       #: of a search's time, kept for the polish
+    expand_share: float = 0.1        #: of what is left then: polynomial expansion,
+    factor_share: float = 0.1        #: ... then common factors,
+    prune_share: float = 0.6         #: ... then pruning; snapping constants gets the rest
+    extended_budget: float = 10.0    #: from here: extended rational fits, power-law
+                                     #: factors, differences and symmetries (~1 s each;
+                                     #: a shorter budget could end them at the clock)
+    symmetry_share: float = 0.75     #: of the budget: the search in symmetry groups
+    symmetry_refit_share: float = 0.05  #: of the budget: refitting its mapped-back front
+    tidied: int = 3                  #: its most accurate and simplest accurate equations
+                                     #: are also tried as one fraction
+    exact_loss: float = 1e-24        #: a normalised loss below this is exact: stages stop
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        if not (isinstance(self.time_budget, (int, float)) and self.time_budget > 0):
+            raise ValueError("time_budget must be a positive number of seconds")
+
+    @property
+    def extended(self) -> bool:
+        return self.time_budget >= self.extended_budget
+
+    @property
+    def searches(self) -> bool:
+        """Whether genetic programming runs."""
+        return self.method == "search" or (
+            self.method == "hybrid" and self.time_budget >= self.min_hybrid_budget)
+
+    @property
+    def uses_model(self) -> bool:
+        return self.method in ("neural", "hybrid")
+
+    def exact(self, candidates: Sequence[Candidate]) -> bool:
+        return bool(candidates) and min(c.loss for c in candidates) < self.exact_loss
+
+
+@dataclass
+class FitOutcome:
+    """What :func:`run_fit` found, in the scaled coordinates of ``scaling``."""
+
+    candidates: list[Candidate]
+    scaling: Scaling
+    loss: str                        #: the loss used ("auto" resolved)
+    symmetries: PiGroups | None      #: the groups searched first, if any
+    stats: dict = field(default_factory=dict)  #: the search's (and the symmetry pass's)
+
+
+def run_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequence[str],
+            plan: FitPlan, settings: SearchSettings, model: EquationModel | None,
+            t0: float, read_symmetries: bool = True) -> FitOutcome:
+    """Fit ``y ≈ f(X)`` within ``plan.time_budget`` seconds of ``t0`` (``perf_counter``).
+
+    ``settings.loss`` is replaced by the loss ``plan.loss`` resolves to; with the log loss
+    rows with ``y == 0`` are left out (with a warning). ``read_symmetries``: whether the
+    data's scaling symmetries may be read (not after a units reduction)."""
+    loss = resolve_loss(plan.loss, y)
+    if loss == "log":
+        keep = nonzero_targets(y)
+        X, y, w = X[keep], y[keep], w[keep]
+    w = w / w.mean()
+    settings = replace(settings, loss=loss)
+    scaling = Scaling.fit(X, y)
+    Xs, ys = scaling.transform(X, y)
+    if np.ptp(ys) == 0:
+        warnings.warn("y is constant: the equation is that constant", DataWarning, stacklevel=3)
+        return FitOutcome([Candidate(Const(float(ys[0])), 0.0, 1, "constant")], scaling, loss,
+                          None)
+    stats: dict = {}
+    with threadpool_limits(1, user_api="blas"):  # small matrices: BLAS threads would only
+        symmetries, seeds = None, []             # contend with the search's processes
+        if read_symmetries and plan.extended:
+            symmetries, seeds = _symmetry_pass(X, y, w, Xs, ys, scaling, names, plan,
+                                               settings, model, t0, stats)
+        candidates, found = search_equations(Xs, ys, w, names, plan, settings, model,
+                                             t0 + float(plan.time_budget), seeds)
+    stats.update(found)
+    return FitOutcome(candidates, scaling, loss, symmetries, stats)
+
+
+def _symmetry_pass(X, y, w, Xs, ys, scaling: Scaling, names, plan: FitPlan,
+                   settings: SearchSettings, model, t0: float, stats: dict):
+    """A search, for ``symmetry_share`` of the budget, in the groups of the data's scaling
+    symmetries; its front, mapped back and refitted on the scaled data ``Xs``, ``ys``, seeds
+    the search in the variables. (groups or None, seeds); its statistics go to
+    ``stats["symmetry"]``."""
+    pi = symmetry_groups(X, y)
+    if pi is None:
+        return None, []
+    P, z = pi.transform(X, y)
+    inner = replace(settings, loss=resolve_loss(plan.loss, z))
+    inner_scaling = Scaling.fit(P, z)
+    found, stats["symmetry"] = search_equations(
+        *inner_scaling.transform(P, z), w, pi.describe(list(names))[0], plan, inner, model,
+        t0 + plan.symmetry_share * plan.time_budget)
+    front = pareto_front(found)
+    tidy = {id(c) for c in accurate_members(front)[:plan.tidied]}  # noisy data: the law
+    front = sorted(front, key=lambda c: c.loss)
+    tidy |= {id(c) for c in front[:plan.tidied]}
+    positive = np.flatnonzero(np.all(X > 0, axis=0))
+    mapped = [pi.to_original(inner_scaling.to_original(c.expr)) for c in front]
+    mapped += [e for e in (cancelled(m, positive=positive)
+                           for c, m in zip(front, mapped) if id(c) in tidy) if e is not None]
+    mapped = [(scaling.to_scaled(e), 0.0) for e in mapped]
+    deadline = time.perf_counter() + plan.symmetry_refit_share * plan.time_budget
+    return pi, fit_skeletons(mapped, Xs, ys, w, settings, deadline, source="symmetry",
+                             warm=True)
+
+
+def search_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequence[str],
+                     plan: FitPlan, settings: SearchSettings, model: EquationModel | None,
+                     deadline: float, seeds: Sequence[Candidate] = ()):
+    """Stages 1–5 on data already scaled, until ``deadline``: (candidates, statistics)."""
+    refine_at = deadline - plan.refine_share * (deadline - time.perf_counter())
+    candidates = _direct_fits(X, y, w, plan, settings, deadline, list(seeds))
+    stats: dict = {}
+    if plan.searches and plan.method == "hybrid" and not plan.exact(candidates):
+        # plain search finds many simple laws within a second or two: try it first,
+        # seeded with the baselines only (large polynomials would crowd its islands)
+        baselines = [c for c in candidates if c.source == "baseline"]
+        found, stats["burst"] = _gp(X, y, w, plan, settings, plan.burst_share, refine_at,
+                                    None, baselines)
+        candidates += found
+    if plan.uses_model and not plan.exact(candidates):
+        now = time.perf_counter()
+        neural_end = now + plan.neural_share * (refine_at - now) if plan.searches else refine_at
+        candidates += _neural(model, X, y, w, names, plan, settings, neural_end)
+    if plan.searches and plan.exact(candidates):
+        stats["skipped"] = "an exact fit was found before the (guided) search"
+    elif plan.searches:
+        found, guided = _gp(X, y, w, plan, settings, 1.0, refine_at,
+                            model if plan.uses_model else None, candidates)
+        candidates += found
+        stats.update(guided)
+    return _polish(candidates, X, y, w, plan, settings, deadline), stats
+
+
+def _direct_fits(X, y, w, plan: FitPlan, settings: SearchSettings, deadline: float,
+                 found: list[Candidate]) -> list[Candidate]:
+    """Stage 1, after the ``found`` seeds. Linear in their constants (solved by projection):
+    no share, so that a short budget does not make how many are fitted depend on the clock;
+    the same for the (at most 16) rational fits of transformed targets, needless after an
+    exact polynomial."""
+    found += fit_skeletons(baseline_skeletons(X.shape[1]), X, y, w, settings, deadline,
+                          source="baseline")
+    found += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings, deadline,
+                           source="polynomial")
+    if not plan.exact(found):
+        rational = transformed_equations(X, y, w, deadline, extended=plan.extended)
+        found += fit_skeletons(rational, X, y, w, settings, deadline, source="transformed",
+                               warm=True)
+    if plan.extended and not plan.exact(found):  # y = x_j**k · g(the other columns)
+        found += fit_skeletons(factored_equations(X, y, w, deadline), X, y, w, settings,
+                               deadline, source="transformed", warm=True)
+    return found
+
+
+def _gp(X, y, w, plan: FitPlan, settings: SearchSettings, share: float, deadline: float,
+        model, seeds) -> tuple[list[Candidate], dict]:
+    """Genetic programming for ``share`` of the time left (guided when ``model`` is given)."""
+    cfg = GPConfig(workers=plan.workers, max_epochs=plan.max_epochs, stop_loss=plan.exact_loss)
+    now = time.perf_counter()
+    return search_candidates(X, y, w, settings, now + share * (deadline - now), model=model,
+                             seeds=seeds, cfg=cfg)
+
+
+def _neural(model: EquationModel, X, y, w, names, plan: FitPlan, settings: SearchSettings,
+            deadline: float) -> list[Candidate]:
+    """Stage 3: the model's proposals, fitted, then refined by local search around the best
+    (which stops early when it stops improving)."""
+    rng = np.random.default_rng(settings.random_state)
+    cols = _model_columns(X, y, names, model.config.max_vars)
+    start = time.perf_counter()
+    at = lambda share: start + share * (deadline - start)  # noqa: E731
+    skeletons = propose_skeletons(model, X[:, cols], y, beam_size=plan.beam_size,
+                                  n_samples=plan.n_samples, rng=rng,
+                                  deadline=at(plan.decode_share))
+    if len(cols) < X.shape[1]:
+        skeletons = [(s.substitute({i: Var(c) for i, c in enumerate(cols)}), lp)
+                     for s, lp in skeletons]
+    with progress_bar(plan.verbose, len(skeletons), "fitting candidates") as advance:
+        fitted = fit_skeletons(skeletons, X, y, w, settings, at(plan.fit_share),
+                               on_fit=advance)
+    return fitted + refine(fitted, X, y, w, settings, deadline, macros=prior_macros(model),
+                           rounds=10)
+
+
+def _model_columns(X, y, names, max_vars: int) -> list[int]:
+    """All columns, or the ``max_vars`` most related to y when there are more."""
+    cols = related_columns(X, y, max_vars)
+    if len(cols) < X.shape[1]:
+        warnings.warn(f"{X.shape[1]} variables but the model reads at most {max_vars}: "
+                      f"proposing equations in the {max_vars} most related to y "
+                      f"({', '.join(names[c] for c in cols)})", DataWarning, stacklevel=5)
+    return cols
+
+
+def _polish(candidates: list[Candidate], X, y, w, plan: FitPlan, settings: SearchSettings,
+            deadline: float) -> list[Candidate]:
+    """Stage 5: polynomial expansion, common factors, pruning, snapped constants."""
+    now = time.perf_counter()
+    candidates += expanded_polynomials(candidates, X, y, w, settings,
+                                       now + plan.expand_share * (deadline - now))
+    now = time.perf_counter()
+    factored, replaced = factor_common(candidates, X, y, w, settings,
+                                       now + plan.factor_share * (deadline - now))
+    candidates = drop_skeletons(candidates, replaced) + factored
+    now = time.perf_counter()
+    candidates += prune(candidates, X, y, w, settings, now + plan.prune_share * (deadline - now))
+    snapped, replaced = snap_constants(candidates, X, y, w, settings, deadline)
+    return drop_skeletons(candidates, replaced) + snapped
