@@ -1,7 +1,10 @@
 """eqlearn.bench: SRBench metrics on known cases, peers' model strings, the runner's files,
 the report and the CLI group. Runs use stand-in methods, except one tiny fit per peer."""
 import json
+import os
+import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,10 +18,11 @@ from eqlearn.bench.metrics import (acc_tau, accuracy_solution, model_size, parse
                                    symbolic_solution)
 from eqlearn.bench.report import load_results, write_report
 from eqlearn.bench.runner import BenchConfig, plan_runs, result_path, run_benchmark
-from eqlearn.bench.runs import split_data
+from eqlearn.bench.runs import collect_provenance, split_data
 from eqlearn.cli import app
 from eqlearn.data.suites import load_suite
 
+REPO = Path(__file__).resolve().parents[1]
 XY = ("x", "y")
 LAW = "3.2*x*exp(-0.5*y)"
 
@@ -325,6 +329,58 @@ def test_report_compares_budgets_kept_in_sibling_folders(stand_ins, suite_file, 
     text = write_report(tmp_path).read_text()
     assert "## By time budget (s)" in text and "| 0.5 | 50% / 50% |" in text
     assert (tmp_path / "recovery_vs_budget.png").is_file()
+
+
+def _git_head() -> str | None:
+    """``git rev-parse HEAD`` of this checkout, None when it is not one (or git is missing)."""
+    try:
+        done = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"],
+                              capture_output=True, text=True, timeout=30)
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def test_records_carry_the_commit_and_machine_and_the_report_says_so(stand_ins, suite_file,
+                                                                     tmp_path):
+    out = tmp_path / "results"
+    run_benchmark(_config(suite_file, out, ["linear", "broken", "absent"], noise=(0.0,)))
+    records = [json.loads(f.read_text()) for f in sorted(out.rglob("*.json"))]
+    assert {r["status"] for r in records} == {"ok", "error", "skipped"}
+    provenance = records[0]["provenance"]
+    assert all(r["provenance"] == provenance for r in records)  # one per invocation
+    head = _git_head()
+    assert provenance["commit"] == head
+    assert isinstance(provenance["dirty"], bool) if head else provenance["dirty"] is None
+    machine = provenance["machine"]
+    assert set(machine) == {"hostname", "platform", "python", "cpu_count", "cpu_model"}
+    assert machine["cpu_count"] == os.cpu_count() and machine["hostname"]
+    assert provenance["eqlearn_version"] == records[0]["eqlearn_version"]
+    text = write_report(out).read_text()
+    assert "## Provenance" in text and f"{machine['hostname']}: " in text
+    state = "dirty" if provenance["dirty"] else "clean"
+    assert (f"`{head}` ({state})" if head else "unknown (not a git checkout)") in text
+    assert "unknown (older record)" not in text
+
+
+def test_no_git_checkout_gives_null_commit(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # git looks no higher
+    (tmp_path / "plain").mkdir()
+    provenance = collect_provenance(tmp_path / "plain")
+    assert provenance["commit"] is None and provenance["dirty"] is None
+    assert provenance["machine"]["python"] and provenance["eqlearn_version"]
+
+
+def test_a_record_without_provenance_is_reported_as_unknown(stand_ins, suite_file, tmp_path):
+    run_benchmark(_config(suite_file, tmp_path, ["linear"], noise=(0.0,)))
+    older = result_path(tmp_path, "toy", "linear", "quad", 0.0, 0)
+    record = json.loads(older.read_text())
+    del record["provenance"]
+    older.write_text(json.dumps(record))
+    text = write_report(tmp_path).read_text()
+    section = text.split("## Provenance")[1]
+    assert section.count("- unknown (older record): 1 run\n") == 2  # commit and machine
+    assert (f"`{_git_head()}`" if _git_head() else "not a git checkout") in section
 
 
 def test_cli_bench_help_run_and_report(stand_ins, suite_file, tmp_path):

@@ -1,13 +1,16 @@
 """Benchmark reports: markdown tables and SRBench-style figures from a results folder.
 
 Rates are over attempted runs (ok, error and timeout; a failed run solves nothing); runs of
-methods that could not run here (``skipped``) are listed apart.
+methods that could not run here (``skipped``) are listed apart. The report states which
+commits (with their dirty flag) and machines made the records (their ``provenance``; records
+written before it was kept: "unknown (older record)").
 """
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,6 +19,7 @@ __all__ = ["load_results", "method_overview", "rates_by", "markdown_table", "wri
 
 ATTEMPTED = ("ok", "error", "timeout")
 REPORT_FILE = "report.md"
+UNKNOWN_PROVENANCE = "unknown (older record)"  #: a record written without provenance
 
 
 def load_results(folder: str | Path) -> pd.DataFrame:
@@ -133,6 +137,44 @@ def _failure_section(df: pd.DataFrame) -> str:
     return "## Skipped and failed runs\n\n" + "\n".join(lines) if lines else ""
 
 
+def _commit_label(provenance: Any) -> str:
+    """The commit that made a record, with its dirty flag and eqlearn's version."""
+    if not isinstance(provenance, Mapping):
+        return UNKNOWN_PROVENANCE
+    version = provenance.get("eqlearn_version") or "?"
+    if not provenance.get("commit"):
+        return f"unknown (not a git checkout), eqlearn {version}"
+    dirty = provenance.get("dirty")
+    state = "dirty" if dirty else "clean" if dirty is False else "dirty flag unknown"
+    return f"`{provenance['commit']}` ({state}), eqlearn {version}"
+
+
+def _machine_label(provenance: Any) -> str:
+    """The machine that made a record: host, CPU, platform and Python."""
+    machine = provenance.get("machine") if isinstance(provenance, Mapping) else None
+    if not isinstance(machine, Mapping):
+        return UNKNOWN_PROVENANCE
+    return (f"{machine.get('hostname') or 'unknown host'}: "
+            f"{machine.get('cpu_model') or 'unknown CPU'}, {machine.get('cpu_count') or '?'} "
+            f"CPUs, {machine.get('platform') or 'unknown platform'}, "
+            f"Python {machine.get('python') or '?'}")
+
+
+def _provenance_section(df: pd.DataFrame) -> str:
+    """Which commits and machines made the records, with their numbers of runs."""
+    records = df["provenance"] if "provenance" in df else pd.Series([None] * len(df))
+    parts = ["## Provenance"]
+    labels: tuple[tuple[str, Callable[[Any], str]], ...] = (
+        ("Commits (dirty: tracked files differed from the commit)", _commit_label),
+        ("Machines", _machine_label))
+    for title, label in labels:
+        counts = Counter(label(p) for p in records)
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        parts.append(f"{title}:\n\n" + "\n".join(
+            f"- {text}: {n} run{'s' if n != 1 else ''}" for text, n in ordered))
+    return "\n\n".join(parts)
+
+
 def _rate_figure(df: pd.DataFrame, key: str, xlabel: str, path: Path) -> Path:
     from matplotlib.figure import Figure
 
@@ -223,7 +265,7 @@ def write_report(folder: str | Path) -> Path:
             sections.append(_pivot_section(df, "suite", "By suite"))
         if df["time_budget"].nunique() > 1:
             sections.append(_pivot_section(df, "time_budget", "By time budget (s)"))
-    sections.append(_failure_section(df))
+    sections += [_failure_section(df), _provenance_section(df)]
     figures = _figures(df, folder)
     if figures:
         sections.append("## Figures\n\n" + "\n".join(f"![{f.stem}]({f.name})" for f in figures))

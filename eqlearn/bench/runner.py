@@ -4,8 +4,11 @@ one JSON result file per run.
 Records go to ``<out>/<suite>/<method>/<problem>_noise<level>_seed<seed>.json``. Existing
 ok / error / timeout files are not run again, so an interrupted benchmark resumes where it
 stopped; runs of a method that cannot run here are recorded as ``skipped`` and retried on the
-next invocation. A results folder holds one time budget: compare budgets with one folder
-each under a common root (``results/t10``, ``results/t60``) and report on the root.
+next invocation. Every record carries the invocation's provenance (commit, dirty flag,
+machine: :func:`eqlearn.bench.runs.collect_provenance`, computed once here and handed to the
+runs); a resumed folder may hold records of several commits, and its report lists them. A
+results folder holds one time budget: compare budgets with one folder each under a common
+root (``results/t10``, ``results/t60``) and report on the root.
 
 See :mod:`eqlearn.bench.runs` for one run and :mod:`eqlearn.bench.executors` for how runs
 are spread over processes.
@@ -24,7 +27,7 @@ from ..data.suites import Problem, Suite, load_suite, suite_from_csv
 from ..progress import progress_bar
 from .executors import Executor, LocalExecutor
 from .methods import get_method
-from .runs import RunSpec, failure_record, read_record
+from .runs import RunSpec, collect_provenance, failure_record, read_record
 
 __all__ = ["BenchConfig", "BenchSummary", "load_problems", "plan_runs", "result_path",
            "run_benchmark", "DONE_STATUSES"]
@@ -154,8 +157,15 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def plan_runs(config: BenchConfig) -> list[RunSpec]:
+def plan_runs(config: BenchConfig,
+              provenance: Mapping[str, Any] | None = None) -> list[RunSpec]:
     """Every run of the benchmark, in (problem, method, noise, seed) order.
+
+    Parameters
+    ----------
+    config : BenchConfig
+    provenance : dict, optional
+        Given to every run for its record; default :func:`collect_provenance` (once).
 
     Raises
     ------
@@ -165,6 +175,7 @@ def plan_runs(config: BenchConfig) -> list[RunSpec]:
     for name in config.methods:
         get_method(name)
     n_jobs = max(1, _cores() // max(1, config.workers))
+    provenance = dict(provenance) if provenance is not None else collect_provenance()
     specs = []
     for suite, problem in load_problems(config):
         for method in config.methods:
@@ -174,7 +185,8 @@ def plan_runs(config: BenchConfig) -> list[RunSpec]:
                     specs.append(RunSpec(suite, problem, method, float(noise), seed,
                                          float(config.time_budget), config.n_train,
                                          config.n_test, n_jobs, config.sympy_timeout,
-                                         _options_for(method, config.options), str(path)))
+                                         _options_for(method, config.options), str(path),
+                                         provenance))
     return specs
 
 

@@ -7,14 +7,19 @@ held-out quarter of its rows), fits, and scores on the test set
 (:mod:`eqlearn.bench.metrics`). Its record is one JSON file with a ``status``: ``ok``,
 ``error`` (message and traceback kept), ``timeout`` (killed by the executor) or ``skipped``
 (the method cannot run here). ``peak_memory_mb`` is the peak resident memory of the run's
-process, interpreter and imports included.
+process, interpreter and imports included. ``provenance`` says what made the record: the
+commit of eqlearn's checkout (and whether its tracked files differed from it), the machine and
+eqlearn's version (:func:`collect_provenance`, once per benchmark invocation).
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import platform
 import resource
+import socket
+import subprocess
 import sys
 import time
 import traceback
@@ -32,9 +37,61 @@ from .methods import get_method
 from .metrics import parse_model, r2, score_model
 
 __all__ = ["RunSpec", "split_data", "execute_run", "failure_record", "write_record",
-           "read_record"]
+           "read_record", "collect_provenance"]
 
 TEST_FRACTION = 0.25  #: share of a data set's rows held out for testing
+GIT_TIMEOUT = 10.0  #: seconds for each git command of :func:`collect_provenance`
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  #: eqlearn's sources: whose commit is recorded
+
+
+def _git(repo: Path, *args: str) -> str | None:
+    """The output of ``git args`` in ``repo``, or None when git is missing, fails or hangs."""
+    try:
+        done = subprocess.run(["git", "--no-optional-locks", "-C", str(repo), *args],
+                              capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _cpu_model() -> str | None:
+    """The CPU's model name from ``/proc/cpuinfo``, else what :mod:`platform` knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                key, _, value = line.partition(":")
+                if key.strip() in ("model name", "Model", "cpu model") and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def collect_provenance(repo: str | Path | None = None) -> dict[str, Any]:
+    """What makes the records of a benchmark invocation: code and machine.
+
+    Parameters
+    ----------
+    repo : path, optional
+        Where to ask git; default eqlearn's own sources (:data:`PACKAGE_DIR`).
+
+    Returns
+    -------
+    dict
+        ``commit`` (HEAD's sha) and ``dirty`` (tracked files differ from it; untracked
+        files do not count), both None outside a git checkout or without git; ``machine``
+        (``hostname``, ``platform``, ``python``, ``cpu_count``, ``cpu_model``) and
+        ``eqlearn_version``. Never raises for a missing git or repository.
+    """
+    repo = Path(repo) if repo is not None else PACKAGE_DIR
+    commit = _git(repo, "rev-parse", "--verify", "HEAD")
+    status = None if commit is None else _git(repo, "status", "--porcelain",
+                                               "--untracked-files=no")
+    machine = {"hostname": socket.gethostname(), "platform": platform.platform(),
+               "python": platform.python_version(), "cpu_count": os.cpu_count(),
+               "cpu_model": _cpu_model()}
+    return {"commit": commit, "dirty": None if status is None else bool(status),
+            "machine": machine, "eqlearn_version": __version__}
 
 
 @dataclass(frozen=True)
@@ -58,6 +115,9 @@ class RunSpec:
         Keyword arguments of the method's ``make``.
     path : str
         Where its record is written.
+    provenance : dict, optional
+        The invocation's :func:`collect_provenance`, copied into the record; computed for
+        the run itself when not given.
     """
 
     suite: str
@@ -72,6 +132,7 @@ class RunSpec:
     sympy_timeout: float
     options: Mapping[str, Any]
     path: str
+    provenance: Mapping[str, Any] | None = None
 
     @property
     def kill_after(self) -> float:
@@ -111,6 +172,8 @@ def _base_record(spec: RunSpec) -> dict[str, Any]:
             "tags": {k: p.tags[k] for k in ("bonus", "srbench2021") if k in p.tags},
             "options": {k: str(v) for k, v in spec.options.items()},
             "eqlearn_version": __version__,
+            "provenance": dict(spec.provenance if spec.provenance is not None
+                               else collect_provenance()),
             "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
