@@ -1,24 +1,113 @@
-"""The ``eqlearn`` command line: thin wrappers that parse arguments and call the library."""
+"""The ``eqlearn`` command line: thin wrappers that parse arguments and call the library.
+
+Every command reports a failure as one ``error: …`` line on stderr and exit code 2 (see
+:class:`_Command`); help pages show click's type names (``TEXT``, ``FLOAT``), none for flags.
+"""
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="eqlearn: discover compact equations from data.")
 console = Console(width=None if Console().is_terminal else 140)
+errors = Console(stderr=True, soft_wrap=True, highlight=False)
+
+_TYPE_NAMES = {"str": "TEXT", "int": "INTEGER", "float": "FLOAT", "path": "PATH"}
+
+
+def _type_name(param, ctx) -> str:
+    """click's name of a value's type (``FLOAT``), none for a flag, where typer's rich help
+    writes ``<float>`` for options and ``<bool>`` for flags that take no value."""
+    if getattr(param, "is_flag", False):
+        return ""
+    label = param.display_type(ctx).strip("<>")
+    label = re.sub(r"^list\[(.*)\]$", r"\1", label)  # a repeatable option: its item's type
+    return _TYPE_NAMES.get(label.lower(), label.upper())
+
+
+class _Option(TyperOption):
+    def display_type_rich(self, ctx) -> str:
+        return self.metavar if self.metavar is not None else _type_name(self, ctx)
+
+
+class _Argument(TyperArgument):
+    def display_type_rich(self, ctx) -> str:
+        return _type_name(self, ctx)
+
+    def get_usage_pieces(self, ctx) -> list[str]:  # DATA, [NAME], not {data}, [name]
+        name = (self.metavar or self.name.upper()) + ("..." if self.nargs != 1 else "")
+        return [name if self.required else f"[{name}]"]
+
+
+def _plain(param):
+    """``param`` shown the click way (its class swapped for a subclass that adds no state)."""
+    for base, plain in ((TyperArgument, _Argument), (TyperOption, _Option)):
+        if type(param) is base:
+            param.__class__ = plain
+    return param
+
+
+def _fail(message: str) -> None:
+    """One ``error: …`` line on stderr, exit code 2."""
+    errors.print(Text.assemble(("error:", "bold red"), " ", " ".join(message.split())))
+    raise typer.Exit(code=2)
+
+
+def _describe(exc: Exception) -> str:
+    """The error line's text: the message of the errors bad input raises (its type too for
+    others, which EQLEARN_DEBUG=1 shows with their traceback)."""
+    from .exceptions import FitError
+
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    if isinstance(exc, (ValueError, FitError, OSError)) and str(exc):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc} (EQLEARN_DEBUG=1 shows where it came from)"
+
+
+class _Command(TyperCommand):
+    """A command whose errors end as one line on stderr, exit code 2, never a traceback."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params = [_plain(p) for p in self.params]
+
+    def get_help_option(self, ctx):
+        return _plain(super().get_help_option(ctx))
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the command line's last word on any error
+            if os.environ.get("EQLEARN_DEBUG"):
+                raise
+            _fail(_describe(exc))
+
+
+class _Group(TyperGroup):
+    def get_help_option(self, ctx):
+        return _plain(super().get_help_option(ctx))
+
+
+app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True,
+                  help="eqlearn: discover compact equations from data.")
 
 
 def _split(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in text.split(",") if t.strip())
 
 
-@app.command()
+@app.command(cls=_Command)
 def sample(
     prior: str = typer.Option("default", help="Preset name or TOML file of the prior."),
     n: int = typer.Option(10, help="Number of equations to show."),
@@ -43,7 +132,7 @@ def sample(
     console.print(table)
 
 
-@app.command()
+@app.command(cls=_Command)
 def generate(
     out: Path = typer.Option(..., help="Output folder (resumed if it holds a corpus)."),
     prior: str = typer.Option("default", help="Preset name or TOML file of the prior."),
@@ -64,108 +153,67 @@ def generate(
     console.print("rejected: " + json.dumps(stats.rejected))
 
 
-def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code=2)
+def _print_reduction(reg, target: str, names=None) -> None:
+    from .fit_report import reduction_notes
+
+    for note in reduction_notes(reg, target, names):
+        console.print(note, markup=False)
 
 
-def _units_options(text: str, target: str) -> dict:
-    """``X_units``/``y_units`` for ``fit`` from ``"col=units, …"`` (the target's included)."""
-    if not text.strip():
-        return {}
-    pairs = [item.split("=", 1) for item in _split(text)]
-    if any(len(p) != 2 for p in pairs):
-        _fail(f"--units must read 'column=units, ...', got {text!r}")
-    given = {name.strip(): unit.strip() for name, unit in pairs}
-    if target not in given:
-        _fail(f"--units gives no units for the target {target!r}")
-    return {"y_units": given.pop(target), "X_units": given}
-
-
-def _read_table(path: Path, target: str):
-    """(X DataFrame, y Series) from a CSV file, with clear messages for what can go wrong."""
-    import pandas as pd
-
-    if not path.is_file():
-        _fail(f"{path} does not exist")
-    try:
-        df = pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        _fail(f"{path} is empty")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        _fail(f"{path} is not a readable CSV file: {exc}")
-    if df.empty:
-        _fail(f"{path} has a header but no rows")
-    if target not in df.columns:
-        _fail(f"no column {target!r} in {path}; columns: {', '.join(map(str, df.columns))}")
-    bad = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
-    if bad:
-        _fail(f"non-numeric columns in {path}: {', '.join(map(str, bad))} "
-              "(remove them or convert them to numbers)")
-    if df.shape[1] < 2:
-        _fail(f"{path} has only the target column: nothing to explain it with")
-    return df.drop(columns=[target]), df[target]
-
-
-@app.command()
+@app.command(cls=_Command)
 def fit(
     data: Path = typer.Argument(..., help="CSV file with a header row."),
     target: str = typer.Option(..., help="Column to explain."),
-    time: float = typer.Option(60.0, "--time", help="Time budget in seconds."),
-    out: Optional[Path] = typer.Option(None, help="Folder for equations.csv, result.json, fit.png."),
+    time: float = typer.Option(30.0, "--time", help="Time budget in seconds."),
+    out: Optional[Path] = typer.Option(
+        None, help="Folder for equations.csv, result.json and fit.png. By default "
+                   "results/NAME/ for NAME.csv (results/NAME-2/, -3, ... when that holds an "
+                   "earlier fit: none is overwritten)."),
+    save: bool = typer.Option(True, "--save/--no-save",
+                              help="Save the results (--no-save: only print them)."),
     method: str = typer.Option("hybrid", help="neural, search or hybrid."),
     model: str = typer.Option("default", help="Pretrained model name or folder."),
     operators: str = typer.Option("", help="Allowed operators, e.g. add,mul,sin (default all)."),
-    max_complexity: int = typer.Option(40),
+    max_complexity: int = typer.Option(40, help="Largest complexity of an equation "
+                                        "(PySR-style: operators, variables, constants)."),
     seed: int = typer.Option(0, help="Random seed."),
     units: str = typer.Option("", help="SI units of every column and the target, e.g. "
                               "'m0=kg, v=m/s, c=m/s, m=kg': dimensional analysis first."),
 ):
-    """Find equations for TARGET in a CSV file; print the Pareto front, save results."""
+    """Find equations for TARGET in a CSV file; print the Pareto front and save it."""
     import warnings
 
     from .estimator import EquationRegressor
-    from .fit_report import front_table, plot_fit, save_results
+    from .fit_report import (front_table, plot_fit, read_table, results_folder, save_results,
+                             units_options)
 
-    X, y = _read_table(data, target)
+    if out is not None and not save:
+        _fail("--out and --no-save contradict each other: give one of them")
+    X, y = read_table(data, target)
+    folder = (out or results_folder(data)) if save else None
     reg = EquationRegressor(model=model, method=method, time_budget=time,
                             operators=list(_split(operators)) or None,
                             max_complexity=max_complexity, random_state=seed, verbose=True)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            reg.fit(X, y, **_units_options(units, target))
-    except ValueError as exc:
-        _fail(str(exc))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reg.fit(X, y, **units_options(units, target))
     for w in caught:
-        console.print(f"[yellow]warning:[/] {w.message}")
+        errors.print(Text.assemble(("warning:", "yellow"), " ", str(w.message)))
     _print_reduction(reg, target)
     console.print(front_table(reg, title=f"{target} = f({', '.join(reg.variable_names_)})"))
-    console.print(f"[bold]{target} = {reg.best_}[/]   (R² = {reg.best_.r2:.6f}, "
-                  f"{reg.fit_seconds_:.1f} s, {reg.n_candidates_} candidates)")
-    if out is not None:
-        files = save_results(reg, out, {"data": str(data), "target": target})
+    console.print(Text(f"{target} = {reg.best_}", style="bold"),
+                  f"  (R² = {reg.best_.r2:.6f}, {reg.fit_seconds_:.1f} s, "
+                  f"{reg.n_candidates_} candidates)")
+    if folder is not None:
+        files = save_results(reg, folder, {"data": str(data), "target": target})
         finite = X.notna().all(axis=1) & y.notna()
-        files.append(plot_fit(reg, X[finite], y[finite].to_numpy(float), out / "fit.png",
+        files.append(plot_fit(reg, X[finite], y[finite].to_numpy(float), folder / "fit.png",
                               target))
-        console.print("saved " + ", ".join(str(f) for f in files))
+        console.print(f"saved the results in {folder}{os.sep}: "
+                      + ", ".join(f.name for f in files), markup=False)
 
 
-def _print_reduction(reg, target: str, names=None) -> None:
-    """The groups the search saw, from units (``pi_groups_``) or read from the data
-    (``symmetries_``)."""
-    names = list(names or reg.variable_names_)
-    if reg.pi_groups_ is not None:  # (the groups may be of differences of the columns)
-        scale = reg.pi_groups_.describe(names)[1]
-        console.print(f"dimensional analysis: {target} = {scale} * f("
-                      f"{', '.join(reg.search_variables_)})")
-    if reg.symmetries_ is not None:
-        groups, scale = reg.symmetries_.describe(names)
-        console.print(f"scaling symmetries: the search first saw {target} = {scale} * "
-                      f"f({', '.join(groups)})")
-
-
-@app.command()
+@app.command(cls=_Command)
 def demo(
     name: str = typer.Argument("blackbody", help="The demo to run: blackbody."),
     noise: float = typer.Option(0.0, help="Relative noise, e.g. 0.01 for 1 %."),
@@ -202,7 +250,7 @@ def demo(
     console.print(f"[bold]Discovered in {result.seconds:.1f} s:  I = {reg.best_}[/]")
 
 
-@app.command("evaluate-model")
+@app.command("evaluate-model", cls=_Command)
 def evaluate_model(
     corpus: list[Path] = typer.Option(..., help="Corpus folder(s); their held-out skeletons."),
     model: str = typer.Option("default"),
@@ -210,7 +258,7 @@ def evaluate_model(
     beam: int = typer.Option(10, help="Beam width for the beam figure."),
     max_points: Optional[int] = typer.Option(
         None, help="Cap on the points per sample; by default as many as the prior draws "
-                   "(10-500 for the shipped priors; the model card before 2026-12-05 used 100)."),
+                   "(10-500 for the shipped priors)."),
     seed: int = typer.Option(0),
     fit_r2: Optional[float] = typer.Option(
         None, help="Also count proposals that fit the data: constants fitted on every other "
@@ -249,7 +297,7 @@ def evaluate_model(
         out.write_text(json.dumps({**settings, **result}, indent=1))
 
 
-@app.command()
+@app.command(cls=_Command)
 def presets():
     """List the bundled prior presets."""
     from .prior import list_presets, load_prior
@@ -258,7 +306,7 @@ def presets():
         console.print(f"[bold]{name}[/]: {load_prior(name).description}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def train(
     out: Path = typer.Option(..., help="Run folder: checkpoints (last/, best/) and train_log.jsonl."),
     corpus: list[Path] = typer.Option([], help="Corpus folder (repeat for a mixture)."),
@@ -304,18 +352,15 @@ def train(
         corpora.append(str(folder))
     model = {} if size == "default" else ModelConfig.tiny().to_dict()
     model.pop("vocab_size", None)
-    try:
-        if replay:
-            corpora, weights = with_replay(corpora, weights, init, replay, out / "replay",
-                                           corpus_size, seed=seed, exclude=_split(exclude))
-        summary = run_training(TrainConfig(
-            corpora=corpora, weights=weights, out=str(out), init=init, model=model,
-            steps=steps, batch_size=batch_size, lr=lr, warmup=warmup, max_points=max_points,
-            length_balance=length_balance, max_hours=max_hours, valid_every=valid_every,
-            valid_size=valid_size, seed=seed, device=device, precision=precision,
-            num_workers=num_workers, threads=threads))
-    except ValueError as exc:
-        _fail(str(exc))
+    if replay:
+        corpora, weights = with_replay(corpora, weights, init, replay, out / "replay",
+                                       corpus_size, seed=seed, exclude=_split(exclude))
+    summary = run_training(TrainConfig(
+        corpora=corpora, weights=weights, out=str(out), init=init, model=model,
+        steps=steps, batch_size=batch_size, lr=lr, warmup=warmup, max_points=max_points,
+        length_balance=length_balance, max_hours=max_hours, valid_every=valid_every,
+        valid_size=valid_size, seed=seed, device=device, precision=precision,
+        num_workers=num_workers, threads=threads))
     console.print(f"trained to step {summary['step']} ({summary['samples_seen']} samples, "
                   f"{summary['seconds'] / 3600:.2f} h); checkpoints in {out}")
     if summary["stopped_by"]:
@@ -323,7 +368,7 @@ def train(
                       f"{out / 'last'}")
 
 
-bench_app = typer.Typer(no_args_is_help=True,
+bench_app = typer.Typer(cls=_Group, no_args_is_help=True,
                         help="Benchmarks: eqlearn and its peers side by side (SRBench metrics).")
 app.add_typer(bench_app, name="bench")
 
@@ -339,7 +384,7 @@ def _numbers(text: str, option: str) -> tuple[float, ...]:
     try:
         return tuple(float(v) for v in _split(text))
     except ValueError:
-        _fail(f"{option}: expected comma-separated numbers, got {text!r}")
+        raise ValueError(f"{option}: expected comma-separated numbers, got {text!r}") from None
 
 
 def _method_options(pairs: list[str]) -> dict[str, dict]:
@@ -354,7 +399,7 @@ def _method_options(pairs: list[str]) -> dict[str, dict]:
     return options
 
 
-@bench_app.command("run")
+@bench_app.command("run", cls=_Command)
 def bench_run(
     suite: str = typer.Option("feynman", help="Bundled suite, suite JSON file, or CSV file."),
     target: Optional[str] = typer.Option(None, help="Target column when --suite is a CSV."),
@@ -379,31 +424,24 @@ def bench_run(
     """Run a benchmark: one JSON result per (problem, method, noise, seed) under OUT."""
     from .bench import BenchConfig, run_benchmark
 
-    try:
-        config = BenchConfig(
-            suite=suite, target=target, methods=_split(methods), time_budget=time,
-            noise=_numbers(noise, "--noise"), seeds=seeds, out=str(out),
-            max_vars=max_vars, problems=_split(problems), limit=limit, n_train=points,
-            n_test=test_points, workers=workers, grace=grace, options=_method_options(set_),
-            rerun_failed=rerun_failed, progress=progress)
-        summary = run_benchmark(config)
-    except ValueError as exc:
-        _fail(str(exc))
+    summary = run_benchmark(BenchConfig(
+        suite=suite, target=target, methods=_split(methods), time_budget=time,
+        noise=_numbers(noise, "--noise"), seeds=seeds, out=str(out),
+        max_vars=max_vars, problems=_split(problems), limit=limit, n_train=points,
+        n_test=test_points, workers=workers, grace=grace, options=_method_options(set_),
+        rerun_failed=rerun_failed, progress=progress))
     for method, note in summary.skipped_notes.items():
-        console.print(f"[yellow]skipped {method}:[/] {note}")
+        console.print(Text(f"skipped {method}:", style="yellow"), note, markup=False)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.counts.items()))
     console.print(f"{counts or 'nothing to run'} in {summary.seconds:.1f} s; results in {out}")
 
 
-@bench_app.command("report")
+@bench_app.command("report", cls=_Command)
 def bench_report(
     results: Path = typer.Argument(..., help="Results folder written by `eqlearn bench run`."),
 ):
     """Write report.md and figures (PNG) from a results folder."""
     from .bench import write_report
 
-    try:
-        path = write_report(results)
-    except ValueError as exc:
-        _fail(str(exc))
+    path = write_report(results)
     console.print(f"wrote {path} and figures in {results}")

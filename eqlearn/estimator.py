@@ -6,123 +6,106 @@ It validates the data, reduces it by units when given, runs the fit pipeline
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from typing import Sequence
 
+import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .equation import Equation, equations_table
 from .exceptions import FitError
 from .expr.evaluate import evaluate, r2
-from .inputs import check_fit_data, check_predict_data
+from .inputs import check_fit_data, check_predict_data, sigma_weights
 from .model.model import EquationModel
-from .search.fitting import SearchSettings, operator_names
-from .search.pipeline import METHODS, FitPlan, run_fit
+from .search.choice import RULES, choose_robustly
+from .search.fitting import LOSSES, SearchSettings, operator_names
+from .search.pipeline import FitPlan, run_fit
 from .search.reduction import map_back, reduce_by_units
-from .search.selection import select
+from .search.uncertainty import prediction_std
 
 __all__ = ["EquationRegressor", "Equation"]
 
-LOSSES = ("auto", "mse", "relative", "log", "huber")
-SELECTIONS = ("best", "accuracy", "simplest")
-
-
-@lru_cache(maxsize=4)
-def _load_model(name: str) -> EquationModel:
-    return EquationModel.load(name)
-
 
 class EquationRegressor(RegressorMixin, BaseEstimator):
-    """Symbolic regression: find a compact equation ``y = f(X)``.
+    """Symbolic regression: find a compact equation ``y = f(X)``, its constants with
+    uncertainties. The user guide (docs/user_guide.md) explains every parameter at length.
 
     Parameters
     ----------
     model : str, default="default"
         The pretrained model (name of a shipped model, or a checkpoint folder).
     method : {"neural", "search", "hybrid"}, default="hybrid"
-        Where candidate equations come from: the pretrained model alone, genetic programming
-        alone, or both: a short unguided search (8 % of the budget), then the model's
-        proposals, then genetic programming seeded and guided by the model; each stage is
-        skipped once an equation fits exactly (with less than 3 s of budget, "hybrid" runs
-        the model only).
-    beam_size : int, default=16
-        Beam width of the neural decoder.
-    n_samples : int, default=256
-        Additional skeletons sampled from the model.
+        The pretrained model's proposals, genetic programming, or both (the model's
+        proposals seed and guide the search); see :mod:`eqlearn.search.pipeline`.
+    beam_size, n_samples : int, default=16, 256
+        Beam width of the neural decoder, and skeletons sampled from it besides.
     time_budget : float, default=30.0
-        Seconds for the whole fit (honoured: fits stop when it is spent; a fit ends early
-        when an exact equation — normalised loss below 1e-24 — is found before the search).
+        Seconds for the whole fit; it ends early when an equation fits exactly.
     operators : sequence of str, optional
         Allowed operators (e.g. ``["add", "mul", "sin"]``); default all.
     max_complexity : int, default=40
     loss : {"auto", "mse", "relative", "log", "huber"}, default="auto"
-        ``"auto"`` uses ``"log"`` (squared log ratio) for a target of one sign spanning
-        decades (rows with y == 0 are then left out, with a warning), else ``"mse"``.
-        Reported losses are normalised: mse / var(y), the mean squared relative error, or
-        the mean squared log ratio.
-    selection : {"best", "accuracy", "simplest"}, default="best"
+        ``"auto"``: ``"log"`` (squared log ratio) for a target of one sign spanning
+        decades, else ``"mse"``. Losses are reported normalised (mse / var(y)).
+    selection : {"auto", "best", "accuracy", "simplest"}, default="auto"
+        ``"auto"``: an exact fit as ``"best"``, else the shortest description of the data
+        (residuals, constants and form: each constant and operator must buy its cost in
+        fit); ``"validation"``: the simplest that predicts left-out readings as well as the
+        best; ``"best"``: the largest drop in loss per unit of complexity among the most
+        accurate; ``"accuracy"``: the lowest loss; ``"simplest"``: the simplest accurate.
     n_restarts : int, default=3
         Random restarts of each constant fit.
     workers : int, default=2
-        Processes for the search islands.
+        Processes for the search's islands.
     max_epochs : int, optional
-        Stop the search after this many epochs (10 generations each). With it, and the time
-        budget not reached, results depend on ``random_state`` only.
+        Stop the search after this many epochs: results then depend on ``random_state`` only.
     random_state : int, optional
     verbose : bool, default=False
-        Show a progress bar.
 
     Attributes
     ----------
     equations_ : pandas.DataFrame
-        The Pareto front: equation, complexity, loss, r2, source, sympy; simplest first.
+        The Pareto front: equation, complexity, loss, r2, source, constants (± standard
+        errors), sympy; simplest first.
     best_ : Equation
-        The selected equation.
-    best_index_ : int
-    front_ : list of Equation
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str (only for DataFrame input)
-    variable_names_ : list of str
-    scaling_ : Scaling
-        Powers of ten applied to X and y before the search.
-    pi_groups_ : PiGroups or None
-        With ``X_units`` and ``y_units`` given to ``fit``: the dimensionless groups the
-        search saw and the product of powers ``M`` with y's units (``y = M·f(groups)``);
-        None when units were not given or could not be used (a warning says why).
-    differences_ : Differences or None
-        With units and a budget of 10 s or more: differences of variables of equal units
-        that y depends on only through them (``x2 - x1``), searched as one column.
+        The selected equation (``best_.errors``: its constants' covariance and statistics).
+    constants_ : pandas.DataFrame
+        The selected equation's constants as printed (c1, c2, …): value, stderr, ci_low,
+        ci_high (95 %), from the fit's Jacobian as ``curve_fit`` computes them.
+    noise_ : float
+        The residuals' standard deviation (``sqrt(RSS / (n − k))``; NaN with ``sigma``).
+    chi2_, reduced_chi2_ : float
+        With ``sigma``: χ² and χ²/(n − k) of the selected equation (else NaN).
+    selection_rule_ : str
+        What decided the choice: "best", "mdl", "validation", "accuracy", "simplest".
+    outliers_ : ndarray of int
+        Rows of X set aside as outliers (readings the chosen equation misses by far).
+    front_, best_index_ : list of Equation, int
+    n_features_in_, feature_names_in_ (DataFrame input), variable_names_
+    scaling_ : Scaling (powers of ten applied to X and y before the search)
+    pi_groups_, differences_ : PiGroups, Differences or None
+        With units: the dimensionless groups (``y = M·f(groups)``) and the differences of
+        like variables the search saw.
     symmetries_ : PiGroups or None
-        Without units, with a budget of 10 s or more: the groups of the scaling symmetries
-        read from the data (``x → λ^s x`` changes y by ``λ^t``), searched first for three
-        quarters of the budget; None when the data shows none.
+        Without units: the groups of the data's scaling symmetries, searched first.
     search_variables_ : list of str
-        The columns the search saw: ``variable_names_``, the differences (``["(x1 - x2)",
-        "y1"]``), or the groups (``["v/c"]``).
-    loss_kind_ : str
-    n_candidates_ : int
-        Candidate equations fitted.
+        The columns the search saw (``["v/c"]`` with units).
+    loss_kind_, n_candidates_, fit_seconds_
     search_stats_ : dict
-        Evaluations, epochs, evaluations per second of the search (empty without search);
-        a hybrid's first, unguided search under ``"burst"``, the search in the symmetry
-        groups under ``"symmetry"``.
-    fit_seconds_ : float
+        The search's evaluations and epochs ("burst": a hybrid's unguided start;
+        "symmetry": the search in the symmetry groups).
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from eqlearn import EquationRegressor
     >>> X = np.random.default_rng(0).uniform(1, 3, size=(200, 2))
-    >>> y = X[:, 0] ** 2 + np.sin(X[:, 1])
-    >>> reg = EquationRegressor(time_budget=20, random_state=0).fit(X, y)  # doctest: +SKIP
-    >>> print(reg.best_)                                                     # doctest: +SKIP
+    >>> reg = EquationRegressor().fit(X, X[:, 0]**2 + np.sin(X[:, 1]))  # doctest: +SKIP
+    >>> print(reg.best_)                                                 # doctest: +SKIP
     x1**2 + sin(x2)
     """
 
     def __init__(self, model="default", method="hybrid", beam_size=16, n_samples=256,
                  time_budget=30.0, operators=None, max_complexity=40, loss="auto",
-                 selection="best", n_restarts=3, workers=2, max_epochs=None,
+                 selection="auto", n_restarts=3, workers=2, max_epochs=None,
                  random_state=None, verbose=False):
         self.model = model
         self.method = method
@@ -141,24 +124,18 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, X, y, *, variable_names: Sequence[str] | None = None, sample_weight=None,
-            X_units=None, y_units=None):
-        """Search equations for ``y ≈ f(X)``; see the class docstring.
-
-        ``X_units`` (one SI unit string per column, e.g. ``["kg", "m/s", "m/s"]``, or a
-        mapping from variable name to units; ``""`` for dimensionless) and ``y_units``
-        (e.g. ``"kg"``) turn on dimensional analysis: the search looks for
-        ``y / M = f(π1, …)`` in fewer, dimensionless groups (``v/c``) and the equation is
-        mapped back (``pi_groups_``). Units that cannot be used (y's are not a product of
-        powers of the variables': constants such as h are at work) are set aside with a
-        warning.
-        """
+            sigma=None, X_units=None, y_units=None):
+        """Search equations for ``y ≈ f(X)``. ``sigma``: the readings' standard deviations
+        (one, or one per row; as ``curve_fit``'s with ``absolute_sigma=True``). ``X_units``
+        (an SI unit string per column, ``["kg", "m/s"]``) and ``y_units``: dimensional
+        analysis (``pi_groups_``); units that cannot be used are set aside with a warning."""
         t0 = time.perf_counter()
         plan = self._plan()
-        data = check_fit_data(self, X, y, sample_weight, variable_names)
+        data = check_fit_data(self, X, y, sigma_weights(sigma, sample_weight), variable_names)
         self.variable_names_ = data.names
         reduced = reduce_by_units(data.X, data.y, data.names, X_units, y_units, plan.extended)
         self.differences_, self.pi_groups_ = reduced.differences, reduced.pi_groups
-        model = _load_model(str(self.model)) if plan.uses_model else None
+        model = EquationModel.cached(self.model) if plan.uses_model else None
         outcome = run_fit(reduced.X, reduced.y, data.weight, reduced.names, plan,
                           self._settings(), model, t0, read_symmetries=not reduced.reduced)
         self.loss_kind_, self.symmetries_ = outcome.loss, outcome.symmetries
@@ -168,50 +145,73 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                          reduced.differences)
         if not front:
             raise FitError("no candidate equation could be fitted to the data")
-        self.n_candidates_ = len(outcome.candidates)
-        self.best_index_ = select(front, self.selection)
-        self.front_ = [Equation(c.expr, tuple(data.names), c.complexity, c.loss,
-                                r2(data.y, evaluate(c.expr, data.X)), c.source) for c in front]
-        self.best_ = self.front_[self.best_index_]
-        self.equations_ = equations_table(self.front_, self.best_index_)
+        rows = np.flatnonzero(data.y != 0 if outcome.loss == "log" else data.y == data.y)
+        choice = choose_robustly(front, data.X[rows], data.y[rows], data.weight[rows],
+                                 outcome.set_aside[rows], loss=outcome.loss, rule=self.selection,
+                                 sigma=None if sigma is None else data.weight[rows] ** -0.5,
+                                 deadline=t0 + self.time_budget, n_operators=len(
+                                     self.operators or ()) or 10, random_state=self._seed())
+        self.outliers_ = data.rows[rows[choice.outliers]]
+        self._store(choice, data, len(outcome.candidates), sigma is not None)
         self.fit_seconds_ = time.perf_counter() - t0
         return self
 
+    def _store(self, choice, data, n_candidates: int, absolute: bool) -> None:
+        self.n_candidates_, self.best_index_ = n_candidates, choice.index
+        self.selection_rule_ = choice.rule
+        self.front_ = [Equation(c.expr, tuple(data.names), c.complexity, c.loss,
+                                r2(data.y, evaluate(c.expr, data.X)), c.source, e)
+                       for c, e in zip(choice.front, choice.errors)]
+        self.best_ = self.front_[self.best_index_]
+        self.equations_ = equations_table(self.front_, self.best_index_)
+        self.constants_, e = self.best_.constants_table(), self.best_.errors
+        nan = float("nan")
+        self.noise_, self.chi2_ = (nan, e.rss) if absolute else (e.noise, nan)
+        self.reduced_chi2_ = e.reduced_chi2
+
     def _plan(self) -> FitPlan:
         """The fit's plan from the parameters, checked (a clear ``ValueError`` otherwise)."""
-        if self.loss not in LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r}: one of {', '.join(LOSSES)}")
-        if self.selection not in SELECTIONS:
-            raise ValueError(f"unknown selection {self.selection!r}: best, accuracy or simplest")
+        for name, value, known in (("loss", self.loss, LOSSES),
+                                   ("selection", self.selection, RULES)):
+            if value not in known:
+                raise ValueError(f"unknown {name} {value!r}: one of {', '.join(known)}")
         operator_names(self.operators)
         return FitPlan(method=self.method, time_budget=self.time_budget, loss=self.loss,
                        beam_size=self.beam_size, n_samples=self.n_samples,
                        workers=self.workers, max_epochs=self.max_epochs, verbose=self.verbose)
 
+    def _seed(self) -> int:
+        return 0 if self.random_state is None else int(self.random_state)
+
     def _settings(self) -> SearchSettings:
-        seed = 0 if self.random_state is None else int(self.random_state)
         return SearchSettings(operators=operator_names(self.operators),
                               max_complexity=self.max_complexity, n_restarts=self.n_restarts,
                               fit_time=max(0.1, min(0.5, self.time_budget / 60)),
-                              random_state=seed)
+                              random_state=self._seed())
 
     # -- using the result ------------------------------------------------------------------
     def _equation(self, index: int | None) -> Equation:
         check_is_fitted(self, "front_")
         return self.best_ if index is None else self.front_[index]
 
-    def predict(self, X, index: int | None = None) -> np.ndarray:
-        """Values of the selected equation (or of ``front_[index]``)."""
-        eq = self._equation(index)
-        return evaluate(eq.expr, check_predict_data(self, X))
+    def predict(self, X, index: int | None = None, return_std: bool = False):
+        """Values of the selected equation (or of ``front_[index]``); with ``return_std``
+        also the standard deviation of a new reading there (the constants' uncertainty by
+        the delta method, plus the noise; without it when ``sigma`` was given)."""
+        eq, X = self._equation(index), check_predict_data(self, X)
+        pred = evaluate(eq.expr, X)
+        return (pred, prediction_std(eq.expr, eq.errors, X, loss=self.loss_kind_)) \
+            if return_std else pred
 
     def sympy(self, index: int | None = None):
+        """The selected equation (or ``front_[index]``) as a sympy expression."""
         return self._equation(index).sympy()
 
     def latex(self, index: int | None = None, precision: int = 4) -> str:
         return self._equation(index).latex(precision)
 
     def to_callable(self, index: int | None = None):
+        """A numpy function of the selected equation: see :meth:`Equation.to_callable`."""
         return self._equation(index).to_callable()
 
     def __sklearn_tags__(self):

@@ -1,4 +1,5 @@
-"""Showing and saving a fit: a rich table of the Pareto front, CSV/JSON files, a PNG."""
+"""Reading, showing and saving a fit: the CSV table, a rich table of the Pareto front,
+CSV/JSON files, a PNG."""
 from __future__ import annotations
 
 import json
@@ -6,7 +7,78 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["front_table", "recovery_table", "save_results", "plot_fit", "save_figure"]
+from .inputs import describe_columns, non_numeric_columns
+
+__all__ = ["read_table", "units_options", "results_folder", "reduction_notes", "front_table",
+           "recovery_table", "save_results", "plot_fit", "save_figure"]
+
+
+def read_table(path: str | Path, target: str):
+    """``(X, y)``: a DataFrame of the other columns and the target's Series, from a CSV file
+    with a header row; ``FileNotFoundError`` or ``ValueError`` saying what is wrong with it."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    try:
+        df = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path} is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not a readable CSV file: {exc}") from None
+    if df.empty:
+        raise ValueError(f"{path} has a header but no rows")
+    if target not in df.columns:
+        raise ValueError(f"no column {target!r} in {path}; columns: "
+                         f"{', '.join(map(str, df.columns))}")
+    bad = non_numeric_columns(df)
+    if bad:
+        raise ValueError(f"non-numeric columns in {path}: {describe_columns(bad)}; "
+                         "remove them or convert them to numbers")
+    if df.shape[1] < 2:
+        raise ValueError(f"{path} has only the target column: nothing to explain it with")
+    return df.drop(columns=[target]), df[target]
+
+
+def units_options(text: str, target: str) -> dict:
+    """``fit``'s ``X_units`` and ``y_units`` from ``"col=units, …"`` (the target's included),
+    as ``eqlearn fit --units`` gives them; none for an empty text."""
+    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+    if not pairs:
+        return {}
+    if any(len(p) != 2 for p in pairs):
+        raise ValueError(f"--units must read 'column=units, ...', got {text!r}")
+    given = {name.strip(): unit.strip() for name, unit in pairs}
+    if target not in given:
+        raise ValueError(f"--units gives no units for the target {target!r}")
+    return {"y_units": given.pop(target), "X_units": given}
+
+
+def results_folder(data: str | Path, root: str | Path = "results") -> Path:
+    """Where ``eqlearn fit data.csv`` saves by default: ``results/data/``, or ``results/data-2/``,
+    ``-3``, … when that already holds something (a fit never overwrites an earlier one)."""
+    stem = Path(data).stem or "fit"
+    folder, n = Path(root) / stem, 2
+    while folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        folder, n = Path(root) / f"{stem}-{n}", n + 1
+    return folder
+
+
+def reduction_notes(reg, target: str, names=None) -> list[str]:
+    """What the search saw: the groups from units (``pi_groups_``) or those read from the
+    data (``symmetries_``), one line each."""
+    names = list(names or reg.variable_names_)
+    notes = []
+    if reg.pi_groups_ is not None:  # (the groups may be of differences of the columns)
+        scale = reg.pi_groups_.describe(names)[1]
+        notes.append(f"dimensional analysis: {target} = {scale} * f("
+                     f"{', '.join(reg.search_variables_)})")
+    if reg.symmetries_ is not None:
+        groups, scale = reg.symmetries_.describe(names)
+        notes.append(f"scaling symmetries: the search first saw {target} = {scale} * "
+                     f"f({', '.join(groups)})")
+    return notes
 
 
 def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:

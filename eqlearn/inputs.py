@@ -3,7 +3,8 @@
 * numpy arrays, lists and pandas DataFrames (column names become variable names), checked by
   scikit-learn's ``validate_data`` first (shapes, dtypes, sparse input, complex numbers);
 * rows with NaN/inf in X or y are dropped with a warning (an error if too few remain);
-* wrong shapes, strings, too few points, non-finite sample weights: ``ValueError`` saying so;
+* wrong shapes, strings (a DataFrame's text columns by name), too few points, non-finite
+  sample weights: ``ValueError`` saying so;
 * a constant target is allowed and gives the constant equation (with a warning).
 """
 from __future__ import annotations
@@ -16,7 +17,8 @@ import numpy as np
 
 from .exceptions import DataWarning
 
-__all__ = ["FitData", "check_fit_data", "check_predict_data", "MIN_POINTS", "DataWarning"]
+__all__ = ["FitData", "check_fit_data", "check_predict_data", "non_numeric_columns",
+           "describe_columns", "MIN_POINTS", "DataWarning"]
 
 MIN_POINTS = 5
 
@@ -28,6 +30,7 @@ class FitData:
     weight: np.ndarray       #: (n,) float64, positive
     names: list[str]         #: variable names
     n_dropped: int           #: rows dropped for NaN/inf
+    rows: np.ndarray | None = None  #: (n,) the kept rows' indices in the given X
 
 
 def _names(X, given, n_features: int) -> list[str]:
@@ -54,13 +57,51 @@ def _identifier(name: str) -> str:
     return name if re.match(r"[A-Za-z_]", name) else f"x_{name}"
 
 
+def non_numeric_columns(X) -> dict[str, object]:
+    """A DataFrame's columns that hold text (or dates, ...), each with a value that is no
+    number; empty for other inputs and for text columns whose values all read as numbers."""
+    if not (hasattr(X, "columns") and hasattr(X, "iloc")):
+        return {}
+    import pandas as pd
+
+    bad = {}
+    for i, name in enumerate(X.columns):
+        col = X.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            continue
+        values = pd.Series(np.asarray(col, dtype=object))
+        if (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)
+                or isinstance(col.dtype, pd.CategoricalDtype)):
+            failed = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+        else:  # datetimes, timedeltas, periods, intervals
+            failed = values.notna()
+        if failed.any():
+            bad[str(name)] = values[failed].iloc[0]
+    return bad
+
+
+def describe_columns(bad: dict[str, object]) -> str:
+    """``"'city' (e.g. 'Paris'), 'date' (e.g. '2024-01-02')"`` for :func:`non_numeric_columns`."""
+    return ", ".join(f"{name!r} (e.g. {value!r})" for name, value in bad.items())
+
+
+def _check_numeric_columns(X) -> None:
+    bad = non_numeric_columns(X)
+    if bad:
+        it = "them" if len(bad) > 1 else "it"
+        raise ValueError(f"X has non-numeric column{'s' * (len(bad) > 1)}: "
+                         f"{describe_columns(bad)}; convert {it} to numbers or drop {it}")
+
+
 def _numeric_target(y) -> np.ndarray:
     arr = np.asarray(y)
     if arr.dtype.kind in "USO":
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
-            raise ValueError("y must be numeric: could not convert its values to float") from None
+            name = f" ({y.name!r})" if getattr(y, "name", None) is not None else ""
+            raise ValueError(f"y{name} must be numeric: could not convert its values to "
+                             "float") from None
     if arr.dtype.kind == "c":
         raise ValueError("Complex data not supported")
     return arr
@@ -82,6 +123,7 @@ def check_fit_data(estimator, X, y, sample_weight=None, variable_names=None) -> 
 
     if y is None:
         raise ValueError("requires y to be passed, but the target y is None")
+    _check_numeric_columns(X)
     names_source = X
     y_arr = _numeric_target(y)
     bad_y = ~np.isfinite(y_arr) if y_arr.ndim == 1 else np.zeros(len(y_arr), dtype=bool)
@@ -105,7 +147,9 @@ def check_fit_data(estimator, X, y, sample_weight=None, variable_names=None) -> 
     Xa, ya, w = Xa[keep], ya[keep], w[keep]
     if len(ya) < MIN_POINTS:
         raise ValueError(f"need at least {MIN_POINTS} rows with finite values, got {len(ya)}")
-    return FitData(Xa, ya, w, names, n_dropped)
+    given = np.flatnonzero(~bad_y) if len(bad_y) == len(keep) + int(bad_y.sum()) else None
+    rows = (given if given is not None else np.arange(len(keep)))[keep]
+    return FitData(Xa, ya, w, names, n_dropped, rows)
 
 
 def check_predict_data(estimator, X) -> np.ndarray:
@@ -114,3 +158,18 @@ def check_predict_data(estimator, X) -> np.ndarray:
 
     return validate_data(estimator, X, reset=False, accept_sparse=False,
                          ensure_all_finite=False, dtype=np.float64)
+
+
+def sigma_weights(sigma, sample_weight):
+    """The weights of readings with standard deviations ``sigma`` (``1/σ²``; one σ for all
+    or one per row), or ``sample_weight`` when no σ is given; a clear error for both, or for
+    a σ that is not positive and finite."""
+    if sigma is None:
+        return sample_weight
+    if sample_weight is not None:
+        raise ValueError("give sigma (the readings' standard deviations) or sample_weight, "
+                         "not both")
+    s = np.asarray(sigma, dtype=float)
+    if s.ndim > 1 or not np.all(np.isfinite(s)) or not np.all(s > 0):
+        raise ValueError("sigma must be positive and finite: one value, or one per row")
+    return 1.0 / s ** 2

@@ -252,9 +252,8 @@ def test_runner_writes_one_file_per_run_and_resumes(stand_ins, suite_file, tmp_p
 def test_runner_kills_a_run_past_its_budget(stand_ins, suite_file, tmp_path):
     config = _config(suite_file, tmp_path, ["sleepy"], noise=(0.0,), problems=("quad",),
                      time_budget=0.2, sympy_timeout=0.1, grace=0.5)
-    start = time.perf_counter()
+    # the stand-in sleeps far past any timeout of this test: it ends only if it is killed
     assert run_benchmark(config).counts == {"timeout": 1}
-    assert time.perf_counter() - start < 10
     record = json.loads(result_path(tmp_path, "toy", "sleepy", "quad", 0.0, 0).read_text())
     assert record["status"] == "timeout" and "killed" in record["message"]
 

@@ -10,6 +10,8 @@
 * **accuracy solution**: test R² > 0.999.
 * **acc_tau** (NeSymReS): at least 95 % of the test points are within 5 % of the truth.
 * **model size**: number of nodes of the sympy tree.
+* **false discovery**: the model is not a symbolic solution, or it has more free constants
+  (floats that are not small rationals after rounding) than the law.
 
 numpy and sympy only.
 """
@@ -28,7 +30,8 @@ from ..timeout import CallTimeout, call_with_timeout
 
 __all__ = ["round_constants", "symbolic_check", "symbolic_solution", "accuracy_solution", "r2",
            "pointwise_accuracy", "acc_tau", "model_size", "parse_model", "Scores",
-           "score_model", "split_logs", "ACCURACY_R2", "SYMBOLIC_MIN_R2"]
+           "score_model", "split_logs", "free_constants", "false_discovery", "ACCURACY_R2",
+           "SYMBOLIC_MIN_R2"]
 
 ACCURACY_R2 = 0.999     #: test R² above which a model is an accuracy solution
 SYMBOLIC_MIN_R2 = 0.5   #: test R² a model needs before its symbolic form is checked
@@ -65,6 +68,29 @@ def round_constants(expr: sympy.Expr) -> sympy.Expr:
     (a small p/q when one rounds to the same digits)."""
     floats = expr.atoms(sympy.Float)
     return expr.xreplace({f: _round_number(float(f)) for f in floats})
+
+
+def free_constants(expr: sympy.Expr) -> int:
+    """The constants of ``expr`` that are not simple numbers: floats that, rounded to 3
+    significant digits, are no p/q with q ≤ 4 and |p| ≤ 20 (halves, thirds, quarters and
+    small integers are structure). The false-discovery rate counts a model with more of them
+    than the true law."""
+    simple = 0
+    for f in expr.atoms(sympy.Float):
+        value = float(f)
+        if np.isfinite(value):
+            r = _round_number(value)
+            simple += r.q <= 4 and abs(r.p) <= 20
+    return len(expr.atoms(sympy.Float)) - simple
+
+
+def false_discovery(solved: bool | None, model_constants: int | None,
+                    law_constants: int | None) -> bool | None:
+    """A chosen equation that is not the law, or has more free constants than it (None
+    without a law)."""
+    if solved is None or law_constants is None:
+        return None
+    return (not solved) or model_constants is None or model_constants > law_constants
 
 
 def _drop_negligible_offset(expr: sympy.Expr, scale: float | None) -> sympy.Expr:
@@ -180,6 +206,9 @@ class Scores:
     model_size: int | None
     symbolic_check: str | None       #: None when the law is unknown
     symbolic_solution: bool | None   #: None when the law is unknown
+    model_constants: int | None = None  #: :func:`free_constants` of the model
+    law_constants: int | None = None    #: ... and of the law
+    false_discovery: bool | None = None  #: not the law, or more constants than it
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -205,6 +234,9 @@ def score_model(model_text: str | None, variables: Sequence[str], y_test: np.nda
             check = symbolic_check(model, true_law, timeout, scale, positive)
         solved = check in SOLVED
     fraction = pointwise_accuracy(y_test, yhat_test)
+    k_model = free_constants(model) if model is not None else None
+    k_law = free_constants(true_law) if true_law is not None else None
     return Scores(r2_test=score, accuracy_solution=accuracy_solution(score),
                   pointwise_accuracy=fraction, acc_tau=fraction >= 0.95, model_size=size,
-                  symbolic_check=check, symbolic_solution=solved)
+                  symbolic_check=check, symbolic_solution=solved, model_constants=k_model,
+                  law_constants=k_law, false_discovery=false_discovery(solved, k_model, k_law))

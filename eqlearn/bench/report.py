@@ -15,6 +15,9 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..timeout import CallTimeout
+from .metrics import false_discovery, free_constants, parse_model
+
 __all__ = ["load_results", "method_overview", "rates_by", "markdown_table", "write_report"]
 
 ATTEMPTED = ("ok", "error", "timeout")
@@ -122,6 +125,79 @@ def _pivot_section(df: pd.DataFrame, key: str, title: str) -> str:
                      *(cells.get(m, "–") for m in methods)])
     note = "cells: symbolic solution / accuracy solution rate"
     return f"## {title}\n\n{note}\n\n" + markdown_table([key, *methods], rows)
+
+
+def _false_discoveries(df: pd.DataFrame) -> pd.Series:
+    """Per run with a law: not the law, or more free constants than it (records written
+    before the field existed are scored from their model text)."""
+    def one(r) -> float:
+        if isinstance(r.get("false_discovery"), (bool, np.bool_)):
+            return float(r["false_discovery"])
+        if r.get("status") != "ok" or not isinstance(r.get("true_model"), str):
+            return np.nan if r.get("status") != "ok" else 1.0
+        try:
+            names = list(r["variables"])
+            k_model = free_constants(parse_model(r["model"], names)) if r.get("model") else None
+            k_law = free_constants(parse_model(r["true_model"], names))
+        except (ValueError, TypeError, CallTimeout):
+            return 1.0
+        return float(false_discovery(bool(r.get("symbolic_solution")), k_model, k_law))
+    return df.apply(one, axis=1)
+
+
+def _false_discovery_section(df: pd.DataFrame) -> str:
+    """Symbolic solutions and false discoveries by training points and noise, per method."""
+    runs = df[df["status"].isin(ATTEMPTED) & df["true_model"].notna()].copy() \
+        if "true_model" in df else df.iloc[:0]
+    if runs.empty or not (runs["noise"] > 0).any():
+        return ""
+    runs["fd"] = _false_discoveries(runs)
+    methods = sorted(runs["method"].unique())
+    rows = []
+    for (points, noise), group in runs.groupby(["n_train", "noise"], sort=True):
+        cells = []
+        for m in methods:
+            g = group[group["method"] == m]
+            cells.append(f"{_percent(_rate(g['symbolic_solution']))} / "
+                         f"{_percent(float(g['fd'].fillna(1).mean()))}" if len(g) else "–")
+        rows.append([int(points), f"{noise:g}", *cells])
+    note = ("cells: symbolic solution / false-discovery rate (the chosen equation is not the "
+            "law, or has more free constants than it: floats that are not small rationals)")
+    return "## False discoveries\n\n" + note + "\n\n" + markdown_table(
+        ["training points", "noise", *methods], rows)
+
+
+def _real_section(df: pd.DataFrame) -> str:
+    """Real measurements: accepted form, constants and cross-validated error per data set."""
+    if "accepted_form" not in df:
+        return ""
+    runs = df[df["status"].isin(ATTEMPTED) & df["accepted_model"].notna()]
+    if runs.empty:
+        return ""
+    methods = sorted(runs["method"].unique())
+    summary = []
+    for m in methods:
+        g = runs[runs["method"] == m]
+        ok = g[g["status"] == "ok"]
+        summary.append([m, len(g), _percent(_rate(g["accepted_form"])),
+                        int(ok["interpolates"].fillna(False).astype(bool).sum()),
+                        _number(pd.to_numeric(ok["cv_ratio"], errors="coerce").median()),
+                        _number(pd.to_numeric(ok["n_constants"], errors="coerce").median())])
+    rows = []
+    for problem, g in runs.groupby("problem", sort=True):
+        first = g.iloc[0]
+        cells = {r.method: (f"{'✓' if r.accepted_form else '✗'} k={_number(r.n_constants)}, "
+                            f"cv×{_number(r.cv_ratio)}") for r in g.itertuples()}
+        accepted = f"`{first['accepted_model']}` (k={int(first['accepted_constants'])})"
+        rows.append([problem, int(first["n_rows"]), accepted,
+                     *(cells.get(m, "–") for m in methods)])
+    note = ("Accepted form: the accepted model's family reproduces the chosen equation (no more "
+            "constants), or as many constants and a 5-fold CV RMSE within 10 % of the accepted "
+            "model's. cv×: the chosen form's CV RMSE over the accepted model's.")
+    return ("## Real measurements\n\n" + note + "\n\n" + markdown_table(
+        ["method", "data sets", "accepted form", "interpolates", "median cv×", "median k"],
+        summary) + "\n\n" + markdown_table(["data set", "rows", "accepted model", *methods],
+                                             rows))
 
 
 def _failure_section(df: pd.DataFrame) -> str:
@@ -265,7 +341,8 @@ def write_report(folder: str | Path) -> Path:
             sections.append(_pivot_section(df, "suite", "By suite"))
         if df["time_budget"].nunique() > 1:
             sections.append(_pivot_section(df, "time_budget", "By time budget (s)"))
-    sections += [_failure_section(df), _provenance_section(df)]
+    sections += [_false_discovery_section(df), _real_section(df), _failure_section(df),
+                 _provenance_section(df)]
     figures = _figures(df, folder)
     if figures:
         sections.append("## Figures\n\n" + "\n".join(f"![{f.stem}]({f.name})" for f in figures))

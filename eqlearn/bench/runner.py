@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from ..data.real_suite import REAL_SUITE, load_real_suite
 from ..data.suites import Problem, Suite, load_suite, suite_from_csv
 from ..progress import progress_bar
 from .executors import Executor, LocalExecutor
@@ -119,7 +120,7 @@ def load_problems(config: BenchConfig) -> list[tuple[str, Problem]]:
                 raise ValueError(f"{name} is a CSV file: give its target column")
             suite: Suite = suite_from_csv(name, config.target)
         else:
-            suite = load_suite(name)
+            suite = load_real_suite() if name == REAL_SUITE else load_suite(name)
         problems = list(suite.filter(max_vars=config.max_vars))
         if wanted:
             problems = [p for p in problems if p.id in wanted]

@@ -32,9 +32,11 @@ from typing import Any, Mapping
 import numpy as np
 
 from .. import __version__
+from ..data.real_suite import REAL_SUITE
 from ..data.suites import Problem
 from .methods import get_method
 from .metrics import parse_model, r2, score_model
+from .real_scores import score_real
 
 __all__ = ["RunSpec", "split_data", "execute_run", "failure_record", "write_record",
            "read_record", "collect_provenance"]
@@ -187,6 +189,8 @@ def _peak_memory_mb() -> dict[str, float]:
 def _fit_and_score(spec: RunSpec) -> dict[str, Any]:
     method = get_method(spec.method)
     problem = spec.problem
+    if problem.tags.get("protocol") == REAL_SUITE:
+        return _fit_real(spec, method)
     X, y, X_test, y_test = split_data(problem, spec.n_train, spec.n_test, spec.noise,
                                       spec.seed)
     est = method.make(spec.time_budget, spec.seed, n_jobs=spec.n_jobs, **spec.options)
@@ -202,6 +206,23 @@ def _fit_and_score(spec: RunSpec) -> dict[str, Any]:
     return {"status": "ok", "model": model, "model_error": model_error, "fit_time_s": fit_time,
             "n_train": len(y), "n_test": len(y_test),
             "r2_train": r2(y, np.asarray(est.predict(X), float)), **scores.to_dict()}
+
+
+def _fit_real(spec: RunSpec, method) -> dict[str, Any]:
+    """Real measurements: fit on every row, score the form and its cross-validated error
+    against the accepted model (:func:`~eqlearn.bench.real_scores.score_real`)."""
+    problem = spec.problem
+    X, y = problem.data
+    est = method.make(spec.time_budget, spec.seed, n_jobs=spec.n_jobs, **spec.options)
+    start = time.perf_counter()
+    method.fit(est, X, y, problem.variables, problem.units)
+    fit_time = time.perf_counter() - start
+    model, model_error = _model_text(method, est, problem.variables, spec.sympy_timeout)
+    scores = score_real(model, problem.variables, X, y, problem.tags["accepted"],
+                        problem.tags["start"])
+    return {"status": "ok", "model": model, "model_error": model_error, "fit_time_s": fit_time,
+            "n_train": len(y), "n_test": 0, "accepted_model": problem.tags["accepted"],
+            "r2_train": r2(y, np.asarray(est.predict(X), float)), **scores}
 
 
 def _model_text(method, est, variables, timeout: float) -> tuple[str | None, str | None]:

@@ -29,9 +29,10 @@ from .evaluate import evaluate
 # canonicaliser builds sums and products, so canonicalising it again leaves it factored
 from .simplify import (ONE, build_product, build_sum, collect_factors, collect_terms,
                        canonicalize, sort_key)
-from .tree import Const, Expr, Node, Var
+from .tree import Const, Expr, Node, Num, Var
 
-__all__ = ["factor_sums", "merged_roots", "root_of_square", "pythagorean_root"]
+__all__ = ["absorb_constant_factors", "factor_sums", "merged_roots", "root_of_square",
+           "pythagorean_root"]
 
 _SUMS = ("add", "sub")
 
@@ -175,3 +176,70 @@ def merged_roots(expr: Expr, X: np.ndarray) -> Expr | None:
     rest = {key: f for key, f in factors.items() if key not in roots}
     rest[sort_key(root)] = [root, Fraction(1)]
     return canonicalize(build_product(coef, rest))
+
+
+def absorb_constant_factors(expr: Expr) -> Expr:
+    """``expr`` with each fitted constant factor of a sum multiplied into its terms' own
+    constants, where every term has one (``100*(2.2 - 0.2/(x + 0.1))`` → ``220 - 20/(x +
+    0.1)``, the form rescaled data leaves); otherwise unchanged. Exact up to rounding."""
+    if not isinstance(expr, Node):
+        return expr
+    args = tuple(absorb_constant_factors(a) for a in expr.args)
+    node = Node(expr.op, args)
+    if node.op == "mul":
+        for i in (0, 1):
+            factor = _number(args[i])
+            if factor is not None:
+                scaled = _scaled(args[1 - i], factor, top=True)
+                if scaled is not None:
+                    return scaled
+    if node.op == "div" and _number(args[1]):
+        scaled = _scaled(args[0], 1.0 / _number(args[1]), top=True)
+        if scaled is not None:
+            return scaled
+    if node.op == "div" and isinstance(args[0], Node) and args[0].op == "mul":
+        for i in (0, 1):  # a*N/D: a into the denominator's constants, N/(D/a)
+            factor = _number(args[0].args[i])
+            scaled = None if not factor else _scaled(args[1], 1.0 / factor, top=True)
+            if scaled is not None:
+                return Node("div", (args[0].args[1 - i], scaled))
+    return node
+
+
+def _number(e: Expr) -> float | None:
+    """The value of a fitted constant or an exact number leaf, else None."""
+    if isinstance(e, Const) and e.value is not None:
+        return e.value
+    return float(e.value) if isinstance(e, Num) else None
+
+
+def _scaled(e: Expr, a: float, top: bool = False) -> Expr | None:
+    """``a*e`` written by scaling constants inside ``e``: every term of a sum, a product's
+    or a quotient's numerator factor; None where there is none to scale (at the top, a
+    lone term is left alone: ``C*f`` is already as simple)."""
+    if isinstance(e, Const) and e.value is not None:
+        return None if top else Const(a * e.value)
+    if not isinstance(e, Node):
+        return None
+    if e.op in _SUMS:
+        parts = [_scaled(t, a) for t in e.args]
+        return None if any(p is None for p in parts) else Node(e.op, tuple(parts))
+    if e.op == "neg":
+        inner = _scaled(e.args[0], a, top)
+        return None if inner is None else Node("neg", (inner,))
+    if top:
+        return None
+    if e.op == "mul":
+        for i in (0, 1):
+            part = _scaled(e.args[i], a)
+            if part is not None and isinstance(e.args[i], Const):
+                return Node("mul", (part, e.args[1]) if i == 0 else (e.args[0], part))
+        for i in (0, 1):
+            part = _scaled(e.args[i], a)
+            if part is not None:
+                return Node("mul", (part, e.args[1]) if i == 0 else (e.args[0], part))
+        return None
+    if e.op == "div":
+        part = _scaled(e.args[0], a)
+        return None if part is None else Node("div", (part, e.args[1]))
+    return None

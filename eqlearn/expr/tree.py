@@ -233,6 +233,8 @@ def _infix(e: Expr, names, precision) -> tuple[str, int]:
         text = f"{e.value:.{precision}g}"
         return text, (9 if e.value >= 0 else 3)
     if isinstance(e, Num):
+        if max(abs(e.value.numerator), e.value.denominator) >= 10**6:  # 1e+13, not 13 digits
+            return f"{float(e.value):.{precision}g}", (9 if e.value >= 0 else 3)
         if e.value.denominator != 1:
             return str(e.value), 2
         return str(e.value), (9 if e.value >= 0 else 3)

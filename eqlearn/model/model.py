@@ -6,6 +6,7 @@ The network only maps tensors; decoding (greedy, beam, sampling) lives in
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -97,6 +98,11 @@ class EquationModel(nn.Module):
         model.load_state_dict(_read_weights(folder, model), strict=True)
         return model.to(device).eval()
 
+    @classmethod
+    def cached(cls, name_or_path: str | Path = "default") -> "EquationModel":
+        """:meth:`load` on the CPU, remembered (the last four models) for later fits."""
+        return _cached(str(name_or_path))
+
     @staticmethod
     def read_meta(name_or_path: str | Path = "default") -> dict:
         """A checkpoint's record (priors, how it was trained) without loading its weights."""
@@ -158,3 +164,8 @@ def _read_weights(folder: Path, model: nn.Module) -> dict[str, torch.Tensor]:
             raise ModelLoadError(f"{path}: {key} has shape {tuple(tensor.shape)}, config says "
                                  f"{tuple(expected[key].shape)}")
     return {k: v.to(expected[k].dtype) for k, v in state.items()}
+
+
+@lru_cache(maxsize=4)
+def _cached(name_or_path: str) -> EquationModel:
+    return EquationModel.load(name_or_path)

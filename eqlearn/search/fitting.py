@@ -16,8 +16,10 @@ from ..expr.tree import PLACEHOLDER, Expr, Node, Var
 from .constant_fit import fit_constants
 from .selection import Candidate, complexity
 
-__all__ = ["SearchSettings", "allowed_skeleton", "baseline_skeletons", "fit_skeletons",
+__all__ = ["LOSSES", "SearchSettings", "allowed_skeleton", "baseline_skeletons", "fit_skeletons",
            "nonzero_targets", "operator_names", "related_columns", "resolve_loss"]
+
+LOSSES = ("auto", "mse", "relative", "log", "huber")  #: what a fit may minimise
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class SearchSettings:
     n_restarts: int = 3
     fit_time: float = 1.0           #: seconds per candidate fit
     random_state: int = 0
+    max_constants: int | None = None  #: at most this many free constants (None: no limit);
+                                    #: a fit sets half its points, so that no candidate
+                                    #: interpolates and every fit keeps degrees of freedom
 
 
 def allowed_skeleton(skeleton: Expr, settings: SearchSettings) -> bool:
@@ -54,6 +59,9 @@ def fit_skeletons(skeletons: Iterable[tuple[Expr, float]], X: np.ndarray, y: np.
         if time.perf_counter() > deadline and source != "baseline":
             break
         if source != "baseline" and not allowed_skeleton(skeleton, settings):
+            continue
+        if settings.max_constants is not None and \
+                skeleton.n_constants() > max(1, settings.max_constants):
             continue
         budget = min(settings.fit_time, max(0.05, deadline - time.perf_counter()))
         init = [c.value for c in skeleton.constants()] if warm else None
@@ -137,5 +145,5 @@ def nonzero_targets(y: np.ndarray, min_points: int = 5) -> np.ndarray:
     if keep.sum() < min_points:
         raise ValueError(f"need at least {min_points} rows with y != 0 for the log loss")
     warnings.warn(f"left {int((~keep).sum())} of {len(keep)} rows with y == 0 out of the fit: "
-                  "the log loss cannot use them", DataWarning, stacklevel=4)
+                  "the log loss cannot use them", DataWarning, stacklevel=5)
     return keep

@@ -37,6 +37,7 @@ from .fitting import (SearchSettings, baseline_skeletons, fit_skeletons, nonzero
 from .gp import GPConfig
 from .hybrid import search_candidates
 from .neural import prior_macros, propose_skeletons
+from .outliers import suspected_outliers
 from .polynomial_expansion import expanded_polynomials
 from .polynomial_fit import polynomial_skeletons
 from .refine import prune, refine
@@ -74,13 +75,16 @@ class FitPlan:
     factor_share: float = 0.1        #: ... then common factors,
     prune_share: float = 0.6         #: ... then pruning; snapping constants gets the rest
     extended_budget: float = 10.0    #: from here: extended rational fits, power-law
-                                     #: factors, differences and symmetries (~1 s each;
-                                     #: a shorter budget could end them at the clock)
+                                     #: factors, differences, symmetries and outlier
+                                     #: screening (~1 s each; a shorter budget could end
+                                     #: them at the clock)
     symmetry_share: float = 0.75     #: of the budget: the search in symmetry groups
     symmetry_refit_share: float = 0.05  #: of the budget: refitting its mapped-back front
     tidied: int = 3                  #: its most accurate and simplest accurate equations
                                      #: are also tried as one fraction
     exact_loss: float = 1e-24        #: a normalised loss below this is exact: stages stop
+    screen_outliers: bool = True     #: set wild readings aside before the search
+    constants_per_point: float = 0.5  #: free constants allowed per data point
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -105,6 +109,12 @@ class FitPlan:
     def exact(self, candidates: Sequence[Candidate]) -> bool:
         return bool(candidates) and min(c.loss for c in candidates) < self.exact_loss
 
+    def max_constants(self, n_points: int) -> int:
+        """Free constants a candidate may have: a fit keeps at least half its points as
+        residual degrees of freedom, so that nothing interpolates (or counts as exact by
+        interpolating)."""
+        return max(1, int(n_points * self.constants_per_point))
+
 
 @dataclass
 class FitOutcome:
@@ -115,38 +125,43 @@ class FitOutcome:
     loss: str                        #: the loss used ("auto" resolved)
     symmetries: PiGroups | None      #: the groups searched first, if any
     stats: dict = field(default_factory=dict)  #: the search's (and the symmetry pass's)
+    set_aside: np.ndarray | None = None  #: per input row: screened out as an outlier
 
 
-def run_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequence[str],
+@threadpool_limits.wrap(limits=1, user_api="blas")  # small matrices: BLAS threads would
+def run_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequence[str],  # only contend
             plan: FitPlan, settings: SearchSettings, model: EquationModel | None,
             t0: float, read_symmetries: bool = True) -> FitOutcome:
     """Fit ``y ≈ f(X)`` within ``plan.time_budget`` seconds of ``t0`` (``perf_counter``).
 
     ``settings.loss`` is replaced by the loss ``plan.loss`` resolves to; with the log loss
-    rows with ``y == 0`` are left out (with a warning). ``read_symmetries``: whether the
-    data's scaling symmetries may be read (not after a units reduction)."""
+    rows with ``y == 0`` are left out (with a warning), and readings a kernel model of the
+    others says are wild (:mod:`~eqlearn.search.outliers`) are set aside for the search.
+    ``read_symmetries``: whether the data's scaling symmetries may be read (not after a
+    units reduction)."""
     loss = resolve_loss(plan.loss, y)
-    if loss == "log":
-        keep = nonzero_targets(y)
-        X, y, w = X[keep], y[keep], w[keep]
+    used = nonzero_targets(y) if loss == "log" else np.ones(len(y), bool)
+    if plan.screen_outliers and plan.extended:  # wild readings set aside before the search
+        used[used] = ~suspected_outliers(X[used], y[used], random_state=settings.random_state)
+    set_aside = ~used & (y != 0 if loss == "log" else True)
+    X, y, w = X[used], y[used], w[used]
     w = w / w.mean()
-    settings = replace(settings, loss=loss)
+    settings = replace(settings, loss=loss, max_constants=plan.max_constants(len(y)))
     scaling = Scaling.fit(X, y)
     Xs, ys = scaling.transform(X, y)
     if np.ptp(ys) == 0:
-        warnings.warn("y is constant: the equation is that constant", DataWarning, stacklevel=3)
+        warnings.warn("y is constant: the equation is that constant", DataWarning, stacklevel=4)
         return FitOutcome([Candidate(Const(float(ys[0])), 0.0, 1, "constant")], scaling, loss,
-                          None)
+                          None, set_aside=set_aside)
     stats: dict = {}
-    with threadpool_limits(1, user_api="blas"):  # small matrices: BLAS threads would only
-        symmetries, seeds = None, []             # contend with the search's processes
-        if read_symmetries and plan.extended:
-            symmetries, seeds = _symmetry_pass(X, y, w, Xs, ys, scaling, names, plan,
-                                               settings, model, t0, stats)
-        candidates, found = search_equations(Xs, ys, w, names, plan, settings, model,
-                                             t0 + float(plan.time_budget), seeds)
+    symmetries, seeds = None, []
+    if read_symmetries and plan.extended:
+        symmetries, seeds = _symmetry_pass(X, y, w, Xs, ys, scaling, names, plan, settings,
+                                           model, t0, stats)
+    candidates, found = search_equations(Xs, ys, w, names, plan, settings, model,
+                                         t0 + float(plan.time_budget), seeds)
     stats.update(found)
-    return FitOutcome(candidates, scaling, loss, symmetries, stats)
+    return FitOutcome(candidates, scaling, loss, symmetries, stats, set_aside)
 
 
 def _symmetry_pass(X, y, w, Xs, ys, scaling: Scaling, names, plan: FitPlan,
@@ -229,10 +244,14 @@ def _direct_fits(X, y, w, plan: FitPlan, settings: SearchSettings, deadline: flo
 def _gp(X, y, w, plan: FitPlan, settings: SearchSettings, share: float, deadline: float,
         model, seeds) -> tuple[list[Candidate], dict]:
     """Genetic programming for ``share`` of the time left (guided when ``model`` is given)."""
-    cfg = GPConfig(workers=plan.workers, max_epochs=plan.max_epochs, stop_loss=plan.exact_loss)
+    k = settings.max_constants
+    # an exact member stops every island, unless it could hold more constants than allowed
+    stop = plan.exact_loss if k is None or 2 * k >= settings.max_complexity else 0.0
+    cfg = GPConfig(workers=plan.workers, max_epochs=plan.max_epochs, stop_loss=stop)
     now = time.perf_counter()
-    return search_candidates(X, y, w, settings, now + share * (deadline - now), model=model,
-                             seeds=seeds, cfg=cfg)
+    found, stats = search_candidates(X, y, w, settings, now + share * (deadline - now),
+                                     model=model, seeds=seeds, cfg=cfg)
+    return [c for c in found if k is None or c.expr.n_constants() <= k], stats
 
 
 def _neural(model: EquationModel, X, y, w, names, plan: FitPlan, settings: SearchSettings,
@@ -262,7 +281,7 @@ def _model_columns(X, y, names, max_vars: int) -> list[int]:
     if len(cols) < X.shape[1]:
         warnings.warn(f"{X.shape[1]} variables but the model reads at most {max_vars}: "
                       f"proposing equations in the {max_vars} most related to y "
-                      f"({', '.join(names[c] for c in cols)})", DataWarning, stacklevel=5)
+                      f"({', '.join(names[c] for c in cols)})", DataWarning, stacklevel=7)
     return cols
 
 

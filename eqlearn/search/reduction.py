@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..exceptions import DataWarning
-from ..expr.factor import merged_roots
+from ..expr.factor import absorb_constant_factors, merged_roots
 from .differences import Differences
 from .dimensionless import PiGroups, as_dimension, units_by_column
 from .scaling import Scaling
@@ -51,7 +51,7 @@ def reduce_by_units(X: np.ndarray, y: np.ndarray, names, X_units, y_units,
     pi, why = PiGroups.for_data(X_units, y_units, X, y, names)
     if why:
         warnings.warn(f"units not used: {why}; searching in the variables as given",
-                      DataWarning, stacklevel=4)
+                      DataWarning, stacklevel=3)
     if pi is None or (diffs is not None and pi.sign_changes(X)):
         return Reduction(X, y, names, diffs)  # y/M would change sign with a difference
     P, z = pi.transform(X, y)
@@ -60,17 +60,22 @@ def reduce_by_units(X: np.ndarray, y: np.ndarray, names, X_units, y_units,
 
 def map_back(candidates: list[Candidate], X, scaling: Scaling, pi_groups: PiGroups | None,
              differences: Differences | None) -> list[Candidate]:
-    """The Pareto front of ``candidates`` in the user's units and variables: unscaled, and
-    with dimensional analysis the equations mapped back, complexities counted as written;
-    with differences, the square roots of ``M·f`` merged where their arguments are positive
-    on ``X`` (``sqrt(E - U)*sqrt(2 - u)``: one root, as written without the difference)."""
-    front = [replace(c, expr=scaling.to_original(c.expr)) for c in pareto_front(candidates)]
-    if pi_groups is None and differences is None:
-        return front
-    for step in (pi_groups, differences):
-        if step is not None:
-            front = [replace(c, expr=step.to_original(c.expr)) for c in front]
-    if differences is not None:
-        merged = [merged_roots(c.expr, X) for c in front]
-        front = [c if m is None else replace(c, expr=m) for c, m in zip(front, merged)]
-    return pareto_front([replace(c, complexity=complexity(c.expr)) for c in front])
+    """The Pareto front of ``candidates`` (by complexity, constants and loss) in the user's
+    units and variables: unscaled, a
+    constant factor of a sum multiplied into its terms (``100*(2.2 - x)`` → ``220 - 100*x``),
+    and with dimensional analysis the equations mapped back, complexities counted as
+    written; with differences, the square roots of ``M·f`` merged where their arguments are
+    positive on ``X`` (``sqrt(E - U)*sqrt(2 - u)``: one root, as written without the
+    difference)."""
+    front = [replace(c, expr=scaling.to_original(c.expr))
+             for c in pareto_front(candidates, by_constants=True)]
+    if pi_groups is not None or differences is not None:
+        for step in (pi_groups, differences):
+            if step is not None:
+                front = [replace(c, expr=step.to_original(c.expr)) for c in front]
+        if differences is not None:
+            merged = [merged_roots(c.expr, X) for c in front]
+            front = [c if m is None else replace(c, expr=m) for c, m in zip(front, merged)]
+        front = pareto_front([replace(c, complexity=complexity(c.expr)) for c in front],
+                             by_constants=True)
+    return [replace(c, expr=absorb_constant_factors(c.expr)) for c in front]

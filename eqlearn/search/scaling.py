@@ -9,11 +9,12 @@ constants are in the user's units (exact up to floating-point rounding).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from ..expr.simplify import canonicalize
-from ..expr.tree import Const, Expr, Node, Var
+from ..expr.tree import Expr, Node, Num, Var
 
 __all__ = ["Scaling"]
 
@@ -63,11 +64,18 @@ class Scaling:
         return canonicalize(expr if self.is_identity else self._rescaled(expr, inverse=True))
 
     def _rescaled(self, expr: Expr, inverse: bool) -> Expr:
-        """``s_y * f(x / s_x)``, or with ``inverse`` ``f(s_x * x) / s_y``, unsimplified."""
-        mapping = {j: Node("mul", (Const(s if inverse else 1.0 / s), Var(j)))
+        """``s_y * f(x / s_x)``, or with ``inverse`` ``f(s_x * x) / s_y``, unsimplified. The
+        scales are exact powers of ten, not fitted constants: they enter as numbers and
+        fold into the fitted constants where they meet them."""
+        mapping = {j: Node("mul", (_exact(s if inverse else 1.0 / s), Var(j)))
                    for j, s in enumerate(self.x_scale) if s != 1.0}
         mapped = expr.substitute(mapping)
         if self.y_scale != 1.0:
             y_factor = 1.0 / self.y_scale if inverse else self.y_scale
-            mapped = Node("mul", (Const(y_factor), mapped))
+            mapped = Node("mul", (_exact(y_factor), mapped))
         return mapped
+
+
+def _exact(power_of_ten: float) -> Num:
+    """The power of ten nearest ``power_of_ten`` as an exact number."""
+    return Num(Fraction(10) ** int(round(np.log10(power_of_ten))))

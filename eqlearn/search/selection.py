@@ -55,9 +55,15 @@ def _rank(cand: Candidate, floor: float) -> tuple:
             cand.loss)
 
 
-def pareto_front(candidates: Sequence[Candidate], floor: float = ROUNDOFF) -> list[Candidate]:
-    """Candidates no other candidate beats in both complexity and loss, simplest first."""
+def pareto_front(candidates: Sequence[Candidate], floor: float = ROUNDOFF,
+                 by_constants: bool = False) -> list[Candidate]:
+    """Candidates no other candidate beats in both complexity and loss, simplest first.
+    With ``by_constants`` also in the number of free constants: a form with fewer
+    constants stays beside a more accurate one of the same complexity (``a·x/(b + x)``
+    beside ``a − b/(x + c)``)."""
     finite = [c for c in candidates if np.isfinite(c.loss)]
+    if by_constants:
+        return _front_by_constants(finite, floor)
     front: list[Candidate] = []
     for cand in sorted(finite, key=lambda c: _rank(c, floor)):
         if not front or cand.loss < front[-1].loss * (1 - 1e-12):
@@ -65,6 +71,28 @@ def pareto_front(candidates: Sequence[Candidate], floor: float = ROUNDOFF) -> li
                 continue
             front.append(cand)
     return front
+
+
+def _front_by_constants(candidates: Sequence[Candidate], floor: float,
+                        tolerance: float = 1.5) -> list[Candidate]:
+    """The (complexity, loss) front and, beside it, the candidates that none with no more
+    complexity and no more constants beats in loss and whose loss is within ``tolerance``
+    of the front's at their complexity (losses below ``floor`` tie); simplest first."""
+    plain = pareto_front(candidates, floor)
+    front: list[Candidate] = []
+    for cand in sorted(candidates, key=lambda c: _rank(c, floor)):  # complexity first
+        k = cand.expr.n_constants()
+        if not any(o.expr.n_constants() <= k and (
+                cand.loss >= o.loss * (1 - 1e-12) or o.complexity == cand.complexity)
+                for o in front):
+            front.append(cand)
+    kept = {id(c) for c in plain}
+
+    def close(c: Candidate) -> bool:
+        best = min(o.loss for o in plain if o.complexity <= c.complexity)
+        return max(c.loss, floor) <= tolerance * max(best, floor)
+
+    return [c for c in front if id(c) in kept or close(c)]
 
 
 def accuracy_limit(front: Sequence[Candidate], tolerance: float = 1.5,

