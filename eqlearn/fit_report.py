@@ -10,7 +10,8 @@ import numpy as np
 from .inputs import describe_columns, non_numeric_columns
 
 __all__ = ["read_table", "units_options", "results_folder", "reduction_notes", "front_table",
-           "recovery_table", "save_results", "plot_fit", "save_figure"]
+           "recovery_table", "save_results", "plot_fit", "save_figure", "constants_lines",
+           "constants_records"]
 
 
 def read_table(path: str | Path, target: str):
@@ -132,6 +133,32 @@ def recovery_table(result: dict, title: str, beam: int, fits: bool = False,
     return table
 
 
+def constants_records(reg) -> list[dict]:
+    """The selected equation's constants as printed: name, value, stderr, 95 % interval."""
+    table = reg.constants_
+    return [{"name": name, **{k: float(v) for k, v in row.items()}}
+            for name, row in table.iterrows()]
+
+
+def constants_lines(reg) -> list[str]:
+    """``c1 = 212.7 ± 6.9  (95 %: 197.3 … 228.1)`` per constant of the selected equation,
+    then the noise or χ², and the readings set aside as outliers."""
+    from .equation import format_uncertain
+
+    lines = [f"  {r['name']} = {format_uncertain(r['value'], r['stderr'])}  "
+             f"(95 %: {r['ci_low']:.4g} … {r['ci_high']:.4g})" for r in constants_records(reg)]
+    if np.isfinite(reg.reduced_chi2_):
+        lines.append(f"  χ² = {reg.chi2_:.4g}, χ²/(n − k) = {reg.reduced_chi2_:.3g}")
+    elif np.isfinite(reg.noise_):
+        lines.append(f"  residual standard deviation {reg.noise_:.4g}; chosen by "
+                     f"{reg.selection_rule_}")
+    if len(reg.outliers_):
+        lines.append(f"  {len(reg.outliers_)} readings set aside as outliers: rows "
+                     + ", ".join(str(int(i)) for i in reg.outliers_[:20])
+                     + (" …" if len(reg.outliers_) > 20 else ""))
+    return lines
+
+
 def save_results(reg, out: str | Path, extra: dict | None = None) -> list[Path]:
     """``equations.csv`` and ``result.json`` (selected equation, LaTeX, constants, timing)."""
     out = Path(out)
@@ -142,7 +169,10 @@ def save_results(reg, out: str | Path, extra: dict | None = None) -> list[Path]:
     best = reg.best_
     info = {"equation": str(best), "sympy": str(best.sympy()), "latex": best.latex(),
             "complexity": best.complexity, "loss": best.loss, "r2": best.r2,
-            "constants": best.constants(), "variables": list(reg.variable_names_),
+            "constants": constants_records(reg), "variables": list(reg.variable_names_),
+            "residual_std": reg.noise_, "chi2": reg.chi2_, "reduced_chi2": reg.reduced_chi2_,
+            "selection_rule": reg.selection_rule_,
+            "outliers": [int(i) for i in reg.outliers_],
             "loss_kind": reg.loss_kind_, "fit_seconds": reg.fit_seconds_,
             "n_candidates": reg.n_candidates_, "search": reg.search_stats_,
             "scaling": {"x": list(reg.scaling_.x_scale), "y": reg.scaling_.y_scale},

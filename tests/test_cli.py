@@ -262,3 +262,21 @@ def test_train_with_replay_but_no_model_to_replay_fails_clearly(tmp_path):
     out = runner.invoke(app, ["train", "--out", str(tmp_path / "run"), "--corpus",
                               str(tmp_path), "--replay", "0.5"])
     assert "--init" in _error_line(out)
+
+
+def test_fit_prints_and_saves_the_constants_with_their_errors(tmp_path, tiny_model):
+    rng = np.random.default_rng(4)
+    x = rng.uniform(1, 3, 40)
+    path = tmp_path / "noisy.csv"
+    pd.DataFrame({"force": x, "y": 2.5 * x + 1.0 + rng.normal(0, 0.05, 40)}).to_csv(
+        path, index=False)
+    out = runner.invoke(app, ["fit", str(path), "--target", "y", "--time", "2", "--method",
+                              "neural", "--model", tiny_model, "--out", str(tmp_path / "res")])
+    assert out.exit_code == 0, out.output
+    assert "c1 = " in out.output and "±" in out.output and "95 %" in out.output
+    result = json.loads((tmp_path / "res" / "result.json").read_text())
+    assert [c["name"] for c in result["constants"]] == [f"c{i + 1}" for i in
+                                                        range(len(result["constants"]))]
+    assert all(c["stderr"] > 0 and c["ci_low"] < c["value"] < c["ci_high"]
+               for c in result["constants"])
+    assert result["residual_std"] == pytest.approx(0.05, rel=0.5)

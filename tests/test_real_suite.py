@@ -54,3 +54,11 @@ def test_an_unreadable_model_scores_nothing():
     X, y = _michaelis_menten()
     scores = score_real(None, ["x"], X, y, "Vm*x/(K + x)", {"Vm": 200, "K": 0.1})
     assert not scores["accepted_form"] and scores["cv_rmse_accepted"] > 0
+
+
+def test_a_constant_is_no_instance_of_a_family_it_is_only_a_limit_of():
+    rng = np.random.default_rng(1)
+    t = np.array([1.0, 2, 3, 4, 5, 7])[:, None]
+    y = 19.1 * (1 - np.exp(-0.53 * t[:, 0])) + rng.normal(0, 1.5, 6)
+    scores = score_real("15", ["Time"], t, y, "A*(1 - exp(-k*Time))", {"A": 20, "k": 0.5})
+    assert not scores["same_family"] and not scores["accepted_form"]

@@ -112,3 +112,15 @@ def test_fit_with_sigma_reports_chi2_and_rejects_bad_sigma():
     (-0.5, 0.2, "-0.50 ± 0.20"), (2.5, np.inf, "2.5 ± inf")])
 def test_values_are_printed_to_the_precision_of_their_errors(value, stderr, text):
     assert format_uncertain(value, stderr) == text
+
+
+def test_constants_agree_with_curve_fit_on_real_measurements():
+    """R's Puromycin readings (treated cells): whatever equation is chosen, its constants and
+    their standard errors are curve_fit's for that equation."""
+    conc = np.array([0.02, 0.02, 0.06, 0.06, 0.11, 0.11, 0.22, 0.22, 0.56, 0.56, 1.1, 1.1])
+    rate = np.array([76, 47, 97, 107, 123, 139, 159, 152, 191, 201, 207, 200], dtype=float)
+    reg = EquationRegressor(time_budget=10, random_state=0).fit(conc[:, None], rate)
+    assert 1 <= len(reg.constants_) <= 3
+    p, cov = _curve_fit_same_equation(reg.best_.expr, conc[:, None], rate)
+    np.testing.assert_allclose(reg.constants_["value"], p, rtol=1e-4)
+    np.testing.assert_allclose(reg.constants_["stderr"], np.sqrt(np.diag(cov)), rtol=0.05)

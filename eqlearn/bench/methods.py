@@ -12,7 +12,8 @@ How each peer's model becomes sympy:
   the protected operators approximated by plain ones, as SRBench does (``div`` → ``/``,
   ``log`` → ``log``, ``sqrt`` → ``sqrt``, ``inv`` → ``1/u``);
 * ``pyoperon`` — its infix formatter (``^`` for powers) with placeholder names, parsed by sympy;
-* ``pysr`` — ``sympy()`` of the selected equation.
+* ``pysr`` — ``sympy()`` of the selected equation;
+* ``qlattice`` — ``feyn``'s ``sympify`` of the best model (:mod:`eqlearn.bench.qlattice`).
 
 Everything lands in placeholder symbols first and is renamed last, so any variable name
 (``lambda``, ``I``, ``E``) survives.
@@ -31,6 +32,8 @@ import numpy as np
 import sympy
 from sklearn.base import BaseEstimator, RegressorMixin
 from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
+
+from .qlattice import qlattice_make, qlattice_sympy
 
 __all__ = ["Method", "METHODS", "get_method", "TimedGPLearn", "GPLEARN_CONFIG", "OPERON_CONFIG",
            "gplearn_to_sympy", "operon_to_sympy"]
@@ -344,6 +347,10 @@ METHODS: dict[str, Method] = {
                        description="Operon (pyoperon.sklearn.SymbolicRegressor), max_time"),
     "pysr": Method("pysr", _pysr_make, _pysr_sympy, unavailable=_pysr_unavailable,
                    description="PySR (PySRRegressor), timeout_in_seconds"),
+    "qlattice": Method("qlattice", qlattice_make, qlattice_sympy,
+                       unavailable=_missing_package("feyn"),
+                       description="QLattice (feyn, optional: pip install feyn), "
+                                   "sample-fit-update until the budget"),
 }
 
 

@@ -71,10 +71,12 @@ def round_constants(expr: sympy.Expr) -> sympy.Expr:
 
 
 def free_constants(expr: sympy.Expr) -> int:
-    """The constants of ``expr`` that are not simple numbers: floats that, rounded to 3
-    significant digits, are no p/q with q ≤ 4 and |p| ≤ 20 (halves, thirds, quarters and
-    small integers are structure). The false-discovery rate counts a model with more of them
-    than the true law."""
+    """The constants of ``expr`` that are not simple numbers: its numbers are evaluated (a
+    law's ``h/(2*pi)`` holds one constant, 0.159…, as a fitted ``0.159*h`` does), then the
+    floats that, rounded to 3 significant digits, are no p/q with q ≤ 4 and |p| ≤ 20
+    (halves, thirds, quarters and small integers are structure). The false-discovery rate
+    counts a model with more of them than the true law."""
+    expr = expr.evalf()
     simple = 0
     for f in expr.atoms(sympy.Float):
         value = float(f)

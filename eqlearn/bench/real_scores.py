@@ -1,8 +1,9 @@
 """Scores of a model fitted to real measurements against the model their field accepts.
 
 * **accepted form**: the model is an instance of the accepted family — the accepted model's
-  constants can be fitted to reproduce the model's predictions on the data's inputs to a
-  relative RMS of ``SAME_FORM`` — with no more constants; or an equally simple form: as
+  constants can be fitted, to finite values, to reproduce the model's predictions on the
+  data's inputs to a relative RMS of ``SAME_FORM`` — with no more constants and depending
+  on the inputs; or an equally simple form: as
   many constants as the accepted model and a cross-validated error within ``CV_MARGIN`` of
   the accepted model's.
 * **cv_rmse**: 5-fold cross-validated RMSE of the model's form (its constants refitted on
@@ -32,6 +33,7 @@ __all__ = ["CV_MARGIN", "SAME_FORM", "accepted_fit", "cv_rmse", "score_real"]
 
 SAME_FORM = 1e-4   #: relative RMS within which the accepted family reproduces a model
 CV_MARGIN = 0.10   #: an equally simple form's CV error may exceed the accepted's by this
+LIMIT = 1e3        #: the family's constants reproducing a model stay within this factor
 FOLDS = 5
 
 
@@ -115,7 +117,11 @@ def _refit_fold(tree, X, y, train, test) -> np.ndarray:
 
 def _reproduces(f, p, start: dict, tree, X) -> bool:
     """Whether the accepted family, its constants fitted to the model's predictions at the
-    data's inputs and between them, reproduces them (relative RMS within ``SAME_FORM``)."""
+    data's inputs and between them, reproduces them (relative RMS within ``SAME_FORM``)
+    with finite constants: within ``LIMIT`` times the magnitude of the accepted model's own
+    fit (a limit such as ``A·(1 − e^(−k·t))``, ``k → ∞``, for a constant is not the form)."""
+    if tree.variables() == set() or p is None:
+        return False
     rng = np.random.default_rng(0)  # the data's inputs and as many again between them
     X = np.vstack([X, rng.uniform(X.min(axis=0), X.max(axis=0), size=X.shape)])
     with np.errstate(all="ignore"):
@@ -131,6 +137,7 @@ def _reproduces(f, p, start: dict, tree, X) -> bool:
             except (RuntimeError, ValueError, TypeError):
                 continue
         miss = np.sqrt(np.mean((f(X, *q) - target) ** 2)) / scale
-        if np.isfinite(miss) and miss <= SAME_FORM:
+        bounded = np.all(np.abs(q) <= LIMIT * np.maximum(np.abs(p), 1.0))
+        if np.isfinite(miss) and miss <= SAME_FORM and bounded:
             return True
     return False

@@ -128,11 +128,9 @@ def _pivot_section(df: pd.DataFrame, key: str, title: str) -> str:
 
 
 def _false_discoveries(df: pd.DataFrame) -> pd.Series:
-    """Per run with a law: not the law, or more free constants than it (records written
-    before the field existed are scored from their model text)."""
+    """Per run with a law: not the law, or more free constants than it (scored from the
+    records' model text, so that records of any version are counted alike)."""
     def one(r) -> float:
-        if isinstance(r.get("false_discovery"), (bool, np.bool_)):
-            return float(r["false_discovery"])
         if r.get("status") != "ok" or not isinstance(r.get("true_model"), str):
             return np.nan if r.get("status") != "ok" else 1.0
         try:

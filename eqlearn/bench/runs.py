@@ -212,7 +212,7 @@ def _fit_real(spec: RunSpec, method) -> dict[str, Any]:
     """Real measurements: fit on every row, score the form and its cross-validated error
     against the accepted model (:func:`~eqlearn.bench.real_scores.score_real`)."""
     problem = spec.problem
-    X, y = problem.data
+    X, y = (np.array(a, dtype=float, order="C") for a in problem.data)  # writable copies
     est = method.make(spec.time_budget, spec.seed, n_jobs=spec.n_jobs, **spec.options)
     start = time.perf_counter()
     method.fit(est, X, y, problem.variables, problem.units)

@@ -24,7 +24,6 @@ import numpy as np
 
 from ..expr.simplify import canonical_skeleton
 from ..expr.tokens import Vocabulary, to_prefix
-from ..expr.tree import Expr
 from ..prior.config import PriorConfig, load_prior
 from ..prior.sampler import SkeletonSampler
 from ..progress import progress_bar

@@ -106,7 +106,7 @@ def description_lengths(front: list[Candidate], errors: list[ConstantErrors], y:
     return out
 
 
-@threadpool_limits.wrap(limits=1, user_api="blas")  # small matrices: threads only contend
+@threadpool_limits.wrap(limits=1, user_api="blas")  # small matrices: threads would contend
 def choose_robustly(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
                      set_aside: np.ndarray, *, loss: str, sigma: np.ndarray | None = None,
                      plan: OutlierPlan = OutlierPlan(), **choose) -> Choice:
@@ -145,7 +145,9 @@ def _error_loss(loss: str) -> str:
 
 def _polished(front: list[Candidate], X, y, w, loss: str, deadline: float) -> list[Candidate]:
     """Each member's constants refitted on all rows from their values, until ``deadline``
-    (a member whose refit does not lower its loss keeps its constants)."""
+    (at least half a second: the chosen one must be at its optimum for its errors to hold;
+    a member whose refit does not lower its loss keeps its constants)."""
+    deadline = max(deadline, time.perf_counter() + 0.5)
     out = []
     for c in front:
         if time.perf_counter() < deadline:

@@ -80,6 +80,8 @@ class FitPlan:
                                      #: them at the clock)
     symmetry_share: float = 0.75     #: of the budget: the search in symmetry groups
     symmetry_refit_share: float = 0.05  #: of the budget: refitting its mapped-back front
+    choice_share: float = 0.03       #: of the budget, kept after the search for the choice
+                                     #: (polishing the front's constants, their errors)
     tidied: int = 3                  #: its most accurate and simplest accurate equations
                                      #: are also tried as one fraction
     exact_loss: float = 1e-24        #: a normalised loss below this is exact: stages stop
@@ -128,8 +130,9 @@ class FitOutcome:
     set_aside: np.ndarray | None = None  #: per input row: screened out as an outlier
 
 
-@threadpool_limits.wrap(limits=1, user_api="blas")  # small matrices: BLAS threads would
-def run_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequence[str],  # only contend
+# small matrices: BLAS threads would only contend with the search's processes
+@threadpool_limits.wrap(limits=1, user_api="blas")
+def run_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequence[str],
             plan: FitPlan, settings: SearchSettings, model: EquationModel | None,
             t0: float, read_symmetries: bool = True) -> FitOutcome:
     """Fit ``y ≈ f(X)`` within ``plan.time_budget`` seconds of ``t0`` (``perf_counter``).
@@ -159,7 +162,7 @@ def run_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequence[str],  
         symmetries, seeds = _symmetry_pass(X, y, w, Xs, ys, scaling, names, plan, settings,
                                            model, t0, stats)
     candidates, found = search_equations(Xs, ys, w, names, plan, settings, model,
-                                         t0 + float(plan.time_budget), seeds)
+                                         t0 + (1 - plan.choice_share) * plan.time_budget, seeds)
     stats.update(found)
     return FitOutcome(candidates, scaling, loss, symmetries, stats, set_aside)
 

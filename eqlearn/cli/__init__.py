@@ -7,107 +7,23 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-console = Console(width=None if Console().is_terminal else 140)
-errors = Console(stderr=True, soft_wrap=True, highlight=False)
+from .bench import bench_app
+from .plumbing import Command, Group, console, errors, fail, split_list
 
-_TYPE_NAMES = {"str": "TEXT", "int": "INTEGER", "float": "FLOAT", "path": "PATH"}
+__all__ = ["app"]
 
-
-def _type_name(param, ctx) -> str:
-    """click's name of a value's type (``FLOAT``), none for a flag, where typer's rich help
-    writes ``<float>`` for options and ``<bool>`` for flags that take no value."""
-    if getattr(param, "is_flag", False):
-        return ""
-    label = param.display_type(ctx).strip("<>")
-    label = re.sub(r"^list\[(.*)\]$", r"\1", label)  # a repeatable option: its item's type
-    return _TYPE_NAMES.get(label.lower(), label.upper())
-
-
-class _Option(TyperOption):
-    def display_type_rich(self, ctx) -> str:
-        return self.metavar if self.metavar is not None else _type_name(self, ctx)
-
-
-class _Argument(TyperArgument):
-    def display_type_rich(self, ctx) -> str:
-        return _type_name(self, ctx)
-
-    def get_usage_pieces(self, ctx) -> list[str]:  # DATA, [NAME], not {data}, [name]
-        name = (self.metavar or self.name.upper()) + ("..." if self.nargs != 1 else "")
-        return [name if self.required else f"[{name}]"]
-
-
-def _plain(param):
-    """``param`` shown the click way (its class swapped for a subclass that adds no state)."""
-    for base, plain in ((TyperArgument, _Argument), (TyperOption, _Option)):
-        if type(param) is base:
-            param.__class__ = plain
-    return param
-
-
-def _fail(message: str) -> None:
-    """One ``error: …`` line on stderr, exit code 2."""
-    errors.print(Text.assemble(("error:", "bold red"), " ", " ".join(message.split())))
-    raise typer.Exit(code=2)
-
-
-def _describe(exc: Exception) -> str:
-    """The error line's text: the message of the errors bad input raises (its type too for
-    others, which EQLEARN_DEBUG=1 shows with their traceback)."""
-    from .exceptions import FitError
-
-    if isinstance(exc, OSError) and exc.strerror and exc.filename:
-        return f"{exc.filename}: {exc.strerror}"
-    if isinstance(exc, (ValueError, FitError, OSError)) and str(exc):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc} (EQLEARN_DEBUG=1 shows where it came from)"
-
-
-class _Command(TyperCommand):
-    """A command whose errors end as one line on stderr, exit code 2, never a traceback."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.params = [_plain(p) for p in self.params]
-
-    def get_help_option(self, ctx):
-        return _plain(super().get_help_option(ctx))
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise
-        except Exception as exc:  # noqa: BLE001 - the command line's last word on any error
-            if os.environ.get("EQLEARN_DEBUG"):
-                raise
-            _fail(_describe(exc))
-
-
-class _Group(TyperGroup):
-    def get_help_option(self, ctx):
-        return _plain(super().get_help_option(ctx))
-
-
-app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True,
+app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True,
                   help="eqlearn: discover compact equations from data.")
 
 
-def _split(text: str) -> tuple[str, ...]:
-    return tuple(t.strip() for t in text.split(",") if t.strip())
-
-
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def sample(
     prior: str = typer.Option("default", help="Preset name or TOML file of the prior."),
     n: int = typer.Option(10, help="Number of equations to show."),
@@ -116,9 +32,9 @@ def sample(
     """Show random canonical skeletons drawn from a prior."""
     import numpy as np
 
-    from .expr import canonical_skeleton
-    from .expr import to_prefix
-    from .prior import SkeletonSampler
+    from ..expr import canonical_skeleton
+    from ..expr import to_prefix
+    from ..prior import SkeletonSampler
 
     sampler = SkeletonSampler(prior)
     rng = np.random.default_rng(seed)
@@ -132,7 +48,7 @@ def sample(
     console.print(table)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def generate(
     out: Path = typer.Option(..., help="Output folder (resumed if it holds a corpus)."),
     prior: str = typer.Option("default", help="Preset name or TOML file of the prior."),
@@ -144,23 +60,23 @@ def generate(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ):
     """Write a corpus of unique canonical skeletons drawn from a prior."""
-    from .data import generate_corpus
+    from ..data import generate_corpus
 
     stats = generate_corpus(prior, n, out, workers=workers, seed=seed,
-                            exclude=_split(exclude), shard_size=shard_size, progress=progress)
+                            exclude=split_list(exclude), shard_size=shard_size, progress=progress)
     console.print(f"[bold]{stats.written}[/] unique skeletons in {out} "
                   f"({stats.per_second:.0f}/s this run, {stats.drawn} drawn)")
     console.print("rejected: " + json.dumps(stats.rejected))
 
 
 def _print_reduction(reg, target: str, names=None) -> None:
-    from .fit_report import reduction_notes
+    from ..fit_report import reduction_notes
 
     for note in reduction_notes(reg, target, names):
         console.print(note, markup=False)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def fit(
     data: Path = typer.Argument(..., help="CSV file with a header row."),
     target: str = typer.Option(..., help="Column to explain."),
@@ -183,16 +99,16 @@ def fit(
     """Find equations for TARGET in a CSV file; print the Pareto front and save it."""
     import warnings
 
-    from .estimator import EquationRegressor
-    from .fit_report import (front_table, plot_fit, read_table, results_folder, save_results,
-                             units_options)
+    from ..estimator import EquationRegressor
+    from ..fit_report import (constants_lines, front_table, plot_fit, read_table, results_folder,
+                              save_results, units_options)
 
     if out is not None and not save:
-        _fail("--out and --no-save contradict each other: give one of them")
+        fail("--out and --no-save contradict each other: give one of them")
     X, y = read_table(data, target)
     folder = (out or results_folder(data)) if save else None
     reg = EquationRegressor(model=model, method=method, time_budget=time,
-                            operators=list(_split(operators)) or None,
+                            operators=list(split_list(operators)) or None,
                             max_complexity=max_complexity, random_state=seed, verbose=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -204,6 +120,8 @@ def fit(
     console.print(Text(f"{target} = {reg.best_}", style="bold"),
                   f"  (R² = {reg.best_.r2:.6f}, {reg.fit_seconds_:.1f} s, "
                   f"{reg.n_candidates_} candidates)")
+    for line in constants_lines(reg):
+        console.print(line, markup=False)
     if folder is not None:
         files = save_results(reg, folder, {"data": str(data), "target": target})
         finite = X.notna().all(axis=1) & y.notna()
@@ -213,7 +131,7 @@ def fit(
                       + ", ".join(f.name for f in files), markup=False)
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def demo(
     name: str = typer.Argument("blackbody", help="The demo to run: blackbody."),
     noise: float = typer.Option(0.0, help="Relative noise, e.g. 0.01 for 1 %."),
@@ -227,9 +145,9 @@ def demo(
 ):
     """Rediscover Planck's law of black-body radiation from synthetic measurements."""
     if name != "blackbody":
-        _fail(f"unknown demo {name!r}; available: blackbody")
-    from .demos.blackbody import run_blackbody, save_figure
-    from .fit_report import front_table, save_results
+        fail(f"unknown demo {name!r}; available: blackbody")
+    from ..demos.blackbody import run_blackbody, save_figure
+    from ..fit_report import front_table, save_results
 
     console.print(f"[bold]Planck's law from {points} measurements[/] ({form} form, {units} "
                   f"units, noise {100 * noise:g} %, seed {seed}, budget {time:g} s)")
@@ -250,7 +168,7 @@ def demo(
     console.print(f"[bold]Discovered in {result.seconds:.1f} s:  I = {reg.best_}[/]")
 
 
-@app.command("evaluate-model", cls=_Command)
+@app.command("evaluate-model", cls=Command)
 def evaluate_model(
     corpus: list[Path] = typer.Option(..., help="Corpus folder(s); their held-out skeletons."),
     model: str = typer.Option("default"),
@@ -272,11 +190,11 @@ def evaluate_model(
 
     Figures per variable count and per skeleton length.
     --fit-r2: how often a proposal fits the data; --rerank: a wide beam ordered by fit."""
-    from .data.dataset import SkeletonTable
-    from .evaluation import evaluate_skeleton_recovery
-    from .model import EquationModel
-    from .progress import progress_bar
-    from .fit_report import recovery_table
+    from ..data.dataset import SkeletonTable
+    from ..evaluation import evaluate_skeleton_recovery
+    from ..model import EquationModel
+    from ..progress import progress_bar
+    from ..fit_report import recovery_table
 
     net = EquationModel.load(model)
     per = -(-n // len(corpus))
@@ -297,16 +215,16 @@ def evaluate_model(
         out.write_text(json.dumps({**settings, **result}, indent=1))
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def presets():
     """List the bundled prior presets."""
-    from .prior import list_presets, load_prior
+    from ..prior import list_presets, load_prior
 
     for name in list_presets():
         console.print(f"[bold]{name}[/]: {load_prior(name).description}")
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def train(
     out: Path = typer.Option(..., help="Run folder: checkpoints (last/, best/) and train_log.jsonl."),
     corpus: list[Path] = typer.Option([], help="Corpus folder (repeat for a mixture)."),
@@ -339,22 +257,22 @@ def train(
     Multi-GPU / multi-node: start it with torchrun, e.g.
     ``torchrun --nproc_per_node 8 -m eqlearn train --corpus ... --out ...``.
     """
-    from .model import ModelConfig
-    from .train import TrainConfig, train as run_training, with_replay
+    from ..model import ModelConfig
+    from ..train import TrainConfig, train as run_training, with_replay
 
     corpora, weights = [str(c) for c in corpus], list(weight)
     if prior is not None:
-        from .data import generate_corpus
+        from ..data import generate_corpus
 
         folder = out / "corpus"
         generate_corpus(prior, corpus_size, folder, workers=1, seed=seed,
-                        exclude=_split(exclude), progress=True)
+                        exclude=split_list(exclude), progress=True)
         corpora.append(str(folder))
     model = {} if size == "default" else ModelConfig.tiny().to_dict()
     model.pop("vocab_size", None)
     if replay:
         corpora, weights = with_replay(corpora, weights, init, replay, out / "replay",
-                                       corpus_size, seed=seed, exclude=_split(exclude))
+                                       corpus_size, seed=seed, exclude=split_list(exclude))
     summary = run_training(TrainConfig(
         corpora=corpora, weights=weights, out=str(out), init=init, model=model,
         steps=steps, batch_size=batch_size, lr=lr, warmup=warmup, max_points=max_points,
@@ -367,81 +285,4 @@ def train(
         console.print(f"stopped by {summary['stopped_by']}: the same command resumes from "
                       f"{out / 'last'}")
 
-
-bench_app = typer.Typer(cls=_Group, no_args_is_help=True,
-                        help="Benchmarks: eqlearn and its peers side by side (SRBench metrics).")
 app.add_typer(bench_app, name="bench")
-
-
-def _option_value(text: str):
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def _numbers(text: str, option: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(v) for v in _split(text))
-    except ValueError:
-        raise ValueError(f"{option}: expected comma-separated numbers, got {text!r}") from None
-
-
-def _method_options(pairs: list[str]) -> dict[str, dict]:
-    """``["eqlearn.model=runs/x", "pyoperon.max_length=30"]`` → ``{method: {key: value}}``."""
-    options: dict[str, dict] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        method, dot, name = key.partition(".")
-        if not (sep and dot and method and name):
-            _fail(f"--set {pair!r}: expected METHOD.OPTION=VALUE, e.g. eqlearn.model=runs/x")
-        options.setdefault(method, {})[name] = _option_value(value)
-    return options
-
-
-@bench_app.command("run", cls=_Command)
-def bench_run(
-    suite: str = typer.Option("feynman", help="Bundled suite, suite JSON file, or CSV file."),
-    target: Optional[str] = typer.Option(None, help="Target column when --suite is a CSV."),
-    methods: str = typer.Option("eqlearn,pyoperon,gplearn", help="Comma-separated methods."),
-    time: float = typer.Option(60.0, "--time", help="Time budget per fit, seconds."),
-    noise: str = typer.Option("0", help="Comma-separated noise levels, e.g. 0,0.01."),
-    seeds: int = typer.Option(1, help="Runs per problem, method and noise level."),
-    workers: int = typer.Option(1, help="Runs in parallel (cores are shared among them)."),
-    max_vars: Optional[int] = typer.Option(None, help="Only problems with at most this many "
-                                                      "variables."),
-    problems: str = typer.Option("", help="Only these problem ids (comma-separated)."),
-    limit: Optional[int] = typer.Option(None, help="Only the first N problems."),
-    points: int = typer.Option(200, help="Training points per run."),
-    test_points: int = typer.Option(1000, help="Test points per run."),
-    out: Path = typer.Option(Path("results"), help="Results folder (resumed if it exists)."),
-    set_: list[str] = typer.Option([], "--set", help="Method option METHOD.OPTION=VALUE "
-                                                     "(repeat), e.g. eqlearn.model=runs/x/best."),
-    grace: float = typer.Option(30.0, help="Seconds past the budget before a run is killed."),
-    rerun_failed: bool = typer.Option(False, help="Run again runs recorded as error/timeout."),
-    progress: bool = typer.Option(True, help="Show a progress bar."),
-):
-    """Run a benchmark: one JSON result per (problem, method, noise, seed) under OUT."""
-    from .bench import BenchConfig, run_benchmark
-
-    summary = run_benchmark(BenchConfig(
-        suite=suite, target=target, methods=_split(methods), time_budget=time,
-        noise=_numbers(noise, "--noise"), seeds=seeds, out=str(out),
-        max_vars=max_vars, problems=_split(problems), limit=limit, n_train=points,
-        n_test=test_points, workers=workers, grace=grace, options=_method_options(set_),
-        rerun_failed=rerun_failed, progress=progress))
-    for method, note in summary.skipped_notes.items():
-        console.print(Text(f"skipped {method}:", style="yellow"), note, markup=False)
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.counts.items()))
-    console.print(f"{counts or 'nothing to run'} in {summary.seconds:.1f} s; results in {out}")
-
-
-@bench_app.command("report", cls=_Command)
-def bench_report(
-    results: Path = typer.Argument(..., help="Results folder written by `eqlearn bench run`."),
-):
-    """Write report.md and figures (PNG) from a results folder."""
-    from .bench import write_report
-
-    path = write_report(results)
-    console.print(f"wrote {path} and figures in {results}")
