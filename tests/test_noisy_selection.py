@@ -99,3 +99,13 @@ def test_cross_validation_as_the_rule_prefers_the_planted_law_to_a_polynomial():
     assert reg.selection_rule_ == "validation" and len(reg.constants_) == 2
     (a, b), _ = curve_fit(lambda t, a, b: a * t / (b + t), x, y, p0=[200, 0.1])
     np.testing.assert_allclose(reg.predict(x[:, None]), a * x / (b + x), rtol=1e-4)
+
+
+def test_numbers_are_snapped_only_where_the_users_units_keep_them():
+    from fractions import Fraction
+
+    scaling = Scaling((100.0,), 100.0)  # days in hundreds, weights in hundreds
+    assert scaling.keeps(parse_expr("1/(exp(0.3*x1) - 1)"), Fraction(1))
+    assert not scaling.keeps(parse_expr("exp(-x1/2)*3.1"), Fraction(1, 2))  # exp(-x/200)
+    assert not scaling.keeps(parse_expr("0.84 + 1*exp(-0.51*x1)"), Fraction(1))  # 100*exp
+    assert Scaling.identity(1).keeps(parse_expr("exp(-x1/2)"), Fraction(1, 2))

@@ -62,3 +62,14 @@ def test_a_constant_is_no_instance_of_a_family_it_is_only_a_limit_of():
     y = 19.1 * (1 - np.exp(-0.53 * t[:, 0])) + rng.normal(0, 1.5, 6)
     scores = score_real("15", ["Time"], t, y, "A*(1 - exp(-k*Time))", {"A": 20, "k": 0.5})
     assert not scores["same_family"] and not scores["accepted_form"]
+
+
+def test_a_law_over_decades_must_match_at_its_small_values_too():
+    body = np.geomspace(0.005, 6000, 60)[:, None]
+    brain = 10 * body[:, 0] ** 0.7
+    near = "33.07*body/(sqrt(body) + 2.3)"  # ~ 33·sqrt(body) for large bodies only
+    scores = score_real(near, ["body"], body, brain, "c*body**b", {"c": 10, "b": 0.75})
+    assert not scores["same_family"]
+    exact = score_real("9.5*body**0.71", ["body"], body, brain, "c*body**b",
+                       {"c": 10, "b": 0.75})
+    assert exact["same_family"] and exact["accepted_form"]

@@ -2,10 +2,10 @@
 
 * **accepted form**: the model is an instance of the accepted family — the accepted model's
   constants can be fitted, to finite values, to reproduce the model's predictions on the
-  data's inputs to a relative RMS of ``SAME_FORM`` — with no more constants and depending
-  on the inputs; or an equally simple form: as
-  many constants as the accepted model and a cross-validated error within ``CV_MARGIN`` of
-  the accepted model's.
+  data's inputs to an RMS relative error (per reading) of ``SAME_FORM`` — with no more
+  constants and depending on the inputs; or an equally simple form: as many constants as
+  the accepted model and a cross-validated error within ``CV_MARGIN`` of the accepted
+  model's.
 * **cv_rmse**: 5-fold cross-validated RMSE of the model's form (its constants refitted on
   each fold, from its own values), beside ``cv_rmse_accepted``: the same for the accepted
   model's least-squares fit (scipy's ``curve_fit`` from the given starting values).
@@ -99,7 +99,9 @@ def score_real(model: str | None, variables: Sequence[str], X: np.ndarray, y: np
     k = tree.n_constants()
     out.update(n_constants=k, interpolates=k >= len(y) - 1)
     out["cv_rmse"] = cv_rmse(lambda train, test: _refit_fold(tree, X, y, train, test), len(y))
-    out["cv_ratio"] = out["cv_rmse"] / out["cv_rmse_accepted"]
+    accepted_cv = out["cv_rmse_accepted"]
+    out["cv_ratio"] = out["cv_rmse"] / accepted_cv if accepted_cv > 0 else (
+        1.0 if out["cv_rmse"] == 0 else np.inf)
     out["same_family"] = bool(k <= len(start) and _reproduces(f, p, start, tree, X))
     out["accepted_form"] = out["same_family"] or (
         k == len(start) and out["cv_rmse"] <= (1 + CV_MARGIN) * out["cv_rmse_accepted"])
@@ -128,7 +130,8 @@ def _reproduces(f, p, start: dict, tree, X) -> bool:
         target = np.broadcast_to(evaluate(tree, X), (len(X),)).astype(float)
     if not np.isfinite(target).all():
         return False
-    scale = float(np.sqrt(np.mean(target ** 2))) or 1.0
+    # per reading, so that a law over decades is matched at its small values too
+    scale = np.maximum(np.abs(target), 1e-3 * (float(np.sqrt(np.mean(target ** 2))) or 1.0))
     for p0 in ([p] if p is not None else []) + [np.array(list(start.values()), float)]:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", OptimizeWarning)
@@ -136,7 +139,7 @@ def _reproduces(f, p, start: dict, tree, X) -> bool:
                 q, _ = curve_fit(f, X, target, p0=p0, maxfev=20000)
             except (RuntimeError, ValueError, TypeError):
                 continue
-        miss = np.sqrt(np.mean((f(X, *q) - target) ** 2)) / scale
+        miss = np.sqrt(np.mean(((f(X, *q) - target) / scale) ** 2))
         bounded = np.all(np.abs(q) <= LIMIT * np.maximum(np.abs(p), 1.0))
         if np.isfinite(miss) and miss <= SAME_FORM and bounded:
             return True

@@ -162,7 +162,8 @@ def run_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequence[str],
         symmetries, seeds = _symmetry_pass(X, y, w, Xs, ys, scaling, names, plan, settings,
                                            model, t0, stats)
     candidates, found = search_equations(Xs, ys, w, names, plan, settings, model,
-                                         t0 + (1 - plan.choice_share) * plan.time_budget, seeds)
+                                         t0 + (1 - plan.choice_share) * plan.time_budget, seeds,
+                                         scaling)
     stats.update(found)
     return FitOutcome(candidates, scaling, loss, symmetries, stats, set_aside)
 
@@ -181,7 +182,7 @@ def _symmetry_pass(X, y, w, Xs, ys, scaling: Scaling, names, plan: FitPlan,
     inner_scaling = Scaling.fit(P, z)
     found, stats["symmetry"] = search_equations(
         *inner_scaling.transform(P, z), w, pi.describe(list(names))[0], plan, inner, model,
-        t0 + plan.symmetry_share * plan.time_budget)
+        t0 + plan.symmetry_share * plan.time_budget, scaling=inner_scaling)
     front = pareto_front(found)
     tidy = {id(c) for c in accurate_members(front)[:plan.tidied]}  # noisy data: the law
     front = sorted(front, key=lambda c: c.loss)
@@ -198,8 +199,10 @@ def _symmetry_pass(X, y, w, Xs, ys, scaling: Scaling, names, plan: FitPlan,
 
 def search_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequence[str],
                      plan: FitPlan, settings: SearchSettings, model: EquationModel | None,
-                     deadline: float, seeds: Sequence[Candidate] = ()):
-    """Stages 1–5 on data already scaled, until ``deadline``: (candidates, statistics)."""
+                     deadline: float, seeds: Sequence[Candidate] = (),
+                     scaling: Scaling | None = None):
+    """Stages 1–5 on data already scaled (by ``scaling``), until ``deadline``:
+    (candidates, statistics)."""
     refine_at = deadline - plan.refine_share * (deadline - time.perf_counter())
     candidates = _direct_fits(X, y, w, plan, settings, deadline, list(seeds))
     stats: dict = {}
@@ -221,7 +224,7 @@ def search_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequenc
                             model if plan.uses_model else None, candidates)
         candidates += found
         stats.update(guided)
-    return _polish(candidates, X, y, w, plan, settings, deadline), stats
+    return _polish(candidates, X, y, w, plan, settings, deadline, scaling), stats
 
 
 def _direct_fits(X, y, w, plan: FitPlan, settings: SearchSettings, deadline: float,
@@ -289,8 +292,9 @@ def _model_columns(X, y, names, max_vars: int) -> list[int]:
 
 
 def _polish(candidates: list[Candidate], X, y, w, plan: FitPlan, settings: SearchSettings,
-            deadline: float) -> list[Candidate]:
-    """Stage 5: polynomial expansion, common factors, pruning, snapped constants."""
+            deadline: float, scaling: Scaling | None = None) -> list[Candidate]:
+    """Stage 5: polynomial expansion, common factors, pruning, constants snapped to the
+    small integers and halves they are in the user's units."""
     now = time.perf_counter()
     candidates += expanded_polynomials(candidates, X, y, w, settings,
                                        now + plan.expand_share * (deadline - now))
@@ -300,5 +304,6 @@ def _polish(candidates: list[Candidate], X, y, w, plan: FitPlan, settings: Searc
     candidates = drop_skeletons(candidates, replaced) + factored
     now = time.perf_counter()
     candidates += prune(candidates, X, y, w, settings, now + plan.prune_share * (deadline - now))
-    snapped, replaced = snap_constants(candidates, X, y, w, settings, deadline)
+    snapped, replaced = snap_constants(candidates, X, y, w, settings, deadline,
+                                       keeps=None if scaling is None else scaling.keeps)
     return drop_skeletons(candidates, replaced) + snapped

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from fractions import Fraction
+from typing import Callable
 
 import numpy as np
 
@@ -37,7 +38,8 @@ _TURNS = {"sin": (("sin", 1), ("cos", 1), ("sin", -1), ("cos", -1)),
 
 def snap_constants(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
                    settings: SearchSettings, deadline: float, *, width: int = 12,
-                   rtol: float = 0.02, tolerance: float = 1.5, floor: float = ROUNDOFF
+                   rtol: float = 0.02, tolerance: float = 1.5, floor: float = ROUNDOFF,
+                   keeps: Callable[[Expr, Fraction], bool] | None = None
                    ) -> tuple[list[Candidate], list[Candidate]]:
     """Fitted constants that are small integers or halves in disguise (``exp(u) - 0.9989``,
     ``exp(-0.4986*u**2)`` on noisy data) become them, and phases that are quarter turns go
@@ -48,12 +50,14 @@ def snap_constants(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, w:
     multiple of π/2 is turned into the equivalent sine or cosine, and the rest refit; the
     fixed version replaces its parent when its loss is within the price of one free
     parameter (a factor ``exp(ln(n)/n)``, Schwarz's Bayesian criterion, or under ``floor``).
+    ``keeps(expr, number)``: whether a number written into ``expr`` stays that number in
+    the user's units (:meth:`~eqlearn.search.scaling.Scaling.keeps`); others are not snapped.
     Greedy: one constant at a time, the best first. A replaced equation may uncover another
     fit of the same function on the front (another source's ``C*exp(C*x**2)`` for
     ``C/exp(C*x**2)``): the new front's untried members are snapped in turn. Returns
     ``(snapped, replaced)``."""
     def versions(cand: Candidate) -> list[Expr]:
-        return _half_integer_versions(cand, rtol) + _quarter_turn_versions(cand)
+        return _half_integer_versions(cand, rtol, keeps) + _quarter_turn_versions(cand)
 
     pool, tried, done, replaced = list(candidates), set(), [], []
     while time.perf_counter() < deadline:  # a replaced parent may uncover a twin, unsnapped
@@ -149,7 +153,8 @@ def _rewrite(front: list[Candidate], X, y, w, settings, deadline, versions, *, w
     return done, replaced
 
 
-def _half_integer_versions(cand: Candidate, rtol: float) -> list[Expr]:
+def _half_integer_versions(cand: Candidate, rtol: float,
+                           keeps: Callable[[Expr, Fraction], bool] | None = None) -> list[Expr]:
     """Skeletons of ``cand`` with one fitted constant set to the multiple of 1/2 it is near
     (the ``-1/2`` of a Gaussian's ``exp(-0.4986·θ²)`` on noisy data, the ``1`` of
     ``exp(u) − 0.9989``); on an exact fit, to the integer (its ``2.5`` is already exact and
@@ -164,7 +169,9 @@ def _half_integer_versions(cand: Candidate, rtol: float) -> list[Expr]:
             continue
         n = Fraction(round(parts * node.value), parts)
         if n != 0 and abs(n) <= 5 and abs(node.value - n) <= rtol * abs(n):
-            out.append(canonical_skeleton(replace_at(cand.expr, path, Num(n))))
+            snapped = replace_at(cand.expr, path, Num(n))
+            if keeps is None or keeps(snapped, n):
+                out.append(canonical_skeleton(snapped))
     return out
 
 

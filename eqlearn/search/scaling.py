@@ -63,6 +63,16 @@ class Scaling:
         (the inverse of :meth:`to_original`), in canonical form."""
         return canonicalize(expr if self.is_identity else self._rescaled(expr, inverse=True))
 
+    def keeps(self, expr: Expr, number: Fraction) -> bool:
+        """Whether the exact ``number`` written into ``expr`` (scaled units) is still that
+        number in the user's units: ``exp(u) - 1`` keeps its 1, ``exp(-x'/2)`` with
+        ``x' = x/100`` does not (it is ``exp(-x/200)``): a small integer or half of the
+        scaled units that the user's are not is no structure to snap to."""
+        if self.is_identity:
+            return True
+        return any(isinstance(n, Num) and abs(n.value) == abs(number)
+                   for n in self.to_original(expr).preorder())
+
     def _rescaled(self, expr: Expr, inverse: bool) -> Expr:
         """``s_y * f(x / s_x)``, or with ``inverse`` ``f(s_x * x) / s_y``, unsimplified. The
         scales are exact powers of ten, not fitted constants: they enter as numbers and
