@@ -65,3 +65,40 @@ def coef_is(c: Coef, value: Fraction) -> bool:
 
 def coef_leaf(c: Coef) -> Expr:
     return Num(c) if isinstance(c, Fraction) else c
+
+
+def exact_numbers(expr: Expr) -> list[Fraction]:
+    """The exact numbers ``expr`` is written with, products and quotients of them taken
+    together (``5*x/7`` holds 5/7, ``x/10 + 100`` holds 1/10 and 100; an exponent stands
+    alone: ``x**(1/3)`` holds 1/3)."""
+    from .tree import Node
+
+    out: list[Fraction] = []
+
+    def product(e: Expr) -> Fraction:
+        """The numeric factor of a product or quotient chain; its other parts visited."""
+        if isinstance(e, Num):
+            return e.value
+        if isinstance(e, Node) and e.op == "mul":
+            return product(e.args[0]) * product(e.args[1])
+        if isinstance(e, Node) and e.op == "div":
+            denominator = product(e.args[1])
+            return product(e.args[0]) / denominator if denominator else Fraction(1)
+        if isinstance(e, Node) and e.op == "neg":
+            return -product(e.args[0])
+        visit(e)
+        return Fraction(1)
+
+    def visit(e: Expr) -> None:
+        if isinstance(e, Num):
+            out.append(e.value)
+        elif isinstance(e, Node) and e.op in ("mul", "div", "neg"):
+            factor = product(e)
+            if factor not in (1, -1):
+                out.append(factor)
+        elif isinstance(e, Node):
+            for a in e.args:
+                visit(a)
+
+    visit(expr)
+    return out

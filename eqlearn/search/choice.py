@@ -6,7 +6,8 @@ Rules (``rule``):
 * ``"auto"`` (the estimator's default) — with an exact fit (noise-free data) as ``"best"``;
   otherwise the shortest description of the data (minimum description length): the
   residuals' code, ``n/2·ln(RSS/n)`` (``χ²/2`` with the readings' σ known), plus
-  ``ln(n)/2`` per free constant, plus ``ln(symbols)`` per unit of complexity for the form
+  ``ln(n)/2`` per free constant (and per exact number that is no simple fraction, such as
+  the ``1/10`` of ``x/10``), plus ``ln(symbols)`` per unit of complexity for the form
   itself — so an extra constant or operator must buy its cost in fit, and noise buys none;
 * ``"validation"`` — the simplest member that predicts left-out readings as well as the best
   within the noise (:mod:`eqlearn.search.validation`);
@@ -24,6 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from ..exceptions import DataWarning
 from ..expr.evaluate import evaluate
+from ..expr.coefficients import exact_numbers
 from .outliers import OutlierPlan, residual_outliers
 from .selection import ROUNDOFF, Candidate, pareto_front, select
 from .uncertainty import ConstantErrors, constant_errors, refit_constants
@@ -100,10 +102,18 @@ def description_lengths(front: list[Candidate], errors: list[ConstantErrors], y:
         if not np.isfinite(e.rss) or not np.isfinite(e.stderr).all():
             continue
         fit = e.rss / 2 if absolute else n / 2 * np.log(max(e.rss, floor) / n)
-        out[i] = fit + len(e.values) / 2 * np.log(n) + c.complexity * np.log(n_symbols)
+        k = len(e.values) + fitted_numbers(c.expr)
+        out[i] = fit + k / 2 * np.log(n) + c.complexity * np.log(n_symbols)
     if not np.isfinite(out).any():  # every member has a constant the data cannot tell:
         out = np.array([c.complexity for c in front], dtype=float)  # the simplest
     return out
+
+
+def fitted_numbers(expr) -> int:
+    """Exact numbers of ``expr`` (:func:`~eqlearn.expr.coefficients.exact_numbers`) that are
+    not simple, p/q with q ≤ 4 and |p| ≤ 20: the ``1/10`` of an ``x/10`` that rescaled data
+    left is a constant chosen to fit, and is charged as one."""
+    return sum(q.denominator > 4 or abs(q.numerator) > 20 for q in exact_numbers(expr))
 
 
 @threadpool_limits.wrap(limits=1, user_api="blas")  # small matrices: threads would contend
