@@ -94,11 +94,14 @@ class Equation:
 
 def format_uncertain(value: float, stderr: float) -> str:
     """``value ± stderr`` with two significant digits of the error and the value rounded to
-    the same place (``3.2147 ± 0.0412`` → ``3.215 ± 0.041``)."""
+    the same place (``3.2147 ± 0.0412`` → ``3.215 ± 0.041``); ten significant digits of an
+    exact fit's value."""
     if not np.isfinite(stderr):
         return f"{value:.6g} ± inf"
     if stderr == 0 or not np.isfinite(value):
         return f"{value:.6g} ± 0"
+    if stderr < 1e-9 * abs(value):  # an exact fit: round-off, not ten more digits
+        return f"{value:.10g} ± {stderr:.2g}"
     place = int(np.floor(np.log10(stderr))) - 1
     if abs(value) >= 1e6 or abs(value) < 1e-3 or abs(place) > 6:
         digits = max(1, int(np.floor(np.log10(abs(value) or 1))) - place)

@@ -73,3 +73,27 @@ def test_a_law_over_decades_must_match_at_its_small_values_too():
     exact = score_real("9.5*body**0.71", ["body"], body, brain, "c*body**b",
                        {"c": 10, "b": 0.75})
     assert exact["same_family"] and exact["accepted_form"]
+
+
+def test_the_report_counts_accepted_forms_and_leaves_leaky_validation_out(tmp_path):
+    import json
+
+    from eqlearn.bench.report import write_report
+
+    def record(method, problem, accepted, k, ratio):
+        return {"suite": "real", "problem": problem, "method": method, "status": "ok",
+                "noise": 0.0, "seed": 0, "time_budget": 30.0, "n_vars": 1, "true_model": None,
+                "variables": ["x"], "model": "x", "accepted_model": "a*x", "n_rows": 10,
+                "accepted_constants": 1, "accepted_form": accepted, "n_constants": k,
+                "interpolates": k >= 9, "cv_ratio": ratio, "fit_time_s": 1.0}
+
+    runs = [record("eqlearn", "A", True, 1, 1.0), record("eqlearn", "B", False, 2, 1.5),
+            record("peer", "A", False, 9, 0.01), record("peer", "B", True, 1, 2.0)]
+    for i, r in enumerate(runs):
+        folder = tmp_path / "real" / r["method"]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{r['problem']}_{i}.json").write_text(json.dumps(r))
+    text = write_report(tmp_path).read_text()
+    assert "## Real measurements" in text
+    assert "| eqlearn | 2 | 50% | 0 | 0 | 1.25 | 1.5 |" in text
+    assert "| peer | 2 | 50% | 1 | 1 | 2 | 5 |" in text  # the leaky 0.01 left out

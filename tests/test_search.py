@@ -9,7 +9,8 @@ from eqlearn.expr.tree import Node
 from eqlearn.search.gp import GPConfig, run_search
 from eqlearn.search.scoring import Evaluator
 from eqlearn.search.mutations import MUTATIONS, Grammar, crossover, subtrees
-from eqlearn.search.selection import Candidate, complexity, pareto_front, select
+from eqlearn.search.selection import (Candidate, complexity, front_and_exact, pareto_front,
+                                      select)
 
 OPS = {"add": 1, "sub": 1, "mul": 1, "div": 1, "pow": 1, "sin": 1, "exp": 1}
 
@@ -105,6 +106,15 @@ def test_pareto_front_and_selection_rules():
     exact = pareto_front([Candidate(x, 0.06, 3), Candidate(x, 2.9e-33, 7),
                           Candidate(x, 0.0, 13)])
     assert exact[select(exact, "best")].complexity == 7
+    # nor does it join the front: losses below round-off tie, so it only adds complexity
+    for by_constants in (False, True):
+        front = pareto_front([Candidate(x, 0.06, 3), Candidate(x, 5.78e-30, 15),
+                              Candidate(x, 5.7e-30, 21)], by_constants=by_constants)
+        assert [c.complexity for c in front] == [3, 15]
+    # but a rewrite may make it the simpler one: front_and_exact keeps it for that
+    pool = [Candidate(x, 0.06, 3), Candidate(x, 5.78e-30, 15), Candidate(x, 5.7e-30, 21),
+            Candidate(x, 1e-3, 25)]
+    assert [c.complexity for c in front_and_exact(pool)] == [3, 15, 21]
     assert complexity(parse_expr("exp(x1) + 2")) == 2 + 1 + 1 + 1
 
 

@@ -109,7 +109,8 @@ def test_fit_with_sigma_reports_chi2_and_rejects_bad_sigma():
 
 @pytest.mark.parametrize("value, stderr, text", [
     (3.2147, 0.0412, "3.215 ± 0.041"), (221.67, 1.3, "221.7 ± 1.3"), (5.0, 0.0, "5 ± 0"),
-    (-0.5, 0.2, "-0.50 ± 0.20"), (2.5, np.inf, "2.5 ± inf")])
+    (-0.5, 0.2, "-0.50 ± 0.20"), (2.5, np.inf, "2.5 ± inf"),
+    (0.2038735983690112, 2.5e-18, "0.2038735984 ± 2.5e-18")])
 def test_values_are_printed_to_the_precision_of_their_errors(value, stderr, text):
     assert format_uncertain(value, stderr) == text
 

@@ -43,7 +43,7 @@ from .polynomial_fit import polynomial_skeletons
 from .refine import prune, refine
 from .rewrite import drop_skeletons, factor_common, snap_constants
 from .scaling import Scaling
-from .selection import Candidate, accurate_members, pareto_front
+from .selection import Candidate, accurate_members, front_and_exact
 from .separable import factored_equations
 from .symmetry import symmetry_groups
 from .transformed import transformed_equations
@@ -183,7 +183,7 @@ def _symmetry_pass(X, y, w, Xs, ys, scaling: Scaling, names, plan: FitPlan,
     found, stats["symmetry"] = search_equations(
         *inner_scaling.transform(P, z), w, pi.describe(list(names))[0], plan, inner, model,
         t0 + plan.symmetry_share * plan.time_budget, scaling=inner_scaling)
-    front = pareto_front(found)
+    front = front_and_exact(found, plan.tidied)
     tidy = {id(c) for c in accurate_members(front)[:plan.tidied]}  # noisy data: the law
     front = sorted(front, key=lambda c: c.loss)
     tidy |= {id(c) for c in front[:plan.tidied]}

@@ -14,7 +14,7 @@ from ..expr.factor import absorb_constant_factors, merged_roots
 from .differences import Differences
 from .dimensionless import PiGroups, as_dimension, units_by_column
 from .scaling import Scaling
-from .selection import Candidate, complexity, pareto_front
+from .selection import Candidate, complexity, front_and_exact, pareto_front
 
 __all__ = ["Reduction", "map_back", "reduce_by_units"]
 
@@ -67,9 +67,11 @@ def map_back(candidates: list[Candidate], X, scaling: Scaling, pi_groups: PiGrou
     written; with differences, the square roots of ``M·f`` merged where their arguments are
     positive on ``X`` (``sqrt(E - U)*sqrt(2 - u)``: one root, as written without the
     difference)."""
+    rewritten = pi_groups is not None or differences is not None
     front = [replace(c, expr=scaling.to_original(c.expr))
-             for c in pareto_front(candidates, by_constants=True)]
-    if pi_groups is not None or differences is not None:
+             for c in (front_and_exact(candidates, by_constants=True) if rewritten
+                       else pareto_front(candidates, by_constants=True))]
+    if rewritten:
         for step in (pi_groups, differences):
             if step is not None:
                 front = [replace(c, expr=step.to_original(c.expr)) for c in front]

@@ -24,7 +24,7 @@ from ..expr.operators import OPERATORS
 from ..expr.tree import Expr, Node
 
 __all__ = ["Candidate", "ROUNDOFF", "accuracy_limit", "accurate_members", "complexity",
-           "pareto_front", "select", "skeleton_of"]
+           "front_and_exact", "pareto_front", "select", "skeleton_of"]
 
 ROUNDOFF = 1e-20  #: normalised losses below this are round-off: the fit is exact
 
@@ -66,11 +66,22 @@ def pareto_front(candidates: Sequence[Candidate], floor: float = ROUNDOFF,
         return _front_by_constants(finite, floor)
     front: list[Candidate] = []
     for cand in sorted(finite, key=lambda c: _rank(c, floor)):
-        if not front or cand.loss < front[-1].loss * (1 - 1e-12):
+        if not front or max(cand.loss, floor) < max(front[-1].loss, floor) * (1 - 1e-12):
             if front and cand.complexity == front[-1].complexity:
                 continue
             front.append(cand)
     return front
+
+
+def front_and_exact(candidates: Sequence[Candidate], n_exact: int = 3,
+                    by_constants: bool = False) -> list[Candidate]:
+    """:func:`pareto_front` and the ``n_exact`` simplest other exact fits: exact forms tie
+    here, but not once rewritten in other variables (a law in dimensionless groups mapped
+    back to the user's variables), so the front alone could keep the wrong one."""
+    front = pareto_front(candidates, by_constants=by_constants)
+    on_front = {id(c) for c in front}
+    return front + sorted((c for c in candidates if c.loss < ROUNDOFF and id(c) not in on_front),
+                          key=lambda c: c.complexity)[:n_exact]
 
 
 def _front_by_constants(candidates: Sequence[Candidate], floor: float,
@@ -83,7 +94,8 @@ def _front_by_constants(candidates: Sequence[Candidate], floor: float,
     for cand in sorted(candidates, key=lambda c: _rank(c, floor)):  # complexity first
         k = cand.expr.n_constants()
         if not any(o.expr.n_constants() <= k and (
-                cand.loss >= o.loss * (1 - 1e-12) or o.complexity == cand.complexity)
+                max(cand.loss, floor) >= max(o.loss, floor) * (1 - 1e-12)
+                or o.complexity == cand.complexity)
                 for o in front):
             front.append(cand)
     kept = {id(c) for c in plain}
