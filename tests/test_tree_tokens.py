@@ -65,6 +65,9 @@ def test_infix_and_latex():
     assert to_infix(e, ["lambda_"]) == "2.5*lambda_**2"
     assert to_latex(e, ["lam"]) == r"2.5 lam^{2}"
     assert to_latex(e, ["lambda"]) == r"2.5 \lambda^{2}"
+    # a factor that prints as 1 (mapped back through exact powers of ten) is not printed
+    near_one = Node("mul", (Const(0.9999999999999999), Node("pow", (Var(1), Num(2)))))
+    assert to_infix(Node("sub", (Num(1), near_one)), ["v", "c"]) == "1 - c**2"
 
 
 def test_parse_expr_errors():

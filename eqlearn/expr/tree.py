@@ -243,6 +243,8 @@ def _infix(e: Expr, names, precision) -> tuple[str, int]:
         sym, prec = _BINARY[e.op]
         left, lp = _infix(e.args[0], names, precision)
         right, rp = _infix(e.args[1], names, precision)
+        if e.op == "mul" and "1" in (left, right):  # 1*f, or 0.9999999999999999*f
+            return (right, rp) if left == "1" else (left, lp)
         right_assoc = e.op == "pow"
         if lp < prec or (right_assoc and lp == prec):
             left = f"({left})"
