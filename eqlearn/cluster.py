@@ -68,7 +68,8 @@ def dask_client(scheduler: str | None = None, workers: int = 1,
     cluster = None
     if scheduler is None:
         cluster = distributed.LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
-                                           processes=True, dashboard_address=None)
+                                           processes=True,
+                                           dashboard_address="127.0.0.1:0")
         scheduler = cluster.scheduler_address
     try:
         client = distributed.Client(scheduler, timeout=timeout)
