@@ -1,6 +1,7 @@
 """eqlearn on Dask: benchmark runs and corpus chunks as tasks of a real LocalCluster (two
 single-threaded worker processes), against what the local executor writes. Runs use
 deterministic stand-in methods, shipped to the workers with their runs."""
+import dataclasses
 import json
 import os
 import signal
@@ -53,10 +54,16 @@ def _poly_sympy(est, names):
     return str(sum(sympy.Float(round(c, 8)) * x**k for k, c in enumerate(est.coef_[::-1])))
 
 
+class _Sleepy:
+    def fit(self, X, y):
+        time.sleep(60)
+
+
 STAND_INS = {
     "poly": Method("poly", lambda *a, **k: _Poly(), _poly_sympy),
     "slowpoly": Method("slowpoly", lambda *a, **k: _Poly(pause=2.0), _poly_sympy),
     "killer": Method("killer", lambda *a, **k: _WorkerKiller(), _poly_sympy),
+    "sleepy": Method("sleepy", lambda *a, **k: _Sleepy(), _poly_sympy),
 }
 
 
@@ -161,6 +168,17 @@ def test_a_run_that_keeps_killing_its_worker_is_recorded_as_failed(cluster, stan
     assert killer["problem"] == "Nguyen-1" and killer["provenance"]["machine"]
     poly = json.loads(result_path(tmp_path, "nguyen", "poly", "Nguyen-1", 0.0, 0).read_text())
     assert poly["status"] in ("ok", "error")  # ok unless it shared a dying worker twice
+
+
+def test_a_run_past_its_budget_is_killed_on_its_worker(cluster, stand_ins, tmp_path):
+    config = dataclasses.replace(_config(tmp_path, methods=("sleepy",), problems=("Nguyen-1",)),
+                                 time_budget=0.2, sympy_timeout=0.1)
+    # the stand-in sleeps far past this test's timeouts: it ends only if it is killed
+    executor = DaskExecutor(scheduler=cluster.scheduler_address, grace=3.0)
+    assert run_benchmark(config, executor=executor).counts == {"timeout": 1}
+    record = json.loads(result_path(tmp_path, "nguyen", "sleepy", "Nguyen-1", 0.0, 0)
+                        .read_text())
+    assert record["status"] == "timeout" and "killed after 3 s" in record["message"]
 
 
 def _corpus_files(folder):
