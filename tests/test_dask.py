@@ -116,6 +116,22 @@ def test_dask_sweep_writes_the_records_of_the_local_executor(cluster, stand_ins,
     assert run_benchmark(_config(dask), executor=executor).counts == {"cached": 3}
 
 
+@pytest.mark.slow
+def test_eqlearn_itself_solves_the_same_problems_on_dask(cluster, tmp_path):
+    """The real method (torch, the shipped model) on two of Nguyen's polynomials; each
+    executor's records say the same: solved, both."""
+    configs = [dataclasses.replace(_config(tmp_path / name, methods=("eqlearn",),
+                                           problems=POLYNOMIALS[:2]), time_budget=5.0)
+               for name in ("local", "dask")]
+    run_benchmark(configs[0])
+    run_benchmark(configs[1], executor=DaskExecutor(scheduler=cluster.scheduler_address))
+    local, dask = _records(tmp_path / "local"), _records(tmp_path / "dask")
+    assert local.keys() == dask.keys() and len(local) == 2
+    for name, record in dask.items():
+        assert record["status"] == local[name]["status"] == "ok", record.get("message")
+        assert record["symbolic_solution"] and local[name]["symbolic_solution"]
+
+
 def _kill_a_busy_worker(address: str) -> int:
     """SIGKILL a worker process while it runs a benchmark task; its pid."""
     with Client(address) as client:
