@@ -59,11 +59,18 @@ class _Sleepy:
         time.sleep(60)
 
 
+class _Crasher:
+    def fit(self, X, y):
+        sys.stderr.write("segfault, say\n")
+        os._exit(3)
+
+
 STAND_INS = {
     "poly": Method("poly", lambda *a, **k: _Poly(), _poly_sympy),
     "slowpoly": Method("slowpoly", lambda *a, **k: _Poly(pause=2.0), _poly_sympy),
     "killer": Method("killer", lambda *a, **k: _WorkerKiller(), _poly_sympy),
     "sleepy": Method("sleepy", lambda *a, **k: _Sleepy(), _poly_sympy),
+    "crasher": Method("crasher", lambda *a, **k: _Crasher(), _poly_sympy),
 }
 
 
@@ -186,15 +193,19 @@ def test_a_run_that_keeps_killing_its_worker_is_recorded_as_failed(cluster, stan
     assert poly["status"] in ("ok", "error")  # ok unless it shared a dying worker twice
 
 
-def test_a_run_past_its_budget_is_killed_on_its_worker(cluster, stand_ins, tmp_path):
-    config = dataclasses.replace(_config(tmp_path, methods=("sleepy",), problems=("Nguyen-1",)),
+def test_a_run_past_its_budget_or_dead_without_a_record_is_recorded(cluster, stand_ins,
+                                                                    tmp_path):
+    config = dataclasses.replace(_config(tmp_path, methods=("sleepy", "crasher"),
+                                         problems=("Nguyen-1",)),
                                  time_budget=0.2, sympy_timeout=0.1)
-    # the stand-in sleeps far past this test's timeouts: it ends only if it is killed
-    executor = DaskExecutor(scheduler=cluster.scheduler_address, grace=3.0)
-    assert run_benchmark(config, executor=executor).counts == {"timeout": 1}
-    record = json.loads(result_path(tmp_path, "nguyen", "sleepy", "Nguyen-1", 0.0, 0)
-                        .read_text())
-    assert record["status"] == "timeout" and "killed after 3 s" in record["message"]
+    # the sleepy stand-in sleeps far past this test's timeouts: it ends only if it is killed
+    executor = DaskExecutor(scheduler=cluster.scheduler_address, grace=6.0)
+    assert run_benchmark(config, executor=executor).counts == {"timeout": 1, "error": 1}
+    sleepy, crasher = (json.loads(result_path(tmp_path, "nguyen", method, "Nguyen-1", 0.0, 0)
+                                  .read_text()) for method in ("sleepy", "crasher"))
+    assert sleepy["status"] == "timeout" and "killed after 6 s" in sleepy["message"]
+    assert crasher["status"] == "error"
+    assert "exited with code 3 without writing a result (segfault, say)" in crasher["message"]
 
 
 def _corpus_files(folder):

@@ -40,12 +40,22 @@ def _child_env() -> dict[str, str]:
 
 
 def _kill_session(proc: subprocess.Popen) -> None:
-    """Kill the run's process and whatever it started (its session's process group)."""
+    """Kill the run's process and whatever it started (its session's process group), which
+    may outlive the run itself (a fit's worker processes)."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        proc.kill()
+        if proc.poll() is None:
+            proc.kill()
     proc.wait()
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
 
 
 def run_isolated(payload: bytes, grace: float) -> dict[str, Any]:
@@ -66,24 +76,23 @@ def run_isolated(payload: bytes, grace: float) -> dict[str, Any]:
     spec, _ = pickle.loads(payload)
     with tempfile.TemporaryDirectory(prefix="eqlearn-run-") as tmp:
         local = dataclasses.replace(spec, path=str(Path(tmp) / "record.json"))
-        job = Path(tmp) / "run.pkl"
+        job, log = Path(tmp) / "run.pkl", Path(tmp) / "stderr.txt"
         job.write_bytes(payload)
         limit = spec.kill_after + grace
-        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(job), local.path],
-                                env=_child_env(), start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with open(log, "wb") as stderr:
+            proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(job), local.path],
+                                    env=_child_env(), start_new_session=True,
+                                    stdout=subprocess.DEVNULL, stderr=stderr)
         try:
-            _, err = proc.communicate(timeout=limit)
+            proc.wait(timeout=limit)
         except subprocess.TimeoutExpired:
-            _kill_session(proc)
             return failure_record(local, "timeout", f"killed after {limit:.0f} s (budget "
                                   f"{spec.time_budget:g} s + grace)", wall_time_s=limit)
         finally:
-            if proc.poll() is None:  # interrupted: leave no run behind
-                _kill_session(proc)
+            _kill_session(proc)  # on time or not: leave nothing of the run behind
         record = read_record(local.path)
         if record is None:
-            last = (err.decode(errors="replace").strip().splitlines() or [""])[-1]
+            last = _last_line(log)
             return failure_record(local, "error", f"the run's process exited with code "
                                   f"{proc.returncode} without writing a result"
                                   + (f" ({last})" if last else ""))
