@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -207,24 +208,15 @@ def generate_corpus(prior: str | PriorConfig, n: int, out: str | Path, *, worker
     """
     check_executor(executor, scheduler)
     prior = load_prior(prior)
-    out = Path(out)
-    exclude = tuple(sorted(exclude))
-    meta = json.loads(json.dumps({"prior": prior.to_dict(), "seed": seed,
-                                  "chunk_size": chunk_size, "exclude": list(exclude)}))
-    writer = _CorpusWriter(out, meta, shard_size)
-    if exclude:
-        from .exclusion import excluded_skeletons
-
-        banned_tokens, banned_fps = excluded_skeletons(exclude, prior.tree.max_vars)
-        writer.token_set |= banned_tokens
-        writer.fingerprints |= banned_fps
+    writer = _open_writer(prior, Path(out), seed, chunk_size, tuple(sorted(exclude)),
+                          shard_size)
     start_chunk = writer.manifest["next_chunk"]
     stats = CorpusStats(written=writer.manifest["written"])
     t0 = time.perf_counter()
-    with progress_bar(progress, n, "skeletons", completed=stats.written) as advance:
-        chunks = (_dask_chunks(prior, seed, chunk_size, scheduler, workers, start_chunk)
-                  if executor == "dask" else
-                  _chunks(prior, seed, chunk_size, workers, start_chunk))
+    chunks = (_dask_chunks(prior, seed, chunk_size, scheduler, workers, start_chunk)
+              if executor == "dask" else _chunks(prior, seed, chunk_size, workers, start_chunk))
+    with (progress_bar(progress, n, "skeletons", completed=stats.written) as advance,
+          closing(chunks)):  # its workers go when the corpus is complete
         for index, kept, rejected in chunks:
             before = writer.manifest["written"] + len(writer.buffer)
             complete = writer.add(kept, rejected, n)
@@ -240,6 +232,21 @@ def generate_corpus(prior: str | PriorConfig, n: int, out: str | Path, *, worker
     stats.written = writer.manifest["written"]
     stats.rejected = dict(writer.manifest["rejected"])
     return stats
+
+
+def _open_writer(prior: PriorConfig, out: Path, seed: int, chunk_size: int,
+                 exclude: tuple[str, ...], shard_size: int) -> _CorpusWriter:
+    """The corpus in ``out``, new or resumed, with the excluded suites' skeletons seen."""
+    meta = json.loads(json.dumps({"prior": prior.to_dict(), "seed": seed,
+                                  "chunk_size": chunk_size, "exclude": list(exclude)}))
+    writer = _CorpusWriter(out, meta, shard_size)
+    if exclude:
+        from .exclusion import excluded_skeletons
+
+        banned_tokens, banned_fps = excluded_skeletons(exclude, prior.tree.max_vars)
+        writer.token_set |= banned_tokens
+        writer.fingerprints |= banned_fps
+    return writer
 
 
 def _chunks(prior: PriorConfig, seed: int, chunk_size: int, workers: int,
