@@ -8,6 +8,7 @@ imports without it (``pip install 'eqlearn[cluster]'`` brings it). Used by the b
 """
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -68,8 +69,8 @@ def dask_client(scheduler: str | None = None, workers: int = 1,
     cluster = None
     if scheduler is None:
         cluster = distributed.LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
-                                           processes=True,
-                                           dashboard_address="127.0.0.1:0")
+                                           processes=True, dashboard_address="127.0.0.1:0",
+                                           silence_logs=logging.ERROR)  # not a cancelled task
         scheduler = cluster.scheduler_address
     try:
         client = distributed.Client(scheduler, timeout=timeout)
