@@ -1,7 +1,8 @@
 """Executors: who runs the runs. :class:`LocalExecutor` keeps ``workers`` processes busy on
-this machine and kills a run that outlives its budget; a cluster executor implements the same
-``run(specs, on_done)`` by calling :func:`eqlearn.bench.runs.execute_run` on a node and
-:func:`eqlearn.bench.runs.failure_record` when a job dies.
+this machine and kills a run that outlives its budget;
+:class:`~eqlearn.bench.dask_executor.DaskExecutor` implements the same ``run(specs, on_done)``
+with a task per run on a Dask cluster, calling :func:`eqlearn.bench.runs.execute_run` on a
+node and :func:`eqlearn.bench.runs.failure_record` when a task dies.
 """
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence
 
+from ..cluster import check_executor
+from .dask_executor import DaskExecutor
 from .runs import RunSpec, execute_run, failure_record, read_record
 
-__all__ = ["Executor", "LocalExecutor"]
+__all__ = ["Executor", "LocalExecutor", "make_executor"]
 
 
 class Executor(Protocol):
@@ -106,3 +109,27 @@ class LocalExecutor:
             return failure_record(spec, "error", f"the run's process exited with code "
                                   f"{proc.exitcode} without writing a result")
         return record
+
+
+def make_executor(kind: str = "local", *, workers: int = 1, grace: float = 30.0,
+                  scheduler: str | None = None) -> Executor:
+    """The executor called ``kind`` (``"local"`` or ``"dask"``), as ``--executor`` names it.
+
+    Parameters
+    ----------
+    kind : str
+    workers : int
+        Runs at a time on this machine (local), or the local Dask cluster's worker processes.
+    grace : float
+    scheduler : str, optional
+        A Dask scheduler's address (``"dask"`` only); none starts a local cluster.
+
+    Raises
+    ------
+    ValueError
+        For an unknown kind, or a scheduler with the local executor.
+    """
+    check_executor(kind, scheduler)
+    if kind == "dask":
+        return DaskExecutor(scheduler=scheduler, workers=workers, grace=grace)
+    return LocalExecutor(workers=workers, grace=grace)

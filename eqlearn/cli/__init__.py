@@ -58,12 +58,18 @@ def generate(
     exclude: str = typer.Option("", help="Benchmark suites to keep out, e.g. feynman,nguyen."),
     shard_size: int = typer.Option(100_000, help="Skeletons per shard file."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
+    executor: str = typer.Option("local", help="local (processes on this machine) or dask "
+                                 "(chunks as tasks on a Dask cluster; the same corpus)."),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. "
+                                            "tcp://host:8786 (--executor dask; without it a "
+                                            "local cluster of --workers processes)."),
 ):
     """Write a corpus of unique canonical skeletons drawn from a prior."""
     from ..data import generate_corpus
 
     stats = generate_corpus(prior, n, out, workers=workers, seed=seed,
-                            exclude=split_list(exclude), shard_size=shard_size, progress=progress)
+                            exclude=split_list(exclude), shard_size=shard_size, progress=progress,
+                            executor=executor, scheduler=scheduler)
     console.print(f"[bold]{stats.written}[/] unique skeletons in {out} "
                   f"({stats.per_second:.0f}/s this run, {stats.drawn} drawn)")
     console.print("rejected: " + json.dumps(stats.rejected))

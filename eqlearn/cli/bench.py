@@ -50,7 +50,9 @@ def bench_run(
     time: float = typer.Option(60.0, "--time", help="Time budget per fit, seconds."),
     noise: str = typer.Option("0", help="Comma-separated noise levels, e.g. 0,0.01."),
     seeds: int = typer.Option(1, help="Runs per problem, method and noise level."),
-    workers: int = typer.Option(1, help="Runs in parallel (cores are shared among them)."),
+    workers: int = typer.Option(1, help="Runs in parallel (cores are shared among them); "
+                                       "with --executor dask and no --scheduler, the local "
+                                       "cluster's worker processes."),
     max_vars: Optional[int] = typer.Option(None, help="Only problems with at most this many "
                                                       "variables."),
     problems: str = typer.Option("", help="Only these problem ids (comma-separated)."),
@@ -63,16 +65,22 @@ def bench_run(
     grace: float = typer.Option(30.0, help="Seconds past the budget before a run is killed."),
     rerun_failed: bool = typer.Option(False, help="Run again runs recorded as error/timeout."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
+    executor: str = typer.Option("local", help="local (processes on this machine) or dask "
+                                 "(a task per run on a Dask cluster)."),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. "
+                                            "tcp://host:8786 (--executor dask; without it a "
+                                            "local cluster of --workers processes)."),
 ):
     """Run a benchmark: one JSON result per (problem, method, noise, seed) under OUT."""
-    from ..bench import BenchConfig, run_benchmark
+    from ..bench import BenchConfig, make_executor, run_benchmark
 
+    runner = make_executor(executor, workers=workers, grace=grace, scheduler=scheduler)
     summary = run_benchmark(BenchConfig(
         suite=suite, target=target, methods=split_list(methods), time_budget=time,
         noise=_numbers(noise, "--noise"), seeds=seeds, out=str(out),
         max_vars=max_vars, problems=split_list(problems), limit=limit, n_train=points,
         n_test=test_points, workers=workers, grace=grace, options=_method_options(set_),
-        rerun_failed=rerun_failed, progress=progress))
+        rerun_failed=rerun_failed, progress=progress), executor=runner)
     for method, note in summary.skipped_notes.items():
         console.print(Text(f"skipped {method}:", style="yellow"), note, markup=False)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.counts.items()))

@@ -1,7 +1,8 @@
 """Skeleton corpora: ``eqlearn generate`` writes shards of unique canonical skeletons.
 
 Work is cut into chunks; chunk ``i`` is drawn with the seed ``(seed, i)`` and chunks are
-merged in order, so a corpus is the same for a given seed whatever the number of workers,
+merged in order, so a corpus is the same for a given seed whatever the number of workers or
+the executor (processes on this machine, or tasks on a Dask cluster: ``executor="dask"``),
 and an interrupted run resumes from its manifest to the same result.
 
 Each raw skeleton from the prior is canonicalised (rule-based, :mod:`eqlearn.expr.simplify`),
@@ -14,14 +15,18 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import threading
 import time
-from collections import Counter
+import uuid
+from collections import Counter, deque
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
+from ..cluster import check_executor, dask_client
 from ..expr.simplify import canonical_skeleton
 from ..expr.tokens import Vocabulary, to_prefix
 from ..prior.config import PriorConfig, load_prior
@@ -51,20 +56,31 @@ class CorpusStats:
 
 # -- worker side -----------------------------------------------------------------------------
 _WORKER: dict = {}
+_THREAD = threading.local()  # a Dask worker's threads: one sampler each
+
+
+def _worker_state(prior_dict: dict, seed: int, chunk_size: int) -> dict:
+    prior = PriorConfig.from_dict(prior_dict)
+    return dict(sampler=SkeletonSampler(prior), fingerprint=Fingerprinter(),
+                vocab=Vocabulary.build(), max_length=prior.tree.max_length,
+                seed=seed, chunk_size=chunk_size)
 
 
 def _init_worker(prior_dict: dict, seed: int, chunk_size: int) -> None:
-    prior = PriorConfig.from_dict(prior_dict)
-    _WORKER.update(
-        sampler=SkeletonSampler(prior), fingerprint=Fingerprinter(),
-        vocab=Vocabulary.build(), max_length=prior.tree.max_length,
-        seed=seed, chunk_size=chunk_size,
-    )
+    _WORKER.update(_worker_state(prior_dict, seed, chunk_size))
 
 
-def _process_chunk(index: int) -> tuple[int, list[tuple[str, str, int]], Counter]:
+def _dask_chunk(init: tuple, index: int) -> tuple[int, list[tuple[str, str, int]], Counter]:
+    """A chunk drawn as a Dask task; the sampler is built once per thread and settings."""
+    if getattr(_THREAD, "init", None) != init:
+        _THREAD.state, _THREAD.init = _worker_state(*init), init
+    return _process_chunk(index, _THREAD.state)
+
+
+def _process_chunk(index: int,
+                   w: dict | None = None) -> tuple[int, list[tuple[str, str, int]], Counter]:
     """Draw one chunk; return (index, [(tokens, fingerprint, n_vars)], rejection counts)."""
-    w = _WORKER
+    w = _WORKER if w is None else w
     rng = np.random.default_rng([w["seed"], index])
     kept, rejected, seen = [], Counter(), set()
     for _ in range(w["chunk_size"]):
@@ -160,7 +176,8 @@ class _CorpusWriter:
 
 def generate_corpus(prior: str | PriorConfig, n: int, out: str | Path, *, workers: int = 1,
                     seed: int = 0, exclude: tuple[str, ...] = (), shard_size: int = 100_000,
-                    chunk_size: int = 2000, progress: bool = True) -> CorpusStats:
+                    chunk_size: int = 2000, progress: bool = True, executor: str = "local",
+                    scheduler: str | None = None) -> CorpusStats:
     """Write ``n`` unique canonical skeletons drawn from ``prior`` into ``out``.
 
     Parameters
@@ -173,27 +190,34 @@ def generate_corpus(prior: str | PriorConfig, n: int, out: str | Path, *, worker
         Folder for ``shard_*.tsv`` files (``n_vars<TAB>fingerprint<TAB>prefix tokens``) and
         ``manifest.json``. An existing corpus made with the same settings is resumed.
     workers : int
-        Processes drawing chunks in parallel.
+        Processes drawing chunks in parallel (with ``executor="dask"`` and no ``scheduler``,
+        the local cluster's worker processes).
     exclude : tuple of str
         Benchmark suites (e.g. ``("feynman", "nguyen")``) whose equations must not occur.
-    """
-    prior = load_prior(prior)
-    out = Path(out)
-    exclude = tuple(sorted(exclude))
-    meta = json.loads(json.dumps({"prior": prior.to_dict(), "seed": seed,
-                                  "chunk_size": chunk_size, "exclude": list(exclude)}))
-    writer = _CorpusWriter(out, meta, shard_size)
-    if exclude:
-        from .exclusion import excluded_skeletons
+    executor : str
+        ``"local"`` (processes on this machine) or ``"dask"`` (every chunk a task on a Dask
+        cluster); the corpus is the same either way.
+    scheduler : str, optional
+        A Dask scheduler's address (``"dask"`` only); none starts a local cluster.
 
-        banned_tokens, banned_fps = excluded_skeletons(exclude, prior.tree.max_vars)
-        writer.token_set |= banned_tokens
-        writer.fingerprints |= banned_fps
+    Raises
+    ------
+    ValueError
+        For an unknown executor, a scheduler with the local one, or an existing corpus in
+        ``out`` made with other settings.
+    """
+    check_executor(executor, scheduler)
+    prior = load_prior(prior)
+    writer = _open_writer(prior, Path(out), seed, chunk_size, tuple(sorted(exclude)),
+                          shard_size)
     start_chunk = writer.manifest["next_chunk"]
     stats = CorpusStats(written=writer.manifest["written"])
     t0 = time.perf_counter()
-    with progress_bar(progress, n, "skeletons", completed=stats.written) as advance:
-        for index, kept, rejected in _chunks(prior, seed, chunk_size, workers, start_chunk):
+    chunks = (_dask_chunks(prior, seed, chunk_size, scheduler, workers, start_chunk)
+              if executor == "dask" else _chunks(prior, seed, chunk_size, workers, start_chunk))
+    with (progress_bar(progress, n, "skeletons", completed=stats.written) as advance,
+          closing(chunks)):  # its workers go when the corpus is complete
+        for index, kept, rejected in chunks:
             before = writer.manifest["written"] + len(writer.buffer)
             complete = writer.add(kept, rejected, n)
             stats.drawn += chunk_size
@@ -210,6 +234,21 @@ def generate_corpus(prior: str | PriorConfig, n: int, out: str | Path, *, worker
     return stats
 
 
+def _open_writer(prior: PriorConfig, out: Path, seed: int, chunk_size: int,
+                 exclude: tuple[str, ...], shard_size: int) -> _CorpusWriter:
+    """The corpus in ``out``, new or resumed, with the excluded suites' skeletons seen."""
+    meta = json.loads(json.dumps({"prior": prior.to_dict(), "seed": seed,
+                                  "chunk_size": chunk_size, "exclude": list(exclude)}))
+    writer = _CorpusWriter(out, meta, shard_size)
+    if exclude:
+        from .exclusion import excluded_skeletons
+
+        banned_tokens, banned_fps = excluded_skeletons(exclude, prior.tree.max_vars)
+        writer.token_set |= banned_tokens
+        writer.fingerprints |= banned_fps
+    return writer
+
+
 def _chunks(prior: PriorConfig, seed: int, chunk_size: int, workers: int,
             start: int) -> Iterator[tuple[int, list, Counter]]:
     init = (prior.to_dict(), seed, chunk_size)
@@ -221,6 +260,28 @@ def _chunks(prior: PriorConfig, seed: int, chunk_size: int, workers: int,
     ctx = mp.get_context("fork")
     with ctx.Pool(workers, initializer=_init_worker, initargs=init) as pool:
         yield from pool.imap(_process_chunk, indices, chunksize=1)
+
+
+def _dask_chunks(prior: PriorConfig, seed: int, chunk_size: int, scheduler: str | None,
+                 workers: int, start: int) -> Iterator[tuple[int, list, Counter]]:
+    """Chunks ``start, start + 1, ...`` drawn as Dask tasks, in order; twice the cluster's
+    threads are in flight, so the cluster stays busy while the writer merges."""
+    init = (prior.to_dict(), seed, chunk_size)
+    with dask_client(scheduler, workers) as client:
+        tag = uuid.uuid4().hex[:8]
+        pending: deque = deque()
+        index = start
+        try:
+            while True:
+                window = max(2, 2 * sum(client.nthreads().values()))  # workers come and go
+                while len(pending) < window:
+                    pending.append(client.submit(_dask_chunk, init, index, pure=False,
+                                                 key=f"eqlearn-chunk-{index}-{tag}",
+                                                 retries=2))
+                    index += 1
+                yield pending.popleft().result()
+        finally:
+            client.cancel(list(pending))
 
 
 def read_corpus(folder: str | Path, with_fingerprints: bool = False) -> Iterator:
