@@ -3,8 +3,8 @@
 
 Stages, in order (each after the first skipped once an equation fits exactly):
 
-1. direct fits: baselines, polynomials and rational fits of transformed targets (solved
-   by projection, no share of the clock), with a budget of ``extended_budget`` or more
+1. direct fits: baselines, polynomials, rational fits of transformed targets and sums of
+   exponentials (solved by projection, no share of the clock), with a budget of ``extended_budget`` or more
    also power-law factors ``y = x_j**k · g(the rest)``;
 2. a short unguided search (``burst_share`` of the time before refinement; hybrid only);
 3. the model's proposals, fitted and refined (``neural_share`` of what is left);
@@ -34,6 +34,7 @@ from ..progress import progress_bar
 from .dimensionless import PiGroups
 from .fitting import (SearchSettings, baseline_skeletons, fit_skeletons, nonzero_targets,
                       related_columns, resolve_loss)
+from .exponential_sums import exponential_sums
 from .gp import GPConfig
 from .hybrid import search_candidates
 from .neural import prior_macros, propose_skeletons
@@ -240,6 +241,10 @@ def _direct_fits(X, y, w, plan: FitPlan, settings: SearchSettings, deadline: flo
     if not plan.exact(found):
         rational = transformed_equations(X, y, w, deadline, extended=plan.extended)
         found += fit_skeletons(rational, X, y, w, settings, deadline, source="transformed",
+                               warm=True)
+    if not plan.exact(found):  # c + a₁·e^(r₁x) + …: rates by variable projection
+        sums = exponential_sums(X, y, w, deadline, relative=settings.loss in ("log", "relative"))
+        found += fit_skeletons(sums, X, y, w, settings, deadline, source="exponentials",
                                warm=True)
     if plan.extended and not plan.exact(found):  # y = x_j**k · g(the other columns)
         found += fit_skeletons(factored_equations(X, y, w, deadline), X, y, w, settings,
