@@ -44,7 +44,7 @@ class ExpSumConfig:
     min_points: int = 4           #: fewer readings than this: nothing to fit
     merged: float = 1e-6          #: rates closer than this (× the range): one term
     exact: float = 1e-24          #: residual share below which no term is added
-    max_columns: int = 6          #: more variables than this: none is tried
+    max_columns: int = 3          #: more variables than this: none is tried
 
 
 def exponential_sums(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,

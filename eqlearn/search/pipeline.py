@@ -3,9 +3,9 @@
 
 Stages, in order (each after the first skipped once an equation fits exactly):
 
-1. direct fits: baselines, polynomials, rational fits of transformed targets and sums of
-   exponentials (solved by projection, no share of the clock), with a budget of ``extended_budget`` or more
-   also power-law factors ``y = x_j**k · g(the rest)``;
+1. direct fits: baselines, polynomials, rational fits of transformed targets, sums of
+   exponentials and of powers (solved by projection, no share of the clock), with a
+   budget of ``extended_budget`` or more also power-law factors ``y = x_j**k · g(the rest)``;
 2. a short unguided search (``burst_share`` of the time before refinement; hybrid only);
 3. the model's proposals, fitted and refined (``neural_share`` of what is left);
 4. genetic programming seeded and guided by the model (the rest);
@@ -41,6 +41,7 @@ from .neural import prior_macros, propose_skeletons
 from .outliers import suspected_outliers
 from .polynomial_expansion import expanded_polynomials
 from .polynomial_fit import polynomial_skeletons
+from .power_sums import power_sums
 from .refine import prune, refine
 from .rewrite import drop_skeletons, factor_common, snap_constants
 from .scaling import Scaling
@@ -246,6 +247,9 @@ def _direct_fits(X, y, w, plan: FitPlan, settings: SearchSettings, deadline: flo
         sums = exponential_sums(X, y, w, deadline, relative=settings.loss in ("log", "relative"))
         found += fit_skeletons(sums, X, y, w, settings, deadline, source="exponentials",
                                warm=True)
+    if not plan.exact(found):  # a/x**12 - b/x**6 + …: stepwise over powers up to ±12
+        found += fit_skeletons(power_sums(X, y, w, deadline), X, y, w, settings, deadline,
+                               source="powers", warm=True)
     if plan.extended and not plan.exact(found):  # y = x_j**k · g(the other columns)
         found += fit_skeletons(factored_equations(X, y, w, deadline), X, y, w, settings,
                                deadline, source="transformed", warm=True)

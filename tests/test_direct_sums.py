@@ -1,0 +1,87 @@
+"""Sums of exponentials and of powers fitted directly, against planted laws and curve_fit."""
+import numpy as np
+import pytest
+import sympy
+from scipy.optimize import curve_fit
+
+from eqlearn import EquationRegressor
+from eqlearn.data.families import FAMILIES, family_problems, family_suite
+from eqlearn.data.suites import load_suite
+from eqlearn.expr.evaluate import evaluate
+from eqlearn.expr.tree import to_infix
+from eqlearn.search.exponential_sums import exponential_sums
+from eqlearn.search.power_sums import power_sums
+
+
+def _closest(equations, X, y):
+    return min((e for e, _ in equations), key=lambda e: np.mean((evaluate(e, X) - y) ** 2))
+
+
+@pytest.mark.parametrize("law, rates", [
+    (lambda t: 5 * np.exp(-1.3 * t) + 2 * np.exp(-0.15 * t), [-1.3, -0.15]),
+    (lambda t: 4 * (np.exp(-0.2 * t) - np.exp(-1.7 * t)), [-1.7, -0.2]),
+    (lambda t: 2 * np.exp(-3 * t) + np.exp(-0.5 * t) + 0.5 * np.exp(-0.05 * t), [-3, -0.5, -0.05])])
+def test_exponential_sums_find_the_planted_rates(law, rates):
+    t = np.linspace(0.05, 12, 150)[:, None]
+    y = law(t[:, 0])
+    best = _closest(exponential_sums(t, y), t, y)
+    assert np.allclose(evaluate(best, t), y, rtol=1e-8, atol=1e-10)
+    found = sorted(c.value for c in best.constants() if -10 < c.value < -1e-6)  # the rates
+    assert np.allclose(found, sorted(rates), rtol=1e-6)
+
+
+def test_cancelling_amplitudes_are_also_proposed_as_one_constant():
+    t = np.linspace(0, 20, 100)[:, None]
+    y = 3 * (1 - np.exp(-0.6 * t[:, 0]))
+    texts = [to_infix(e, ["t"], 4) for e, _ in exponential_sums(t, y)]
+    assert "3*(1 - exp(-0.6*t))" in texts
+    one = [e for e, _ in exponential_sums(t, y) if e.n_constants() == 2]
+    assert one and np.allclose(evaluate(one[0], t), y)
+
+
+def test_power_sums_on_noisy_readings_agree_with_curve_fit_of_the_law():
+    rng = np.random.default_rng(3)
+    r = rng.uniform(1.1, 3.7, 200)
+    law = lambda r, a, b: a / r ** 8 - b / r ** 5  # noqa: E731
+    y = law(r, 3.495, 1.832)
+    y = y + rng.normal(0, 0.01 * np.sqrt(np.mean(y ** 2)), len(r))
+    (a, b), _ = curve_fit(law, r, y, p0=[1, 1])
+    texts = {to_infix(e.skeleton(), ["r"]): e for e, _ in power_sums(r[:, None], y)}
+    assert "C/r**8 - C/r**5" in texts
+    values = [c.value for c in texts["C/r**8 - C/r**5"].constants()]
+    assert np.allclose(values, [a, b], rtol=1e-6)
+
+
+def test_power_sums_need_a_one_signed_variable():
+    x = np.linspace(-1, 1, 50)[:, None]
+    assert power_sums(x, x[:, 0] ** 2) == []
+
+
+def test_the_estimator_finds_a_bateman_chain_and_a_mie_potential():
+    t = np.linspace(0, 30, 120)[:, None]
+    y = 2.2 * (np.exp(-0.15 * t[:, 0]) - np.exp(-1.1 * t[:, 0]))
+    reg = EquationRegressor(time_budget=4, random_state=0).fit(t, y, variable_names=["t"])
+    T = sympy.Symbol("t", real=True)
+    planted = 2.2 * (sympy.exp(-0.15 * T) - sympy.exp(-1.1 * T))
+    assert np.allclose(reg.predict(t), y, rtol=1e-8)
+    assert len(reg.best_.sympy().atoms(sympy.exp)) == 2
+    assert sympy.simplify(reg.best_.sympy().subs(T, 2.0) - planted.subs(T, 2.0)) < 1e-9
+    r = np.linspace(0.95, 3, 100)[:, None]
+    y = 1.4 / r[:, 0] ** 12 - 0.6 / r[:, 0] ** 6
+    reg = EquationRegressor(time_budget=4, random_state=0).fit(r, y, variable_names=["r"])
+    assert to_infix(reg.best_.expr.skeleton(), ["r"]) == "C/r**12 - C/r**6"
+    assert np.allclose([c.value for c in reg.best_.expr.constants()], [1.4, 0.6], rtol=1e-9)
+
+
+def test_family_instances_are_reproducible_finite_and_bundled():
+    for family in FAMILIES:
+        first = family_problems(family, 4, seed=1)
+        assert [p.formula for p in first] == [p.formula for p in family_problems(family, 4, 1)]
+        assert [p.formula for p in first] != [p.formula for p in family_problems(family, 4, 2)]
+        for p in first:
+            X, y = p.sample(200, rng=0)
+            assert np.all(np.isfinite(y)) and np.ptp(y) > 0
+    bundled = load_suite("families")
+    assert [p.formula for p in bundled] == [p.formula for p in family_suite(10, seed=0)]
+    with pytest.raises(ValueError, match="unknown family"):
+        family_problems("epicycles", 1)
