@@ -85,3 +85,14 @@ def test_family_instances_are_reproducible_finite_and_bundled():
     assert [p.formula for p in bundled] == [p.formula for p in family_suite(10, seed=0)]
     with pytest.raises(ValueError, match="unknown family"):
         family_problems("epicycles", 1)
+
+
+def test_an_equation_of_state_of_both_signs_is_reduced_by_its_invariance():
+    from eqlearn.search.symmetry import symmetry_groups
+    rng = np.random.default_rng(0)
+    n, T, V = rng.uniform(0.5, 2, 200), rng.uniform(200, 600, 200), rng.uniform(0.5, 5, 200)
+    p = 6.5 * n * T / (V - 0.04 * n) - 1300 * n ** 2 / V ** 2   # van der Waals
+    assert p.min() < 0 < p.max()
+    groups = symmetry_groups(np.column_stack([n, T, V]), p)
+    assert groups is not None
+    assert groups.describe(["n", "T", "V"]) == (["T", "V/n"], "1")

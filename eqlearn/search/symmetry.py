@@ -12,9 +12,11 @@ problem exactly as with units (``y = M·f(v/c)``). AI Feynman (Udrescu & Tegmark
 such symmetries one candidate at a time on a neural network fitted to the data; here one
 kernel model gives them all.
 
-Only data whose columns and targets keep one sign, never zero, are read (log coordinates),
-and only when the kernel model fits F well (``WELL_FIT``): otherwise its gradients say
-nothing. numpy only.
+Only data whose columns keep one sign, never zero, are read (log coordinates), and only
+when the kernel model fits F well (``WELL_FIT``): otherwise its gradients say nothing. A
+target of both signs (an equation of state: pressure from attraction and repulsion) is
+read as it is, ``F = y``: Euler's relation ``∇F · s = t·F`` holds for its gradients in L,
+and its invariances (t = 0; ``p(λn, T, λV) = p(n, T, V)``) reduce it. numpy only.
 """
 from __future__ import annotations
 
@@ -83,35 +85,41 @@ def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
     read = _read(X, y)
     if read is None:
         return None
-    X, y, F, loo, G = read
+    X, y, F, loo, G, signed = read
     n = X.shape[1]
-    for rows in _candidates(np.column_stack([G, -np.ones(len(F))])):
+    # Euler: x·∇y = t·y for y → λ^t·y; in logs ∇F·s = t; for y of both signs ∇y·s = t·y
+    euler = F if signed else np.ones(len(F))
+    for rows in _candidates(np.column_stack([G, -euler]), nested=signed):
+        if signed and np.any(rows[:, n]):
+            continue  # of y of both signs only invariances are read (y/M would not be)
         pi = PiGroups.from_dimensions(rows[:, :n], rows[:, n], X, y)
         if pi is None or not 0 < pi.n_groups < n:
             continue
         P, z = pi.transform(X, y)
         with np.errstate(all="ignore"), threadpool_limits(1, user_api="blas"):
-            fit = _kernel(np.log(np.abs(P)), np.log(np.abs(z)))
+            fit = _kernel(np.log(np.abs(P)), z / np.std(y) if signed else np.log(np.abs(z)))
         if fit is not None and fit[0] <= REDUCED_FIT * loo + 1e-12:
             return rows, pi
     return None
 
 
 def _read(X, y):
-    """Rows, log|y|, and the kernel model's leave-one-out error and gradients, or None when
-    the data cannot be read."""
+    """Rows, F (log|y|, or y/std(y) where y takes both signs), the kernel model's
+    leave-one-out error and gradients dF/dL, and whether y takes both signs; None when the
+    data cannot be read."""
     X, y = evenly_spaced_rows(np.asarray(X, float), np.asarray(y, float))
     if not (2 <= X.shape[1] <= MAX_VARIABLES and len(y) >= MIN_ROWS and _one_signed(X)
-            and _one_signed(y[:, None])):
+            and np.all(np.isfinite(y)) and np.std(y) > 0):
         return None
+    signed = not _one_signed(y[:, None])
     with np.errstate(all="ignore"), threadpool_limits(1, user_api="blas"):
-        L, F = np.log(np.abs(X)), np.log(np.abs(y))
+        L, F = np.log(np.abs(X)), (y / np.std(y) if signed else np.log(np.abs(y)))
         if not (np.all(np.isfinite(L)) and np.all(np.isfinite(F))):
             return None
         fit = _kernel(L, F, gradients=True)
     if fit is None or not fit[0] <= WELL_FIT * np.var(F) or not np.all(np.isfinite(fit[1])):
         return None
-    return X, y, F, fit[0], fit[1]
+    return X, y, F, fit[0], fit[1], signed
 
 
 def _one_signed(A: np.ndarray) -> bool:
@@ -124,16 +132,19 @@ def _kernel(L: np.ndarray, F: np.ndarray, gradients: bool = False):
     return kernel_ridge(L, F, LENGTHS, RIDGES, gradients)
 
 
-def _candidates(A: np.ndarray):
+def _candidates(A: np.ndarray, nested: bool = False):
     """Integer bases of the near-null spaces of A (columns weighed equally), the largest
-    first: a candidate ends at each clear gap of the singular values below ``NULL``."""
+    first: a candidate ends at each clear gap of the singular values below ``NULL``; with
+    ``nested`` also inside a run of small ones without a gap (a symmetry beside a near one:
+    ``p(λn, T, λV) = p`` beside ``(λn, λT)``, exact only without the excluded volume)."""
     norms = np.linalg.norm(A, axis=0)
     if not np.all(norms > 0):
         return
     _, s, Vt = np.linalg.svd(A / norms, full_matrices=False)
     ratio = s / s[0]
     for k in range(1, len(s)):
-        if ratio[k] < NULL and ratio[k - 1] >= GAP * ratio[k]:
+        if ratio[k] < NULL and (ratio[k - 1] >= GAP * ratio[k]
+                                or (nested and ratio[k - 1] < NULL)):
             rows = _rational_basis(Vt[k:] / norms)
             if rows is not None:
                 yield rows
