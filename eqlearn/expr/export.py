@@ -297,3 +297,30 @@ def cancelled(expr: Expr, seconds: float = 1.0, positive: Sequence[int] = ()) ->
     except Exception:  # noqa: BLE001 - sympy's failures are many; the tree stays as it is
         return None
     return None if out == expr else out
+
+
+def partial_fractions(expr: Expr, var: int, seconds: float = 1.0) -> Expr | None:
+    """``expr`` as a sum of partial fractions in variable ``var`` (0-based; sympy's
+    ``apart``, the others as parameters): ``(a·u² + b·T·u³ − c)/(u²·(d·u − 1))`` →
+    ``e·T/(u − f) − g/u² + …``, a law of two terms that a rational fit wrote as one
+    fraction. Constants go through the nearest rationals (``apart`` needs exact
+    coefficients) and come back as valued constants, to be refitted. None when sympy fails,
+    runs past ``seconds``, or nothing changes."""
+    from .simplify import canonicalize
+
+    names = _default_names(expr)
+    if var >= len(names):
+        return None
+
+    def run():
+        s = sympy.nsimplify(to_sympy(expr, names), rational=True)
+        parts = sympy.apart(s, variable_symbols(names)[var])
+        powers = {p.exp for p in parts.atoms(sympy.Pow)}  # exponents stay exact
+        floats = parts.xreplace({r: sympy.Float(r) for r in parts.atoms(sympy.Rational)
+                                 if r not in powers and (not r.is_Integer or abs(r) > 1)})
+        return from_sympy(floats)
+    try:
+        out = canonicalize(call_with_timeout(run, timeout=seconds))
+    except Exception:  # noqa: BLE001 - sympy's failures are many; the tree stays as it is
+        return None
+    return None if out == expr else out

@@ -9,7 +9,8 @@ Stages, in order (each after the first skipped once an equation fits exactly):
 2. a short unguided search (``burst_share`` of the time before refinement; hybrid only);
 3. the model's proposals, fitted and refined (``neural_share`` of what is left);
 4. genetic programming seeded and guided by the model (the rest);
-5. polish: polynomial expansion, common factors, pruning, snapping constants
+5. polish: polynomial expansion, common factors, partial fractions, pruning, snapping
+   constants
    (``refine_share`` of the search's time is kept for it).
 
 :func:`run_fit` wraps them: it chooses the loss, rescales the data, and without units reads
@@ -31,6 +32,7 @@ from ..expr.export import cancelled
 from ..expr.tree import Const, Var
 from ..model.model import EquationModel
 from ..progress import progress_bar
+from .apart import partial_fraction_forms
 from .dimensionless import PiGroups
 from .fitting import (SearchSettings, baseline_skeletons, fit_skeletons, nonzero_targets,
                       related_columns, resolve_loss)
@@ -75,6 +77,7 @@ class FitPlan:
     refine_share: float = 0.12       #: of a search's time, kept for the polish
     expand_share: float = 0.1        #: of what is left then: polynomial expansion,
     factor_share: float = 0.1        #: ... then common factors,
+    apart_share: float = 0.1         #: ... then partial fractions,
     prune_share: float = 0.6         #: ... then pruning; snapping constants gets the rest
     extended_budget: float = 10.0    #: from here: extended rational fits, power-law
                                      #: factors, differences, symmetries and outlier
@@ -302,8 +305,8 @@ def _model_columns(X, y, names, max_vars: int) -> list[int]:
 
 def _polish(candidates: list[Candidate], X, y, w, plan: FitPlan, settings: SearchSettings,
             deadline: float, scaling: Scaling | None = None) -> list[Candidate]:
-    """Stage 5: polynomial expansion, common factors, pruning, constants snapped to the
-    small integers and halves they are in the user's units."""
+    """Stage 5: polynomial expansion, common factors, partial fractions, pruning, constants
+    snapped to the small integers and halves they are in the user's units."""
     now = time.perf_counter()
     candidates += expanded_polynomials(candidates, X, y, w, settings,
                                        now + plan.expand_share * (deadline - now))
@@ -311,6 +314,9 @@ def _polish(candidates: list[Candidate], X, y, w, plan: FitPlan, settings: Searc
     factored, replaced = factor_common(candidates, X, y, w, settings,
                                        now + plan.factor_share * (deadline - now))
     candidates = drop_skeletons(candidates, replaced) + factored
+    now = time.perf_counter()
+    candidates += partial_fraction_forms(candidates, X, y, w, settings,
+                                         now + plan.apart_share * (deadline - now))
     now = time.perf_counter()
     candidates += prune(candidates, X, y, w, settings, now + plan.prune_share * (deadline - now))
     snapped, replaced = snap_constants(candidates, X, y, w, settings, deadline,
