@@ -32,7 +32,7 @@ def search_sample(usable: np.ndarray, X: np.ndarray, y: np.ndarray, max_rows: in
     Examples
     --------
     >>> X = np.arange(10.0)[:, None]
-    >>> search_sample(np.ones(10, bool), X, X[:, 0] ** 2, 4, random_state=0).sum()
+    >>> int(search_sample(np.ones(10, bool), X, X[:, 0] ** 2, 4, random_state=0).sum())
     4
     """
     usable = np.asarray(usable, bool)
