@@ -139,7 +139,6 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         outcome = run_fit(reduced.X, reduced.y, data.weight, reduced.names, plan,
                           self._settings(), model, t0, read_symmetries=not reduced.reduced)
         self.loss_kind_, self.symmetries_ = outcome.loss, outcome.symmetries
-        self.search_variables_ = reduced.names
         self.scaling_, self.search_stats_ = outcome.scaling, outcome.stats
         front = map_back(outcome.candidates, data.X, outcome.scaling, reduced.pi_groups,
                          reduced.differences)
@@ -149,9 +148,10 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         choice = choose_robustly(front, data.X[rows], data.y[rows], data.weight[rows],
                                  outcome.set_aside[rows], loss=outcome.loss, rule=self.selection,
                                  sigma=None if sigma is None else data.weight[rows] ** -0.5,
+                                 sample=outcome.seen(rows), all_rows_at=plan.all_rows_at(t0),
                                  deadline=t0 + self.time_budget, n_operators=len(
                                      self.operators or ()) or 10, random_state=self._seed())
-        self.outliers_ = data.rows[rows[choice.outliers]]
+        self.outliers_, self.search_variables_ = data.rows[rows[choice.outliers]], reduced.names
         self._store(choice, data, len(outcome.candidates), sigma is not None)
         self.fit_seconds_ = time.perf_counter() - t0
         return self

@@ -28,10 +28,12 @@ from ..expr.evaluate import evaluate
 from ..expr.coefficients import exact_numbers
 from .outliers import OutlierPlan, residual_outliers
 from .selection import ROUNDOFF, Candidate, pareto_front, select
-from .uncertainty import ConstantErrors, constant_errors, refit_constants
+from .uncertainty import (ConstantErrors, constant_errors, polish_constants,
+                          refit_constants)
 from .validation import ValidationPlan, choose_by_validation, cross_validation_errors
 
-__all__ = ["Choice", "RULES", "choose_equation", "choose_robustly", "description_lengths"]
+__all__ = ["Choice", "RULES", "choose_equation", "choose_robustly", "description_lengths",
+           "on_all_rows"]
 
 RULES = ("auto", "validation", "best", "accuracy", "simplest")
 
@@ -118,11 +120,34 @@ def fitted_numbers(expr) -> int:
 
 @threadpool_limits.wrap(limits=1, user_api="blas")  # small matrices: threads would contend
 def choose_robustly(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray,
-                     set_aside: np.ndarray, *, loss: str, sigma: np.ndarray | None = None,
-                     plan: OutlierPlan = OutlierPlan(), **choose) -> Choice:
+                    set_aside: np.ndarray, *, loss: str, sigma: np.ndarray | None = None,
+                    sample: np.ndarray | None = None, all_rows_at: float = np.inf,
+                    plan: OutlierPlan = OutlierPlan(), **choose) -> Choice:
     """:func:`choose_equation` without the readings ``set_aside``, then again without the
     readings the chosen equation misses by far (:func:`residual_outliers`) until those
-    agree (at most three rounds); ``Choice.outliers`` marks them, with a warning."""
+    agree (at most three rounds); ``Choice.outliers`` marks them, with a warning.
+
+    Large data: with ``sample`` (per row: seen by the search) the choice is made so on those
+    rows, until ``all_rows_at``, and then carried to all rows (:func:`on_all_rows`)."""
+    if sample is None:
+        choice = _robust_choice(front, X, y, w, set_aside, loss, sigma, plan, choose)
+    else:
+        s = np.flatnonzero(sample)
+        deadline = choose.pop("deadline", np.inf)
+        choice = _robust_choice(front, X[s], y[s], w[s], set_aside[s], loss,
+                                None if sigma is None else sigma[s], plan,
+                                {**choose, "deadline": min(deadline, all_rows_at)})
+        choice = on_all_rows(choice, X, y, w, loss=loss, sigma=sigma, deadline=deadline,
+                             plan=plan)
+    if choice.outliers.any():
+        warnings.warn(f"{int(choice.outliers.sum())} of {len(y)} readings set aside as "
+                      "outliers (the chosen equation misses them by far more than the "
+                      "others; see outliers_)", DataWarning, stacklevel=4)
+    return choice
+
+
+def _robust_choice(front, X, y, w, set_aside, loss: str, sigma, plan: OutlierPlan,
+                   choose: dict) -> Choice:
     aside = np.asarray(set_aside, bool).copy()
     for _ in range(3):
         keep = ~aside
@@ -135,11 +160,39 @@ def choose_robustly(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.
             break
         aside, front = found, choice.front
     choice.outliers = aside
-    if aside.any():
-        warnings.warn(f"{int(aside.sum())} of {len(y)} readings set aside as outliers (the "
-                      "chosen equation misses them by far more than the others; see "
-                      "outliers_)", DataWarning, stacklevel=4)
     return choice
+
+
+def on_all_rows(choice: Choice, X: np.ndarray, y: np.ndarray, w: np.ndarray, *, loss: str,
+                sigma: np.ndarray | None = None, deadline: float = np.inf,
+                plan: OutlierPlan = OutlierPlan()) -> Choice:
+    """A choice made on a sample of the rows, carried to all of them: the outliers read
+    from the chosen member's residuals on all rows; each member's constants polished on the
+    others (:func:`~eqlearn.search.uncertainty.polish_constants`, one pass over the rows per
+    step) and their errors computed there: the chosen member first, whatever the clock,
+    then the others, simplest first, until ``deadline``. A member not reached keeps the
+    sample's constants and errors (its ``ConstantErrors.n`` says on how many rows). The
+    index, the rule and the scores stay the sample's."""
+    with np.errstate(all="ignore"):
+        pred = evaluate(choice.front[choice.index].expr, X)
+    aside = residual_outliers(pred, y, loss, sigma, plan)
+    del pred
+    if aside.any():
+        keep = ~aside
+        X, y, w, sigma = X[keep], y[keep], w[keep], None if sigma is None else sigma[keep]
+    front, errors = list(choice.front), list(choice.errors)
+    exact = min(c.loss for c in front) < ROUNDOFF
+    for i in [choice.index] + [j for j in range(len(front)) if j != choice.index]:
+        now = time.perf_counter()
+        if i != choice.index and now >= deadline:
+            break
+        if not exact:  # the member's share of the time left, at least a pass or two
+            share = max(deadline - now, 0.0) / (2 if i == choice.index else len(front))
+            front[i] = replace(front[i], expr=polish_constants(
+                front[i].expr, X, y, w, _error_loss(loss), now + share))
+        errors[i] = constant_errors(front[i].expr, X, y, w, sigma=sigma,
+                                    loss=_error_loss(loss))
+    return replace(choice, front=front, errors=errors, outliers=aside)
 
 
 def _by_loss(front: list[Candidate], rule: str) -> int:

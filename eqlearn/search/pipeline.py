@@ -47,6 +47,7 @@ from .power_sums import power_sums
 from .refine import prune, refine
 from .rewrite import drop_skeletons, factor_common, snap_constants
 from .scaling import Scaling
+from .sampling import search_sample
 from .selection import Candidate, accurate_members, front_and_exact
 from .separable import factored_equations
 from .symmetry import symmetry_groups
@@ -92,12 +93,18 @@ class FitPlan:
     exact_loss: float = 1e-24        #: a normalised loss below this is exact: stages stop
     screen_outliers: bool = True     #: set wild readings aside before the search
     constants_per_point: float = 0.5  #: free constants allowed per data point
+    max_search_rows: int = 4000      #: larger data: the search, the model and the kernel
+                                     #: models see this many rows (:mod:`.sampling`); the
+                                     #: final front's constants are refitted on all rows
+    all_rows_share: float = 0.1      #: of the budget, kept then for the work on all rows
 
     def __post_init__(self):
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         if not (isinstance(self.time_budget, (int, float)) and self.time_budget > 0):
             raise ValueError("time_budget must be a positive number of seconds")
+        if self.max_search_rows < 20:
+            raise ValueError("max_search_rows must be at least 20")
 
     @property
     def extended(self) -> bool:
@@ -116,6 +123,10 @@ class FitPlan:
     def exact(self, candidates: Sequence[Candidate]) -> bool:
         return bool(candidates) and min(c.loss for c in candidates) < self.exact_loss
 
+    def all_rows_at(self, t0: float) -> float:
+        """When a fit that started at ``t0`` on a sample turns to all rows."""
+        return t0 + (1 - self.all_rows_share) * self.time_budget
+
     def max_constants(self, n_points: int) -> int:
         """Free constants a candidate may have: a fit keeps at least half its points as
         residual degrees of freedom, so that nothing interpolates (or counts as exact by
@@ -133,6 +144,11 @@ class FitOutcome:
     symmetries: PiGroups | None      #: the groups searched first, if any
     stats: dict = field(default_factory=dict)  #: the search's (and the symmetry pass's)
     set_aside: np.ndarray | None = None  #: per input row: screened out as an outlier
+    sample: np.ndarray | None = None  #: per input row: seen by the search (None: all were)
+
+    def seen(self, rows: np.ndarray) -> np.ndarray | None:
+        """Of ``rows`` (indices of input rows): whether the search saw each; None: all."""
+        return None if self.sample is None else self.sample[rows]
 
 
 # small matrices: BLAS threads would only contend with the search's processes
@@ -145,13 +161,19 @@ def run_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequence[str],
     ``settings.loss`` is replaced by the loss ``plan.loss`` resolves to; with the log loss
     rows with ``y == 0`` are left out (with a warning), and readings a kernel model of the
     others says are wild (:mod:`~eqlearn.search.outliers`) are set aside for the search.
-    ``read_symmetries``: whether the data's scaling symmetries may be read (not after a
-    units reduction)."""
+    Of more than ``plan.max_search_rows`` rows the search sees a sample
+    (:func:`~eqlearn.search.sampling.search_sample`), and ``all_rows_share`` of the budget
+    is left for the work on all rows after it. ``read_symmetries``: whether the data's
+    scaling symmetries may be read (not after a units reduction)."""
     loss = resolve_loss(plan.loss, y)
-    used = nonzero_targets(y) if loss == "log" else np.ones(len(y), bool)
+    usable = nonzero_targets(y) if loss == "log" else np.ones(len(y), bool)
+    sample = search_sample(usable, X, y, plan.max_search_rows, settings.random_state)
+    set_aside = np.zeros(len(y), bool)
     if plan.screen_outliers and plan.extended:  # wild readings set aside before the search
-        used[used] = ~suspected_outliers(X[used], y[used], random_state=settings.random_state)
-    set_aside = ~used & (y != 0 if loss == "log" else True)
+        set_aside[sample] = suspected_outliers(X[sample], y[sample],
+                                               random_state=settings.random_state)
+    sampled = sample.sum() < usable.sum()
+    used = sample & ~set_aside
     X, y, w = X[used], y[used], w[used]
     w = w / w.mean()
     settings = replace(settings, loss=loss, max_constants=plan.max_constants(len(y)))
@@ -160,17 +182,18 @@ def run_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequence[str],
     if np.ptp(ys) == 0:
         warnings.warn("y is constant: the equation is that constant", DataWarning, stacklevel=4)
         return FitOutcome([Candidate(Const(float(ys[0])), 0.0, 1, "constant")], scaling, loss,
-                          None, set_aside=set_aside)
+                          None, set_aside=set_aside, sample=sample if sampled else None)
     stats: dict = {}
     symmetries, seeds = None, []
     if read_symmetries and plan.extended:
         symmetries, seeds = _symmetry_pass(X, y, w, Xs, ys, scaling, names, plan, settings,
                                            model, t0, stats)
+    kept = plan.choice_share + (plan.all_rows_share if sampled else 0.0)
     candidates, found = search_equations(Xs, ys, w, names, plan, settings, model,
-                                         t0 + (1 - plan.choice_share) * plan.time_budget, seeds,
-                                         scaling)
+                                         t0 + (1 - kept) * plan.time_budget, seeds, scaling)
     stats.update(found)
-    return FitOutcome(candidates, scaling, loss, symmetries, stats, set_aside)
+    return FitOutcome(candidates, scaling, loss, symmetries, stats, set_aside,
+                      sample if sampled else None)
 
 
 def _symmetry_pass(X, y, w, Xs, ys, scaling: Scaling, names, plan: FitPlan,
