@@ -68,6 +68,8 @@ def test_infix_and_latex():
     # a factor that prints as 1 (mapped back through exact powers of ten) is not printed
     near_one = Node("mul", (Const(0.9999999999999999), Node("pow", (Var(1), Num(2)))))
     assert to_infix(Node("sub", (Num(1), near_one)), ["v", "c"]) == "1 - c**2"
+    assert to_infix(Node("sub", (Var(0), Const(-7.9e-05))), ["v"]) == "v + 7.9e-05"
+    assert to_infix(Node("add", (Var(0), Num(-2))), ["v"]) == "v - 2"
 
 
 def test_parse_expr_errors():
