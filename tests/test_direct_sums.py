@@ -122,3 +122,14 @@ def test_a_two_term_law_written_as_one_fraction_is_also_written_as_partial_fract
     assert to_infix(best.expr.skeleton(), ["T", "u"]) in ("C*T/(u - C) - C/u**2",
                                                           "C*T/(C*u - 1) - C/u**2")
     assert np.allclose(evaluate(best.expr, X), y, rtol=1e-10)
+
+
+def test_a_logistic_is_a_sum_of_exponentials_for_one_over_y():
+    year = np.linspace(1790, 1990, 21)[:, None]
+    y = 440 / (1 + np.exp((1976 - year[:, 0]) / 46))
+    # as the pipeline sees it: rescaled by a power of ten, far from 0
+    out = exponential_sums(year / 1e4, y, inverse=True)
+    best = _closest(out, year / 1e4, y)
+    assert np.allclose(evaluate(best, year / 1e4), y, rtol=1e-6)
+    assert to_infix(best.skeleton()) == "1/(C + C*exp(C*x1))"
+    assert exponential_sums(year, y - 200, inverse=True) == []   # 1/y needs one sign

@@ -42,33 +42,46 @@ class ExpSumConfig:
     max_exponent: float = 60.0    #: |rate·x| beyond this would overflow: such rates are out
     tie: float = 0.02             #: amplitudes cancelling to this share get one constant
     min_points: int = 4           #: fewer readings than this: nothing to fit
-    merged: float = 1e-6          #: rates closer than this (× the range): one term
+    merged: float = 1e-4          #: rates closer than this (× the range): one term
     exact: float = 1e-24          #: residual share below which no term is added
     max_columns: int = 3          #: more variables than this: none is tried
 
 
 def exponential_sums(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
                      deadline: float | None = None, relative: bool = False,
+                     inverse: bool = False,
                      cfg: ExpSumConfig = ExpSumConfig()) -> list[tuple[Expr, float]]:
     """``(equation, 0.0)`` pairs: for each variable, the best sums of 1 to ``max_terms``
     exponentials with and without an intercept (and their tied forms). ``relative``:
-    residuals relative to ``|y|`` (for the log and relative losses). Stops at ``deadline``
-    (a ``time.perf_counter`` value)."""
+    residuals relative to ``|y|`` (for the log and relative losses). ``inverse``: sums
+    for ``1/y`` (readings weighted by ``y²``, as the errors of ``y`` pass to ``1/y``), each
+    returned as ``1/sum`` — the logistic ``a/(1 + b·e^(−kx))`` and its kin. Stops at
+    ``deadline`` (a ``time.perf_counter`` value)."""
     n, d = X.shape
     if n < cfg.min_points or d > cfg.max_columns or not np.all(np.isfinite(y)):
         return []
     rows = np.unique(np.linspace(0, n - 1, min(n, cfg.max_rows)).astype(int))
     sw = np.sqrt(np.ones(n) if w is None else np.asarray(w, dtype=float))[rows]
+    target = y[rows]
+    if inverse:
+        if not (np.all(target > 0) or np.all(target < 0)):
+            return []
+        sw, target = sw * target ** 2 / np.mean(target ** 2), 1.0 / target
     if relative:
-        sw = sw / np.maximum(np.abs(y[rows]), 1e-300)
+        sw = sw / np.maximum(np.abs(target), 1e-300)
     out: list[tuple[Expr, float]] = []
     for j in range(d):
         x = X[rows, j]
         if np.ptp(x) == 0 or not np.all(np.isfinite(x)):
             continue
         for intercept in (True, False):
-            for rates, amps in _sums(x, y[rows], sw, intercept, cfg, deadline):
-                out += [(e, 0.0) for e in _equations(j, rates, amps, intercept, cfg.tie)]
+            for rates, amps in _sums(x - np.mean(x), target, sw, intercept, cfg, deadline):
+                # fitted about the mean: a·e^(r(x − m)) is (a·e^(−rm))·e^(rx)
+                amps = amps.copy()
+                amps[int(intercept):] *= np.exp(-rates * np.mean(x))
+                if np.all(np.isfinite(amps)) and np.all(np.abs(rates * x[:, None]) < 700):
+                    out += [(Node("div", (Num(1), e)) if inverse else e, 0.0)
+                            for e in _equations(j, rates, amps, intercept, cfg.tie)]
     return out
 
 
@@ -127,7 +140,8 @@ def _refine(x, y, sw, rates, intercept, cfg: ExpSumConfig):
     limit = cfg.max_exponent / np.max(np.abs(x))
     try:
         fit = least_squares(lambda r: _project(x, y, sw, r, intercept)[0], rates,
-                            bounds=(-limit, limit), max_nfev=200 * len(rates))
+                            bounds=(-limit, limit), max_nfev=200 * len(rates),
+                            ftol=1e-14, xtol=1e-14, gtol=1e-14)
     except (ValueError, np.linalg.LinAlgError):
         return None
     r = fit.x

@@ -270,7 +270,9 @@ def _direct_fits(X, y, w, plan: FitPlan, settings: SearchSettings, deadline: flo
         found += fit_skeletons(rational, X, y, w, settings, deadline, source="transformed",
                                warm=True)
     if not plan.exact(found):  # c + a₁·e^(r₁x) + …: rates by variable projection
-        sums = exponential_sums(X, y, w, deadline, relative=settings.loss in ("log", "relative"))
+        relative = settings.loss in ("log", "relative")
+        sums = [e for inverse in (False, True)  # and 1/y: logistic growth
+                for e in exponential_sums(X, y, w, deadline, relative, inverse)]
         found += fit_skeletons(sums, X, y, w, settings, deadline, source="exponentials",
                                warm=True)
     if not plan.exact(found):  # a/x**12 - b/x**6 + …: stepwise over powers up to ±12
