@@ -133,3 +133,11 @@ def test_a_logistic_is_a_sum_of_exponentials_for_one_over_y():
     assert np.allclose(evaluate(best, year / 1e4), y, rtol=1e-6)
     assert to_infix(best.skeleton()) == "1/(C + C*exp(C*x1))"
     assert exponential_sums(year, y - 200, inverse=True) == []   # 1/y needs one sign
+
+
+def test_free_powers_are_sums_of_exponentials_in_log_x():
+    dose = np.geomspace(0.5, 80, 30)[:, None]
+    y = 1 / (0.25 + 0.01 * dose[:, 0] ** 1.7)    # log-logistic dose-response, no floor
+    best = _closest(exponential_sums(dose, y, inverse=True), dose, y)
+    assert to_infix(best.skeleton()) == "1/(C + C*x1**C)"
+    assert np.allclose(evaluate(best, dose), y, rtol=1e-8)

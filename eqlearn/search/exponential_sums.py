@@ -13,6 +13,9 @@ from the best few grid points.
 Where two amplitudes (or an amplitude and the intercept) cancel to within
 :attr:`ExpSumConfig.tie`, the equation with one shared amplitude is proposed too
 (``a·(e^(−k₁t) − e^(−k₂t))``, ``a·(1 − e^(−kt))``): one constant fewer, for the choice to weigh.
+The same sums in ``log x`` are sums of free powers ``c + a₁·x^(r₁) + …`` of a positive
+variable (an allometric ``a·x^b``), and for ``1/y`` they are logistic curves
+``1/(c + a·e^(−kx))`` (growth, a dose-response in ``log x``: ``1/(c + a·x^r)``).
 Every equation is returned with its constants, a start for ``fit_skeletons(..., warm=True)``.
 """
 from __future__ import annotations
@@ -49,14 +52,15 @@ class ExpSumConfig:
 
 def exponential_sums(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
                      deadline: float | None = None, relative: bool = False,
-                     inverse: bool = False,
+                     inverse: bool = False, powers: bool = True,
                      cfg: ExpSumConfig = ExpSumConfig()) -> list[tuple[Expr, float]]:
     """``(equation, 0.0)`` pairs: for each variable, the best sums of 1 to ``max_terms``
     exponentials with and without an intercept (and their tied forms). ``relative``:
     residuals relative to ``|y|`` (for the log and relative losses). ``inverse``: sums
     for ``1/y`` (readings weighted by ``y²``, as the errors of ``y`` pass to ``1/y``), each
-    returned as ``1/sum`` — the logistic ``a/(1 + b·e^(−kx))`` and its kin. Stops at
-    ``deadline`` (a ``time.perf_counter`` value)."""
+    returned as ``1/sum`` — the logistic ``a/(1 + b·e^(−kx))`` and its kin. ``powers``:
+    also sums in ``log x`` (free powers of positive variables). Stops at ``deadline`` (a
+    ``time.perf_counter`` value)."""
     n, d = X.shape
     if n < cfg.min_points or d > cfg.max_columns or not np.all(np.isfinite(y)):
         return []
@@ -70,9 +74,11 @@ def exponential_sums(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
     if relative:
         sw = sw / np.maximum(np.abs(target), 1e-300)
     out: list[tuple[Expr, float]] = []
-    for j in range(d):
+    for j, log_x in itertools.product(range(d), (False, True) if powers else (False,)):
         x = X[rows, j]
-        if np.ptp(x) == 0 or not np.all(np.isfinite(x)):
+        if log_x:  # e^(r·log x) = x^r: sums of free powers of a positive variable
+            x = np.log(x) if np.all(x > 0) else np.zeros(0)
+        if not len(x) or np.ptp(x) == 0 or not np.all(np.isfinite(x)):
             continue
         for intercept in (True, False):
             for rates, amps in _sums(x - np.mean(x), target, sw, intercept, cfg, deadline):
@@ -81,7 +87,7 @@ def exponential_sums(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
                 amps[int(intercept):] *= np.exp(-rates * np.mean(x))
                 if np.all(np.isfinite(amps)) and np.all(np.abs(rates * x[:, None]) < 700):
                     out += [(Node("div", (Num(1), e)) if inverse else e, 0.0)
-                            for e in _equations(j, rates, amps, intercept, cfg.tie)]
+                            for e in _equations(j, rates, amps, intercept, cfg.tie, log_x)]
     return out
 
 
@@ -152,26 +158,29 @@ def _refine(x, y, sw, rates, intercept, cfg: ExpSumConfig):
     return r
 
 
-def _exp_term(j: int, rate: float) -> Expr:
+def _exp_term(j: int, rate: float, log_x: bool) -> Expr:
+    if log_x:
+        return Node("pow", (Var(j), Const(float(rate))))
     return Node("exp", (Node("mul", (Const(float(rate)), Var(j))),))
 
 
-def _equations(j: int, rates, amps, intercept: bool, tie: float) -> list[Expr]:
+def _equations(j: int, rates, amps, intercept: bool, tie: float, log_x: bool) -> list[Expr]:
     """The fitted sum, and its forms with one shared amplitude where two cancel."""
-    terms = [Node("mul", (Const(float(a)), _exp_term(j, r)))
+    terms = [Node("mul", (Const(float(a)), _exp_term(j, r, log_x)))
              for a, r in zip(amps[int(intercept):], rates)]
     full = _sum(([Const(float(amps[0]))] if intercept else []) + terms)
     out = [full]
     scale = np.abs(amps)
     for p, q in itertools.combinations(range(len(amps)), 2):
         if abs(amps[p] + amps[q]) <= tie * max(scale[p], scale[q]):
-            out.append(_tied(j, rates, amps, intercept, p, q))
+            out.append(_tied(j, rates, amps, intercept, p, q, log_x))
     return out
 
 
-def _tied(j, rates, amps, intercept: bool, p: int, q: int) -> Expr:
+def _tied(j, rates, amps, intercept: bool, p: int, q: int, log_x: bool) -> Expr:
     """``a·(u_p − u_q) + the other terms``, u the intercept's 1 or an exponential."""
-    base = lambda i: Num(1) if intercept and i == 0 else _exp_term(j, rates[i - int(intercept)])  # noqa: E731
+    base = lambda i: (Num(1) if intercept and i == 0  # noqa: E731
+                      else _exp_term(j, rates[i - int(intercept)], log_x))
     pair = Node("mul", (Const(float(amps[p])), Node("sub", (base(p), base(q)))))
     rest = [Const(float(amps[i])) if intercept and i == 0 else
             Node("mul", (Const(float(amps[i])), base(i)))

@@ -269,15 +269,16 @@ def _direct_fits(X, y, w, plan: FitPlan, settings: SearchSettings, deadline: flo
         rational = transformed_equations(X, y, w, deadline, extended=plan.extended)
         found += fit_skeletons(rational, X, y, w, settings, deadline, source="transformed",
                                warm=True)
-    if not plan.exact(found):  # c + a₁·e^(r₁x) + …: rates by variable projection
-        relative = settings.loss in ("log", "relative")
-        sums = [e for inverse in (False, True)  # and 1/y: logistic growth
-                for e in exponential_sums(X, y, w, deadline, relative, inverse)]
-        found += fit_skeletons(sums, X, y, w, settings, deadline, source="exponentials",
-                               warm=True)
     if not plan.exact(found):  # a/x**12 - b/x**6 + …: stepwise over powers up to ±12
         found += fit_skeletons(power_sums(X, y, w, deadline), X, y, w, settings, deadline,
                                source="powers", warm=True)
+    if not plan.exact(found):  # c + a₁·e^(r₁x) + …: rates by variable projection
+        relative = settings.loss in ("log", "relative")
+        forms = (False, True) if plan.extended else (False,)  # and for 1/y, in log x
+        sums = [e for inverse in forms  # (logistic growth, free powers): ~0.1 s each
+                for e in exponential_sums(X, y, w, deadline, relative, inverse, forms[-1])]
+        found += fit_skeletons(sums, X, y, w, settings, deadline, source="exponentials",
+                               warm=True)
     if plan.extended and not plan.exact(found):  # y = x_j**k · g(the other columns)
         found += fit_skeletons(factored_equations(X, y, w, deadline), X, y, w, settings,
                                deadline, source="transformed", warm=True)
