@@ -15,7 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from .bench import bench_app
-from .plumbing import Command, Group, console, errors, fail, split_list
+from .plumbing import (Command, Group, console, errors, executor_option, fail,
+                       scheduler_option, split_list)
 
 __all__ = ["app"]
 
@@ -58,11 +59,8 @@ def generate(
     exclude: str = typer.Option("", help="Benchmark suites to keep out, e.g. feynman,nguyen."),
     shard_size: int = typer.Option(100_000, help="Skeletons per shard file."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
-    executor: str = typer.Option("local", help="local (processes on this machine) or dask "
-                                 "(chunks as tasks on a Dask cluster; the same corpus)."),
-    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. "
-                                            "tcp://host:8786 (--executor dask; without it a "
-                                            "local cluster of --workers processes)."),
+    executor: str = executor_option("a task per chunk; the same corpus"),
+    scheduler: Optional[str] = scheduler_option(),
 ):
     """Write a corpus of unique canonical skeletons drawn from a prior."""
     from ..data import generate_corpus

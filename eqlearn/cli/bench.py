@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 from rich.text import Text
 
-from .plumbing import Command, Group, console, fail, split_list
+from .plumbing import (Command, Group, console, executor_option, fail, scheduler_option,
+                       split_list)
 
 __all__ = ["bench_app"]
 
@@ -65,11 +66,8 @@ def bench_run(
     grace: float = typer.Option(30.0, help="Seconds past the budget before a run is killed."),
     rerun_failed: bool = typer.Option(False, help="Run again runs recorded as error/timeout."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
-    executor: str = typer.Option("local", help="local (processes on this machine) or dask "
-                                 "(a task per run on a Dask cluster)."),
-    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. "
-                                            "tcp://host:8786 (--executor dask; without it a "
-                                            "local cluster of --workers processes)."),
+    executor: str = executor_option("a task per run"),
+    scheduler: Optional[str] = scheduler_option(),
 ):
     """Run a benchmark: one JSON result per (problem, method, noise, seed) under OUT."""
     from ..bench import BenchConfig, make_executor, run_benchmark

@@ -96,3 +96,15 @@ class Group(TyperGroup):
 
 def split_list(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in text.split(",") if t.strip())
+
+
+def executor_option(what: str):
+    """``--executor``: where the work runs (``what``: the task each one is on Dask)."""
+    return typer.Option("local", help="local (processes on this machine) or dask (on a "
+                        f"Dask cluster: {what}).")
+
+
+def scheduler_option():
+    """``--scheduler``: the Dask scheduler's address."""
+    return typer.Option(None, help="Dask scheduler address, e.g. tcp://host:8786 (--executor "
+                        "dask; without it a local cluster of --workers processes).")
