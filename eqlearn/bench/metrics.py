@@ -65,9 +65,10 @@ def _round_number(value: float) -> sympy.Rational:
 
 def round_constants(expr: sympy.Expr) -> sympy.Expr:
     """``expr`` with every float rounded to 3 significant digits, as an exact rational
-    (a small p/q when one rounds to the same digits)."""
-    floats = expr.atoms(sympy.Float)
-    return expr.xreplace({f: _round_number(float(f)) for f in floats})
+    (a small p/q when one rounds to the same digits), and every integer of more than 3
+    digits too: a law's ``3346`` is the number a model writes ``3346.0``."""
+    numbers = expr.atoms(sympy.Float) | {i for i in expr.atoms(sympy.Integer) if abs(i) > 999}
+    return expr.xreplace({f: _round_number(float(f)) for f in numbers})
 
 
 def free_constants(expr: sympy.Expr) -> int:
