@@ -96,6 +96,11 @@ def test_an_equation_of_state_of_both_signs_is_reduced_by_its_invariance():
     groups = symmetry_groups(np.column_stack([n, T, V]), p)
     assert groups is not None
     assert groups.describe(["n", "T", "V"]) == (["T", "V/n"], "1")
+    for problem in family_problems("equations-of-state", 6, seed=3):  # and its relatives
+        X, y = problem.sample(200, rng=1)
+        assert symmetry_groups(X, y).describe(["n", "T", "V"]) == (["T", "V/n"], "1")
+    X = rng.uniform(1, 3, (200, 2))
+    assert symmetry_groups(X, X[:, 0] - X[:, 1] ** 2 + 2) is None  # no invariance
 
 
 def test_a_two_term_law_written_as_one_fraction_is_also_written_as_partial_fractions():

@@ -20,6 +20,7 @@ and its invariances (t = 0; ``p(λn, T, λV) = p(n, T, V)``) reduce it. numpy on
 """
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -89,7 +90,10 @@ def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
     n = X.shape[1]
     # Euler: x·∇y = t·y for y → λ^t·y; in logs ∇F·s = t; for y of both signs ∇y·s = t·y
     euler = F if signed else np.ones(len(F))
-    for rows in _candidates(np.column_stack([G, -euler]), nested=signed):
+    candidates = _candidates(np.column_stack([G, -euler]), nested=signed)
+    if signed:  # and, where the spectrum is blurred, simple invariances one at a time
+        candidates = itertools.chain(candidates, _pair_invariances(G))
+    for rows in candidates:
         if signed and np.any(rows[:, n]):
             continue  # of y of both signs only invariances are read (y/M would not be)
         pi = PiGroups.from_dimensions(rows[:, :n], rows[:, n], X, y)
@@ -148,6 +152,24 @@ def _candidates(A: np.ndarray, nested: bool = False):
             rows = _rational_basis(Vt[k:] / norms)
             if rows is not None:
                 yield rows
+
+
+def _pair_invariances(G: np.ndarray):
+    """Invariances ``x_i → λ^a·x_i, x_j → λ^b·x_j`` (|a|, |b| ≤ 2) that the gradients G
+    (dF/dL) nearly satisfy (``|G·s| < NULL·|G|·|s|``), the best first, as one-row
+    ``(S | 0)`` candidates: AI Feynman's way of testing symmetries one at a time."""
+    n = G.shape[1]
+    scale = np.linalg.norm(G)
+    found = []
+    for i, j in itertools.combinations(range(n), 2):
+        for a, b in ((1, 1), (1, -1), (1, 2), (2, 1), (1, -2), (2, -1)):
+            s = np.zeros(n + 1, dtype=int)
+            s[i], s[j] = a, b
+            ratio = np.linalg.norm(G @ s[:n]) / (scale * np.linalg.norm(s))
+            if ratio < NULL:
+                found.append((ratio, s))
+    for _, s in sorted(found, key=lambda rs: rs[0]):
+        yield s[None, :]
 
 
 def _rational_basis(null: np.ndarray) -> np.ndarray | None:
