@@ -87,7 +87,7 @@ def test_a_search_without_an_epoch_limit_is_ended_by_the_budget(tiny_model):
     rng = np.random.default_rng(1)
     X = rng.uniform(0.5, 2, size=(300, 3))
     y = rng.normal(size=300)
-    reg = EquationRegressor(model=tiny_model, method="hybrid", time_budget=3.0, workers=1,
+    reg = EquationRegressor(model=tiny_model, method="hybrid", time_budget=6.0, workers=1,
                             random_state=0).fit(X, y)
     stats = reg.search_stats_
     assert "skipped" not in stats
@@ -124,15 +124,22 @@ json.dump({"X": X.tolist(), "y": y.tolist(), "pred": reg.predict(X).tolist(),
 def test_hybrid_tries_plain_search_first_and_stops_at_an_exact_law(tiny_model):
     # the tiny untrained model proposes nothing useful: the unguided burst must find the law
     # and the model's stage and the guided search are then skipped
+    # (sin(x1*x2) no longer reaches it: its invariance x1 → λx1, x2 → x2/λ is read and
+    # the symmetry pass finds sin(u) in one group)
     rng = np.random.default_rng(3)
     X = rng.uniform(0.5, 3.0, size=(200, 2))
-    y = np.sin(X[:, 0] * X[:, 1])  # neither a polynomial nor rational after a transform
+    y = np.sin(X[:, 0] + X[:, 1])  # neither a polynomial nor rational after a transform
     reg = EquationRegressor(model=tiny_model, method="hybrid", time_budget=30.0,
                             random_state=0).fit(X, y)
     assert reg.search_stats_["burst"]["evals"] > 0
     assert "skipped" in reg.search_stats_
     np.testing.assert_allclose(reg.predict(X), y, rtol=1e-9)
-    assert reg.best_.complexity <= 5  # sin(x1*x2)
+    assert reg.best_.complexity <= 5  # sin(x1 + x2)
+    y = np.sin(X[:, 0] * X[:, 1])
+    reg = EquationRegressor(model=tiny_model, method="hybrid", time_budget=30.0,
+                            random_state=0).fit(X, y)
+    assert "symmetry" in reg.search_stats_ and reg.best_.complexity <= 5
+    np.testing.assert_allclose(reg.predict(X), y, rtol=1e-9)
 
 
 def test_planted_constants_come_back_to_1e6():

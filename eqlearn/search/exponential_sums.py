@@ -47,6 +47,7 @@ class ExpSumConfig:
     min_points: int = 4           #: fewer readings than this: nothing to fit
     merged: float = 1e-4          #: rates closer than this (× the range): one term
     exact: float = 1e-24          #: residual share below which no term is added
+    hopeless: float = 0.8         #: … and above which (of y's variance) neither is
     max_columns: int = 3          #: more variables than this: none is tried
 
 
@@ -139,6 +140,9 @@ def _sums(x, y, sw, intercept: bool, cfg: ExpSumConfig, deadline):
         yield rates, _project(x, y, sw, rates, intercept)[1]
         if rss(rates) <= cfg.exact * float(np.sum((y * sw) ** 2)):
             return  # exact: more terms would only fit round-off
+        if rss(rates) > cfg.hopeless * float(np.sum((sw * (y - np.average(y, weights=sw ** 2)))
+                                                  ** 2)):
+            return  # the terms explain next to nothing: y is no such sum in x
 
 
 def _refine(x, y, sw, rates, intercept, cfg: ExpSumConfig):
@@ -146,7 +150,7 @@ def _refine(x, y, sw, rates, intercept, cfg: ExpSumConfig):
     limit = cfg.max_exponent / np.max(np.abs(x))
     try:
         fit = least_squares(lambda r: _project(x, y, sw, r, intercept)[0], rates,
-                            bounds=(-limit, limit), max_nfev=200 * len(rates),
+                            bounds=(-limit, limit), max_nfev=100 * len(rates),
                             ftol=1e-14, xtol=1e-14, gtol=1e-14)
     except (ValueError, np.linalg.LinAlgError):
         return None

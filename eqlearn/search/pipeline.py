@@ -28,6 +28,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import DataWarning
+from ..expr.evaluate import evaluate
 from ..expr.export import cancelled
 from ..expr.tree import Const, Var
 from ..model.model import EquationModel
@@ -93,6 +94,7 @@ class FitPlan:
     exact_loss: float = 1e-24        #: a normalised loss below this is exact: stages stop
     screen_outliers: bool = True     #: set wild readings aside before the search
     constants_per_point: float = 0.5  #: free constants allowed per data point
+    explained: float = 0.5           #: direct sums leaving more of y's variance are not refitted
     max_search_rows: int = 4000      #: larger data: the search, the model and the kernel
                                      #: models see this many rows (:mod:`.sampling`); the
                                      #: final front's constants are refitted on all rows
@@ -270,19 +272,32 @@ def _direct_fits(X, y, w, plan: FitPlan, settings: SearchSettings, deadline: flo
         found += fit_skeletons(rational, X, y, w, settings, deadline, source="transformed",
                                warm=True)
     if not plan.exact(found):  # a/x**12 - b/x**6 + …: stepwise over powers up to ±12
-        found += fit_skeletons(power_sums(X, y, w, deadline), X, y, w, settings, deadline,
-                               source="powers", warm=True)
+        sums = _explaining(power_sums(X, y, w, deadline), X, y, w, plan.explained)
+        found += fit_skeletons(sums, X, y, w, settings, deadline, source="powers", warm=True)
     if not plan.exact(found):  # c + a₁·e^(r₁x) + …: rates by variable projection
         relative = settings.loss in ("log", "relative")
         forms = (False, True) if plan.extended else (False,)  # and for 1/y, in log x
         sums = [e for inverse in forms  # (logistic growth, free powers): ~0.1 s each
                 for e in exponential_sums(X, y, w, deadline, relative, inverse, forms[-1])]
-        found += fit_skeletons(sums, X, y, w, settings, deadline, source="exponentials",
-                               warm=True)
+        found += fit_skeletons(_explaining(sums, X, y, w, plan.explained), X, y, w, settings,
+                               deadline, source="exponentials", warm=True)
     if plan.extended and not plan.exact(found):  # y = x_j**k · g(the other columns)
         found += fit_skeletons(factored_equations(X, y, w, deadline), X, y, w, settings,
                                deadline, source="transformed", warm=True)
     return found
+
+
+def _explaining(equations, X, y, w, share: float) -> list:
+    """The fitted ``(equation, 0.0)`` proposals that leave less than ``share`` of y's
+    variance (weighted): only those are worth refitting (noise gives none)."""
+    var = float(np.average((y - np.average(y, weights=w)) ** 2, weights=w))
+    out = []
+    for e, lp in equations:
+        with np.errstate(all="ignore"):
+            r = evaluate(e, X) - y
+        if np.all(np.isfinite(r)) and np.average(r ** 2, weights=w) < share * var:
+            out.append((e, lp))
+    return out
 
 
 def _gp(X, y, w, plan: FitPlan, settings: SearchSettings, share: float, deadline: float,
