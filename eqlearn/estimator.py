@@ -15,10 +15,10 @@ from sklearn.utils.validation import check_is_fitted
 from .equation import Equation, equations_table
 from .exceptions import FitError
 from .expr.evaluate import evaluate, r2
-from .inputs import check_fit_data, check_predict_data, sigma_weights
+from .inputs import check_choices, check_fit_data, check_n_jobs, check_predict_data, sigma_weights
 from .model.model import EquationModel
-from .search.choice import RULES, choose_robustly
-from .search.fitting import LOSSES, SearchSettings, operator_names
+from .search.choice import choose_robustly
+from .search.fitting import SearchSettings, operator_names
 from .search.pipeline import FitPlan, run_fit
 from .search.reduction import map_back, reduce_by_units
 from .search.uncertainty import prediction_std
@@ -55,8 +55,11 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         accurate; ``"accuracy"``: the lowest loss; ``"simplest"``: the simplest accurate.
     n_restarts : int, default=3
         Random restarts of each constant fit.
-    workers : int, default=2
-        Processes for the search's islands.
+    n_jobs : int or None, default=2
+        Processes for the search's islands (None: 1, -1: every core). Inside
+        ``joblib.parallel_config(backend="dask")`` the islands run on the cluster's workers.
+    workers : int, optional
+        Deprecated alias of ``n_jobs`` (a ``FutureWarning``); removed in the next release.
     max_epochs : int, optional
         Stop the search after this many epochs: results then depend on ``random_state`` only.
     random_state : int, optional
@@ -105,8 +108,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
 
     def __init__(self, model="default", method="hybrid", beam_size=16, n_samples=256,
                  time_budget=30.0, operators=None, max_complexity=40, loss="auto",
-                 selection="auto", n_restarts=3, workers=2, max_epochs=None,
-                 random_state=None, verbose=False):
+                 selection="auto", n_restarts=3, n_jobs=2, max_epochs=None,
+                 random_state=None, verbose=False, workers=None):
         self.model = model
         self.method = method
         self.beam_size = beam_size
@@ -117,10 +120,11 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         self.loss = loss
         self.selection = selection
         self.n_restarts = n_restarts
-        self.workers = workers
+        self.n_jobs = n_jobs
         self.max_epochs = max_epochs
         self.random_state = random_state
         self.verbose = verbose
+        self.workers = workers
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, X, y, *, variable_names: Sequence[str] | None = None, sample_weight=None,
@@ -171,14 +175,10 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
 
     def _plan(self) -> FitPlan:
         """The fit's plan from the parameters, checked (a clear ``ValueError`` otherwise)."""
-        for name, value, known in (("loss", self.loss, LOSSES),
-                                   ("selection", self.selection, RULES)):
-            if value not in known:
-                raise ValueError(f"unknown {name} {value!r}: one of {', '.join(known)}")
-        operator_names(self.operators)
+        check_choices(self)
         return FitPlan(method=self.method, time_budget=self.time_budget, loss=self.loss,
-                       beam_size=self.beam_size, n_samples=self.n_samples,
-                       workers=self.workers, max_epochs=self.max_epochs, verbose=self.verbose)
+                       beam_size=self.beam_size, n_samples=self.n_samples, verbose=self.verbose,
+                       n_jobs=check_n_jobs(self.n_jobs, self.workers), max_epochs=self.max_epochs)
 
     def _seed(self) -> int:
         return 0 if self.random_state is None else int(self.random_state)

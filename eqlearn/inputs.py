@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import numbers
 import re
 import warnings
 from dataclasses import dataclass
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .exceptions import DataWarning
+from .search.choice import RULES
+from .search.fitting import LOSSES, operator_names
 
-__all__ = ["FitData", "check_fit_data", "check_predict_data", "non_numeric_columns",
-           "describe_columns", "MIN_POINTS", "DataWarning"]
+__all__ = ["FitData", "check_fit_data", "check_predict_data", "check_choices", "check_n_jobs",
+           "non_numeric_columns", "describe_columns", "MIN_POINTS", "DataWarning"]
 
 MIN_POINTS = 5
 
@@ -173,3 +176,27 @@ def sigma_weights(sigma, sample_weight):
     if s.ndim > 1 or not np.all(np.isfinite(s)) or not np.all(s > 0):
         raise ValueError("sigma must be positive and finite: one value, or one per row")
     return 1.0 / s ** 2
+
+
+def check_choices(estimator) -> None:
+    """The estimator's named choices (loss, selection, operators) checked: a clear
+    ``ValueError`` for an unknown one."""
+    for name, value, known in (("loss", estimator.loss, LOSSES),
+                               ("selection", estimator.selection, RULES)):
+        if value not in known:
+            raise ValueError(f"unknown {name} {value!r}: one of {', '.join(known)}")
+    operator_names(estimator.operators)
+
+
+def check_n_jobs(n_jobs, workers=None) -> int | None:
+    """``n_jobs`` checked (None or a non-zero integer, as scikit-learn reads it), or the
+    deprecated ``workers`` in its place when that is given, with a ``FutureWarning``."""
+    if workers is not None:
+        warnings.warn(f"workers={workers!r} is deprecated and will be removed in the next "
+                      f"release: use n_jobs={workers!r} (scikit-learn's name)", FutureWarning,
+                      stacklevel=3)
+        n_jobs = workers
+    if n_jobs is not None and (isinstance(n_jobs, bool) or n_jobs == 0
+                               or not isinstance(n_jobs, numbers.Integral)):
+        raise ValueError(f"n_jobs must be None or a non-zero integer, got {n_jobs!r}")
+    return None if n_jobs is None else int(n_jobs)

@@ -69,6 +69,14 @@ def test_the_fit_command_has_the_estimators_time_budget():
     assert re.search(rf"--time\s+FLOAT\s+Time budget in seconds\. \[default: {default}\]", text)
 
 
+def test_the_fit_command_passes_n_jobs_with_the_estimators_default():
+    fit = typer.main.get_command(app).commands["fit"]
+    default = {p.name: p.default for p in fit.params}["n_jobs"]
+    assert default == EquationRegressor().n_jobs
+    text = runner.invoke(app, ["fit", "--help"], env=WIDE).output
+    assert re.search(r"--n-jobs\s+INTEGER\s+Processes for the search's islands", text)
+
+
 def test_help_lists_the_commands():
     out = runner.invoke(app, ["--help"])
     assert out.exit_code == 0

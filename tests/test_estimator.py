@@ -87,7 +87,7 @@ def test_a_search_without_an_epoch_limit_is_ended_by_the_budget(tiny_model):
     rng = np.random.default_rng(1)
     X = rng.uniform(0.5, 2, size=(300, 3))
     y = rng.normal(size=300)
-    reg = EquationRegressor(model=tiny_model, method="hybrid", time_budget=6.0, workers=1,
+    reg = EquationRegressor(model=tiny_model, method="hybrid", time_budget=6.0, n_jobs=1,
                             random_state=0).fit(X, y)
     stats = reg.search_stats_
     assert "skipped" not in stats
@@ -308,7 +308,7 @@ def test_search_results_are_deterministic_given_random_state(tiny_model):
     X = rng.uniform(-1, 1, size=(40, 2))
     y = X[:, 0] * X[:, 1] + np.sin(X[:, 0])
     fits = [EquationRegressor(model=tiny_model, method="search", time_budget=9.0,
-                              max_epochs=2, workers=1, random_state=3).fit(X, y)
+                              max_epochs=2, n_jobs=1, random_state=3).fit(X, y)
             for _ in range(2)]
     assert 1 <= fits[0].search_stats_["epochs"] <= 2
     assert fits[0].equations_["equation"].tolist() == fits[1].equations_["equation"].tolist()

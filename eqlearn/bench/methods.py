@@ -118,7 +118,7 @@ def _eqlearn_maker(method: str, fixed: bool) -> Callable[..., Any]:
         from ..estimator import EquationRegressor  # torch loads here, in the run's process
 
         return EquationRegressor(time_budget=time_budget, random_state=random_state,
-                                 workers=max(1, int(n_jobs)),
+                                 n_jobs=max(1, int(n_jobs)),
                                  **_eqlearn_options(method, fixed, options))
     return make
 

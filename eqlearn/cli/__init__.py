@@ -97,6 +97,7 @@ def fit(
     max_complexity: int = typer.Option(40, help="Largest complexity of an equation "
                                         "(PySR-style: operators, variables, constants)."),
     seed: int = typer.Option(0, help="Random seed."),
+    n_jobs: int = typer.Option(2, help="Processes for the search's islands (-1: every core)."),
     units: str = typer.Option("", help="SI units of every column and the target, e.g. "
                               "'m0=kg, v=m/s, c=m/s, m=kg': dimensional analysis first."),
 ):
@@ -113,7 +114,8 @@ def fit(
     folder = (out or results_folder(data)) if save else None
     reg = EquationRegressor(model=model, method=method, time_budget=time,
                             operators=list(split_list(operators)) or None,
-                            max_complexity=max_complexity, random_state=seed, verbose=True)
+                            max_complexity=max_complexity, n_jobs=n_jobs, random_state=seed,
+                            verbose=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         reg.fit(X, y, **units_options(units, target))

@@ -11,12 +11,18 @@ keeps the best equation per complexity.
 
 Islands run in worker processes for an *epoch* of generations; between epochs the main
 process merges the halls of fame, migrates the best equations to every island and injects
-new proposals (e.g. from the neural model, see :mod:`eqlearn.search.hybrid`).
+new proposals (e.g. from the neural model, see :mod:`eqlearn.search.hybrid`). The workers
+are a fork pool of ``cfg.workers`` processes here, or, inside
+``joblib.parallel_config(backend="dask")``, a Dask cluster's: each island's epoch is then
+one joblib task (:func:`cluster_backend_active`).
 """
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -27,7 +33,10 @@ from .mutations import Grammar, crossover, mutate
 from .scoring import Evaluator
 from .selection import Candidate, complexity
 
-__all__ = ["GPConfig", "Individual", "Island", "run_search"]
+__all__ = ["GPConfig", "Individual", "Island", "run_search", "local_workers",
+           "cluster_backend_active"]
+
+CLUSTER_BACKENDS = ("dask",)  #: joblib backends whose workers run the islands
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,7 @@ class GPConfig:
     optimise_top: int = 2          #: members whose constants are refitted per generation
     simplify: float = 0.05         #: chance a child is canonicalised
     migrants: int = 5
-    workers: int = 2               #: processes running islands
+    workers: int = 2               #: local processes running islands (local_workers)
     stop_loss: float = 0.0         #: stop once the best normalised loss is below (0: never)
     polish: float = 0.5            #: chance a child's constants get a few LM steps (scoring.py)
     per_term: bool = True          #: score a sum with a coefficient per term (terms.py)
@@ -136,22 +145,120 @@ def evolve(island: Island, grammar: Grammar, evaluator: Evaluator, cfg: GPConfig
     return island
 
 
-# -- process-level driver -------------------------------------------------------------------
-_STATE: dict = {}
+# -- who runs the islands ------------------------------------------------------------------
+def local_workers(n_jobs: int | None) -> int:
+    """Processes for ``n_jobs`` as scikit-learn reads it: None is 1, -1 every core, -2 all
+    but one, …"""
+    if n_jobs is None:
+        return 1
+    return max(1, n_jobs if n_jobs > 0 else (os.cpu_count() or 1) + 1 + n_jobs)
 
 
-def _init_worker(X, y, w, loss, grammar: Grammar, cfg: GPConfig, stop) -> None:
-    _STATE.update(evaluator=Evaluator(X, y, w, loss, per_term=cfg.per_term), grammar=grammar,
-                  cfg=cfg, stop=stop)
+def cluster_backend_active() -> bool:
+    """Whether a joblib cluster backend (``joblib.parallel_config(backend="dask")``, the
+    route scikit-learn takes) is active in this thread: the islands then run as its tasks."""
+    from joblib.parallel import BACKENDS, get_active_backend
+
+    kinds = tuple(BACKENDS[name] for name in CLUSTER_BACKENDS if name in BACKENDS)
+    return bool(kinds) and isinstance(get_active_backend()[0], kinds)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """What a worker needs to evolve an island; ``token`` names the search (a worker keeps
+    the evaluator of the last search it saw)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    weight: np.ndarray
+    loss: str
+    grammar: Grammar
+    cfg: GPConfig
+    token: str
+
+    def evaluator(self) -> Evaluator:
+        return Evaluator(self.X, self.y, self.weight, self.loss, per_term=self.cfg.per_term)
+
+
+_STATE: dict = {}  # a pool worker's problem, evaluator and stop event
+_LOCAL = threading.local()  # a cluster worker's thread: the last search's problem, evaluator
+
+
+def _init_worker(problem: _Problem, stop) -> None:
+    _STATE.update(problem=problem, evaluator=problem.evaluator(), stop=stop)
 
 
 def _run_island(args) -> tuple[Island, int]:
     island, seed, deadline = args
     s = _STATE
     s["evaluator"].n_evals = 0
-    island = evolve(island, s["grammar"], s["evaluator"], s["cfg"], np.random.default_rng(seed),
-                    deadline, s["stop"])
+    island = evolve(island, s["problem"].grammar, s["evaluator"], s["problem"].cfg,
+                    np.random.default_rng(seed), deadline, s["stop"])
     return island, s["evaluator"].n_evals
+
+
+def _evolve_island(problem: _Problem, island: Island, seed: int,
+                   wall_deadline: float) -> tuple[Island, int]:
+    """One island's epoch as a cluster task. The deadline travels as wall-clock time (the
+    workers' monotonic clocks differ from this machine's; their wall clocks agree)."""
+    if getattr(_LOCAL, "token", None) != problem.token:
+        _LOCAL.token, _LOCAL.evaluator = problem.token, problem.evaluator()
+    evaluator = _LOCAL.evaluator
+    evaluator.n_evals = 0
+    deadline = time.perf_counter() + (wall_deadline - time.time())
+    island = evolve(island, problem.grammar, evaluator, problem.cfg,
+                    np.random.default_rng(seed), deadline)
+    return island, evaluator.n_evals
+
+
+class _PoolIslands:
+    """Islands in a fork pool of ``cfg.workers`` processes (in this process for one), which
+    share a stop event: the first island to fit below ``cfg.stop_loss`` ends every epoch."""
+
+    def __init__(self, problem: _Problem, deadline: float):
+        ctx = mp.get_context("fork")
+        self.stop, self.deadline = ctx.Event(), deadline
+        workers = problem.cfg.workers
+        self.pool = ctx.Pool(workers, _init_worker, (problem, self.stop)) if workers > 1 \
+            else None
+        if self.pool is None:
+            _init_worker(problem, self.stop)
+
+    def epoch(self, islands: list[Island], seeds: list[int]) -> list[tuple[Island, int]]:
+        jobs = [(isl, seed, self.deadline) for isl, seed in zip(islands, seeds)]
+        return self.pool.map(_run_island, jobs) if self.pool else list(map(_run_island, jobs))
+
+    def stopped(self) -> bool:
+        return self.stop.is_set()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+
+
+class _JoblibIslands:
+    """Islands as tasks of the active joblib backend (a Dask cluster's workers): one task
+    per island and epoch. No event is shared: an island that fits below ``cfg.stop_loss``
+    ends its own epoch, the others end theirs."""
+
+    def __init__(self, problem: _Problem, deadline: float):
+        from joblib import Parallel, delayed
+
+        self.problem, self.delayed = problem, delayed
+        self.wall_deadline = time.time() + (deadline - time.perf_counter())
+        self.parallel = Parallel(n_jobs=problem.cfg.workers, batch_size=1, pre_dispatch="all")
+        self.parallel.__enter__()  # one backend for every epoch
+
+    def epoch(self, islands: list[Island], seeds: list[int]) -> list[tuple[Island, int]]:
+        task = self.delayed(_evolve_island)
+        return self.parallel(task(self.problem, isl, seed, self.wall_deadline)
+                             for isl, seed in zip(islands, seeds))
+
+    def stopped(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.parallel.__exit__(None, None, None)
 
 
 def _initial_island(grammar: Grammar, evaluator: Evaluator, cfg: GPConfig, seeds, rng) -> Island:
@@ -191,27 +298,21 @@ def run_search(X, y, weight, grammar: Grammar, cfg: GPConfig, *, loss: str = "ms
     islands = [_initial_island(grammar, evaluator, cfg, seeds if i % 2 == 0 else [], rng)
                for i in range(cfg.n_islands)]
     n_evals, epoch = evaluator.n_evals, 0
-    ctx = mp.get_context("fork")
-    stop = ctx.Event()  # set by the island whose child first fits below cfg.stop_loss
-    pool = ctx.Pool(cfg.workers, _init_worker, (X, y, weight, loss, grammar, cfg, stop)) \
-        if cfg.workers > 1 else None
+    problem = _Problem(X, y, weight, loss, grammar, cfg, uuid.uuid4().hex)
+    runner = (_JoblibIslands if cluster_backend_active() else _PoolIslands)(problem, deadline)
     try:
-        if pool is None:
-            _init_worker(X, y, weight, loss, grammar, cfg, stop)
         while time.perf_counter() < deadline and (cfg.max_epochs is None or epoch < cfg.max_epochs):
-            jobs = [(isl, int(rng.integers(2**31)), deadline) for isl in islands]
-            results = pool.map(_run_island, jobs) if pool else list(map(_run_island, jobs))
+            results = runner.epoch(islands, [int(rng.integers(2**31)) for _ in islands])
             islands = [isl for isl, _ in results]
             n_evals += sum(n for _, n in results)
             epoch += 1
             front = _hall_candidates(islands, evaluator, grammar.max_complexity)
-            if stop.is_set() or (front and min(c.loss for c in front) < cfg.stop_loss):
+            if runner.stopped() or (front and min(c.loss for c in front) < cfg.stop_loss):
                 break  # once set, every island's epoch would end at its start
             extra = inject(front) if inject is not None else []
             _migrate(islands, front, extra, evaluator, cfg, rng)
     finally:
-        if pool is not None:
-            pool.terminate()
+        runner.close()
     return SearchReport(_hall_candidates(islands, evaluator, grammar.max_complexity),
                         n_evals + evaluator.n_evals, epoch,
                         time.perf_counter() - t0)

@@ -38,7 +38,7 @@ from .dimensionless import PiGroups
 from .fitting import (SearchSettings, baseline_skeletons, fit_skeletons, nonzero_targets,
                       related_columns, resolve_loss)
 from .exponential_sums import exponential_sums
-from .gp import GPConfig
+from .gp import GPConfig, local_workers
 from .hybrid import search_candidates
 from .neural import prior_macros, propose_skeletons
 from .outliers import suspected_outliers
@@ -68,7 +68,8 @@ class FitPlan:
     loss: str = "auto"               #: the loss asked for ("auto" is resolved per target)
     beam_size: int = 16
     n_samples: int = 256
-    workers: int = 2                 #: processes for the search's islands
+    n_jobs: int | None = 2           #: processes for the search's islands (scikit-
+                                     #: learn's n_jobs; a joblib dask backend: its workers)
     max_epochs: int | None = None
     verbose: bool = False
     min_hybrid_budget: float = 3.0   #: below this a hybrid runs the model's part only
@@ -306,7 +307,8 @@ def _gp(X, y, w, plan: FitPlan, settings: SearchSettings, share: float, deadline
     k = settings.max_constants
     # an exact member stops every island, unless it could hold more constants than allowed
     stop = plan.exact_loss if k is None or 2 * k >= settings.max_complexity else 0.0
-    cfg = GPConfig(workers=plan.workers, max_epochs=plan.max_epochs, stop_loss=stop)
+    cfg = GPConfig(workers=local_workers(plan.n_jobs), max_epochs=plan.max_epochs,
+                   stop_loss=stop)
     now = time.perf_counter()
     found, stats = search_candidates(X, y, w, settings, now + share * (deadline - now),
                                      model=model, seeds=seeds, cfg=cfg)
