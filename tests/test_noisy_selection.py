@@ -115,6 +115,13 @@ def test_scaling_factors_are_folded_into_the_constants():
     x = np.linspace(0.02, 1.1, 9)[:, None]
     np.testing.assert_allclose(evaluate(tidy, x), evaluate(mapped, x), rtol=1e-12)
     assert tidy.n_constants() == scaled.n_constants()  # the power of ten is not a constant
+    # a term without a constant takes the power of ten as it is
+    scaled = parse_expr("3.00981 - x1**(-0.229807)")
+    mapped = Scaling((1.0,), 100.0).to_original(scaled)
+    tidy = absorb_constant_factors(mapped)
+    assert str(tidy) == "300.981 - 100*x1**(-0.229807)"
+    np.testing.assert_allclose(evaluate(tidy, x), evaluate(mapped, x), rtol=1e-12)
+    assert tidy.n_constants() == scaled.n_constants()
 
 
 def test_the_front_keeps_fewer_constants_beside_a_better_fit():

@@ -190,7 +190,8 @@ def absorb_constant_factors(expr: Expr) -> Expr:
         for i in (0, 1):
             factor = _number(args[i])
             if factor is not None:
-                scaled = _scaled(args[1 - i], factor, top=True)
+                exact = args[i] if isinstance(args[i], Num) else None
+                scaled = _scaled(args[1 - i], factor, top=True, exact=exact)
                 if scaled is not None:
                     return scaled
     if node.op == "div" and _number(args[1]):
@@ -213,16 +214,20 @@ def _number(e: Expr) -> float | None:
     return float(e.value) if isinstance(e, Num) else None
 
 
-def _scaled(e: Expr, a: float, top: bool = False) -> Expr | None:
+def _scaled(e: Expr, a: float, top: bool = False, exact: Num | None = None) -> Expr | None:
     """``a*e`` written by scaling constants inside ``e``: every term of a sum, a product's
     or a quotient's numerator factor; None where there is none to scale (at the top, a
-    lone term is left alone: ``C*f`` is already as simple)."""
+    lone term is left alone: ``C*f`` is already as simple). An ``exact`` factor (a power of
+    ten that rescaling left) also goes onto the terms of a sum that hold no constant:
+    ``100*(3.01 - x**c)`` → ``301 - 100*x**c``."""
     if isinstance(e, Const) and e.value is not None:
         return None if top else Const(a * e.value)
     if not isinstance(e, Node):
         return None
     if e.op in _SUMS:
         parts = [_scaled(t, a) for t in e.args]
+        if exact is not None and any(p is not None for p in parts):
+            parts = [Node("mul", (exact, t)) if p is None else p for p, t in zip(parts, e.args)]
         return None if any(p is None for p in parts) else Node(e.op, tuple(parts))
     if e.op == "neg":
         inner = _scaled(e.args[0], a, top)
