@@ -70,6 +70,10 @@ def test_infix_and_latex():
     assert to_infix(Node("sub", (Num(1), near_one)), ["v", "c"]) == "1 - c**2"
     assert to_infix(Node("sub", (Var(0), Const(-7.9e-05))), ["v"]) == "v + 7.9e-05"
     assert to_infix(Node("add", (Var(0), Num(-2))), ["v"]) == "v - 2"
+    assert to_infix(Node("add", (Var(0), Node("mul", (Const(-0.5), Var(0))))), ["v"]) == \
+        "v - 0.5*v"
+    minus_sum = Node("neg", (Node("add", (Var(0), Num(1))),))
+    assert to_infix(Node("sub", (Var(0), minus_sum)), ["v"]) == "v + (v + 1)"
 
 
 def test_parse_expr_errors():

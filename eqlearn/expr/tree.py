@@ -245,9 +245,8 @@ def _infix(e: Expr, names, precision) -> tuple[str, int]:
         right, rp = _infix(e.args[1], names, precision)
         if e.op == "mul" and "1" in (left, right):  # 1*f, or 0.9999999999999999*f
             return (right, rp) if left == "1" else (left, lp)
-        if e.op in ("add", "sub") and right.startswith("-") \
-                and isinstance(e.args[1], (Const, Num)):  # x - -c is written x + c
-            sym, right, rp = (" - " if e.op == "add" else " + "), right[1:], 9
+        if e.op in ("add", "sub") and right.startswith("-") and rp >= 2:  # x + -c*y: x - c*y
+            sym, right = (" - " if e.op == "add" else " + "), right[1:]
         right_assoc = e.op == "pow"
         if lp < prec or (right_assoc and lp == prec):
             left = f"({left})"
