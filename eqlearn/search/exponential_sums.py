@@ -40,14 +40,16 @@ class ExpSumConfig:
     grid: int = 24                #: rates per sign on the grid (log-spaced)
     slowest: float = 0.05         #: |rate| × the variable's range, smallest on the grid
     fastest: float = 40.0         #: … and largest
-    max_rows: int = 2000          #: rows the rates are searched on (evenly spaced)
-    starts: int = 3               #: grid points refined per number of terms
+    max_rows: int = 400           #: rows the rates are searched on (evenly spaced; the
+                                  #: equations are refitted on all rows after)
+    starts: int = 2               #: grid points refined per number of terms
     max_exponent: float = 60.0    #: |rate·x| beyond this would overflow: such rates are out
     tie: float = 0.02             #: amplitudes cancelling to this share get one constant
     min_points: int = 4           #: fewer readings than this: nothing to fit
     merged: float = 1e-4          #: rates closer than this (× the range): one term
     exact: float = 1e-24          #: residual share below which no term is added
     hopeless: float = 0.8         #: … and above which (of y's variance) neither is
+    gain: float = 0.5             #: a third term only where the second cut the residual so
     max_columns: int = 3          #: more variables than this: none is tried
 
 
@@ -122,13 +124,14 @@ def _sums(x, y, sw, intercept: bool, cfg: ExpSumConfig, deadline):
     grid = _grid(x, cfg)
     rss = lambda r: float(np.sum(_project(x, y, sw, np.asarray(r), intercept)[0] ** 2))  # noqa: E731
     best: tuple = ()
+    previous = np.inf
     for m in range(1, cfg.max_terms + 1):
         if deadline is not None and time.perf_counter() > deadline:
             return
         if len(x) <= m + intercept + m:  # residual degrees of freedom left
             return
         trials = [best + (r,) for r in grid] if m == 3 else \
-            list(itertools.combinations(grid, m))
+            list(itertools.combinations(grid if m == 1 else grid[::2], m))  # pairs: coarser
         trials = [t for t in trials if len(set(t)) == m]
         scored = sorted(trials, key=rss)[:cfg.starts]
         refined = [_refine(x, y, sw, np.array(t), intercept, cfg) for t in scored]
@@ -143,6 +146,9 @@ def _sums(x, y, sw, intercept: bool, cfg: ExpSumConfig, deadline):
         if rss(rates) > cfg.hopeless * float(np.sum((sw * (y - np.average(y, weights=sw ** 2)))
                                                   ** 2)):
             return  # the terms explain next to nothing: y is no such sum in x
+        if m >= 2 and rss(rates) > cfg.gain * previous:
+            return  # the second term bought little: a third would buy less
+        previous = rss(rates)
 
 
 def _refine(x, y, sw, rates, intercept, cfg: ExpSumConfig):
