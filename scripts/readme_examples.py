@@ -72,6 +72,12 @@ def command(key: str) -> list[str]:
     return [str(BIN / "eqlearn")] + words[1:]
 
 
+#: examples whose printed equation depends on how much search the machine does within the
+#: budget (few noisy readings: several forms are within the noise); --check skips them,
+#: tests/test_readme.py still checks that their output is shown
+CLOCK_BOUND = {"examples/puromycin.py"}
+
+
 def normalise(text: str) -> str:
     """Output as the documents show it: progress bars left out, times masked, no trailing
     spaces, one final newline."""
@@ -136,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"keys: {', '.join(keys)}")
     fresh = {key: output_block(run(key, save_figures=not args.check))
              for key in (args.only or keys)}
+    if args.check:  # a clock-bound fit on noisy data: its choice may differ run to run
+        fresh = {k: v for k, v in fresh.items() if k not in CLOCK_BOUND}
     stale = []
     for path, text in texts.items():
         updated = OUTPUT.sub(lambda m: m["head"] + fresh.get(m["key"], m["body"]) + m["tail"],
