@@ -77,12 +77,12 @@ def test_a_law_in_a_later_variable_keeps_its_variable():
 def test_backward_drop_matches_refitting_every_subset():
     """The one-SVD drop rule (β_j² / [(AᵀA)⁻¹]_jj) picks the column whose removal a full
     refit of each smaller subset says costs least."""
-    from eqlearn.search.polynomial_fit import _cheapest_drop, _rss
+    from eqlearn.search.polynomial_fit import _cheapest_drop, subset_rss
     rng = np.random.default_rng(3)
     for _ in range(20):
         A = rng.normal(size=(60, 7))
         b = A[:, :3] @ rng.normal(size=3) + 0.1 * rng.normal(size=60)
-        brute = min(range(7), key=lambda j: _rss(A, b, [k for k in range(7) if k != j]))
+        brute = min(range(7), key=lambda j: subset_rss(A, b, [k for k in range(7) if k != j]))
         assert _cheapest_drop(A, b) == brute
     A[:, 6] = A[:, 5]  # rank-deficient: the rule does not apply
     assert _cheapest_drop(A, b) is None

@@ -125,6 +125,7 @@ def _sums(x, y, sw, intercept: bool, cfg: ExpSumConfig, deadline):
     rss = lambda r: float(np.sum(_project(x, y, sw, np.asarray(r), intercept)[0] ** 2))  # noqa: E731
     best: tuple = ()
     previous = np.inf
+    spread = float(np.sum((sw * (y - np.average(y, weights=sw ** 2))) ** 2))
     for m in range(1, cfg.max_terms + 1):
         if deadline is not None and time.perf_counter() > deadline:
             return
@@ -138,17 +139,16 @@ def _sums(x, y, sw, intercept: bool, cfg: ExpSumConfig, deadline):
         refined = [r for r in refined if r is not None]
         if not refined:
             return
-        rates = min(refined, key=rss)
+        residual, rates = min(((rss(r), r) for r in refined), key=lambda p: p[0])
         best = tuple(sorted(rates))
         yield rates, _project(x, y, sw, rates, intercept)[1]
-        if rss(rates) <= cfg.exact * float(np.sum((y * sw) ** 2)):
+        if residual <= cfg.exact * float(np.sum((y * sw) ** 2)):
             return  # exact: more terms would only fit round-off
-        if rss(rates) > cfg.hopeless * float(np.sum((sw * (y - np.average(y, weights=sw ** 2)))
-                                                  ** 2)):
+        if residual > cfg.hopeless * spread:
             return  # the terms explain next to nothing: y is no such sum in x
-        if m >= 2 and rss(rates) > cfg.gain * previous:
+        if m >= 2 and residual > cfg.gain * previous:
             return  # the second term bought little: a third would buy less
-        previous = rss(rates)
+        previous = residual
 
 
 def _refine(x, y, sw, rates, intercept, cfg: ExpSumConfig):

@@ -19,7 +19,7 @@ from ..expr.simplify import canonicalize
 from ..expr.tree import PLACEHOLDER, Expr
 from .polynomial_expansion import monomial_sum
 
-__all__ = ["polynomial_skeletons", "monomial_exponents"]
+__all__ = ["polynomial_skeletons", "monomial_exponents", "subset_rss"]
 
 Exponents = tuple[int, ...]
 
@@ -43,7 +43,8 @@ def monomial_columns(X: np.ndarray, exps: list[Exponents]) -> np.ndarray:
         return np.stack([np.prod(X ** np.array(e, dtype=float), axis=1) for e in exps], axis=1)
 
 
-def _rss(A: np.ndarray, b: np.ndarray, cols: list[int]) -> float:
+def subset_rss(A: np.ndarray, b: np.ndarray, cols) -> float:
+    """Residual sum of squares of the least-squares fit of b by the columns ``cols`` of A."""
     if not cols:
         return float(b @ b)
     coef, *_ = np.linalg.lstsq(A[:, cols], b, rcond=None)
@@ -62,7 +63,7 @@ def _forward(A, b, max_terms: int) -> list[tuple[int, ...]]:
     path = []
     while len(chosen) < min(max_terms, A.shape[1]):
         rest = [j for j in range(A.shape[1]) if j not in chosen]
-        chosen.append(min(rest, key=lambda j: _rss(A, b, chosen + [j])))
+        chosen.append(min(rest, key=lambda j: subset_rss(A, b, chosen + [j])))
         path.append(tuple(sorted(chosen)))
     return path
 
@@ -85,7 +86,7 @@ def _backward(A, b, max_terms: int) -> list[tuple[int, ...]]:
     while len(chosen) > 1:
         j = _cheapest_drop(A[:, chosen], b)
         drop = chosen[j] if j is not None else min(
-            chosen, key=lambda i: _rss(A, b, [k for k in chosen if k != i]))
+            chosen, key=lambda i: subset_rss(A, b, [k for k in chosen if k != i]))
         chosen.remove(drop)
         if len(chosen) <= max_terms:
             path.append(tuple(chosen))

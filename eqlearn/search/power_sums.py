@@ -19,6 +19,7 @@ from math import comb
 import numpy as np
 
 from ..expr.tree import Const, Expr, Node, Num, Var
+from .polynomial_fit import subset_rss
 
 __all__ = ["PowerSumConfig", "power_sums"]
 
@@ -67,12 +68,6 @@ def power_sums(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
     return out
 
 
-def _rss(A: np.ndarray, b: np.ndarray, cols: tuple[int, ...]) -> float:
-    coef, *_ = np.linalg.lstsq(A[:, cols], b, rcond=None)
-    r = b - A[:, cols] @ coef
-    return float(r @ r)
-
-
 def _subsets(A: np.ndarray, b: np.ndarray, cfg: PowerSumConfig) -> list[tuple[int, ...]]:
     """The ``keep`` best column subsets of each size up to ``max_terms``: every subset
     where there are at most ``max_subsets`` (high powers are nearly collinear, and greedy
@@ -86,7 +81,7 @@ def _subsets(A: np.ndarray, b: np.ndarray, cfg: PowerSumConfig) -> list[tuple[in
         else:
             trials = list({tuple(sorted(s + (j,))) for s in best for j in range(A.shape[1])
                            if j not in s})
-        best = sorted(trials, key=lambda c: _rss(A, b, c))[:cfg.keep]
+        best = sorted(trials, key=lambda c: subset_rss(A, b, list(c)))[:cfg.keep]
         out += best
     return out
 
