@@ -114,6 +114,23 @@ def test_plancks_law_in_raw_si_units_has_one_symmetry_with_a_fifth_power():
     assert symmetry_groups(X, y).describe(["lam", "T"]) == (["lam*T"], "T**5")
 
 
+@pytest.mark.parametrize("seed", [0, 2, 4])
+def test_plancks_law_in_frequency_has_its_cubic_symmetry_despite_underflow(seed):
+    """ν → aν, T → aT, B → a³B. The readings span ~300 decades, some underflow to 0 (left
+    out of the log reading), and log B is exponential in ν/T: the gradients point along
+    (1, 1) but put y's power anywhere from 2 to 5 (these seeds read nothing, 7/2 and 7/2
+    before); the power is moved to where the groups fit best. Checked on the law itself."""
+    from eqlearn.demos.blackbody import make_case, synthesise
+
+    X, y = synthesise(make_case("frequency"), 100, 0.0, seed)[:2]
+    assert (y == 0).any()
+    S_, t = scaling_symmetries(X, y)
+    law = lambda nu, T: nu**3 / np.expm1(4.8e-11 * nu / T)  # noqa: E731
+    with np.errstate(all="ignore"):
+        assert np.allclose(law(*(X * 1.7 ** S_[0]).T), 1.7 ** t[0] * law(*X.T), rtol=1e-9)
+    assert (S_.tolist(), t.tolist()) == ([[1, 1]], [3])
+
+
 def test_data_that_log_coordinates_cannot_read_gives_none_or_only_invariances():
     _, X, y = _data("relativistic mass")
     # y of both signs: m0 no longer scales it, but the invariance (v, c) → (λv, λc) is read

@@ -28,6 +28,7 @@ from ..expr.evaluate import evaluate
 from ..expr.coefficients import exact_numbers
 from .outliers import OutlierPlan, residual_outliers
 from .selection import ROUNDOFF, Candidate, pareto_front, select
+from .snapping import snap_front
 from .uncertainty import (ConstantErrors, constant_errors, polish_constants,
                           refit_constants)
 from .validation import ValidationPlan, choose_by_validation, cross_validation_errors
@@ -72,6 +73,12 @@ def choose_equation(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.
         return Choice(front, _by_loss(front, rule), rule, errors)
     if rule == "auto":
         n_symbols = n_operators + X.shape[1] + 1
+
+        def length(c: Candidate, e: ConstantErrors) -> float:
+            return description_lengths([c], [e], y, w, n_symbols, sigma is not None, loss)[0]
+
+        front, errors = snap_front(front, errors, X, y, w, loss=_error_loss(loss), sigma=sigma,
+                                   deadline=deadline, length=length)
         lengths = description_lengths(front, errors, y, w, n_symbols, sigma is not None, loss)
         return Choice(front, int(np.argmin(lengths)), "mdl", errors, scores=lengths)
     # validation, simplest first: complexity with each free constant counted twice (a node

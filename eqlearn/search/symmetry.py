@@ -44,6 +44,8 @@ ROUNDING = 0.15      #: ... within this of the estimated value (relative, beyond
 REDUCED_FIT = 2.0    #: the groups must predict log|y/M| with at most this times the
                      #: kernel model's error on all columns (absolute, in log units)
 RIDGES = (1e-8, 1e-6, 1e-4)
+SHIFTS = 4           #: y's exponent of a symmetry is also tried this many halves either side ...
+BETTER = 0.7         #: ... and moved where the groups then fit with at most this share of the error
 
 
 def symmetry_groups(X: np.ndarray, y: np.ndarray) -> PiGroups | None:
@@ -96,15 +98,52 @@ def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
     for rows in candidates:
         if signed and np.any(rows[:, n]):
             continue  # of y of both signs only invariances are read (y/M would not be)
-        pi = PiGroups.from_dimensions(rows[:, :n], rows[:, n], X, y)
-        if pi is None or not 0 < pi.n_groups < n:
-            continue
-        P, z = pi.transform(X, y)
-        with np.errstate(all="ignore"), threadpool_limits(1, user_api="blas"):
-            fit = _kernel(np.log(np.abs(P)), z / np.std(y) if signed else np.log(np.abs(z)))
-        if fit is not None and fit[0] <= REDUCED_FIT * loo + 1e-12:
-            return rows, pi
+        if not signed:
+            rows = _best_exponents(rows, X, y)
+        fit = _reduced_fit(rows, X, y, signed)
+        if fit is not None and fit[1] <= REDUCED_FIT * loo + 1e-12:
+            return rows, fit[0]
     return None
+
+
+def _reduced_fit(rows: np.ndarray, X, y, signed: bool) -> tuple[PiGroups, float] | None:
+    """The groups of the symmetries ``rows`` and the leave-one-out error of the kernel
+    model of ``log|y/M|`` (``y`` where it takes both signs) on them; None when they leave
+    nothing to reduce."""
+    n = X.shape[1]
+    pi = PiGroups.from_dimensions(rows[:, :n], rows[:, n], X, y)
+    if pi is None or not 0 < pi.n_groups < n:
+        return None
+    L = np.log(np.abs(X))  # in logs: y/M of y ~ 1e-295 would underflow
+    logs = [L @ np.array(g, dtype=float) for g in pi.groups]
+    with np.errstate(all="ignore"), threadpool_limits(1, user_api="blas"):
+        F = pi.transform(X, y)[1] / np.std(y) if signed else \
+            np.log(np.abs(y)) - L @ np.array(pi.output, dtype=float)
+        fit = _kernel(np.column_stack(logs), F)
+    return None if fit is None or not np.isfinite(fit[0]) else (pi, fit[0])
+
+
+def _best_exponents(rows: np.ndarray, X, y) -> np.ndarray:
+    """``rows`` with y's exponent of each symmetry moved, in halves up to ``SHIFTS`` either
+    side, to where its groups fit ``log|y/M|`` best, when that halves the error at least.
+    Where y is exponential in a group (Planck's law in frequency) the gradients are
+    steep: they give a symmetry's direction well and y's exponent poorly."""
+    n = X.shape[1]
+    rows = rows.copy()
+    for k in range(len(rows)):
+        fit = _reduced_fit(rows, X, y, False)
+        given = fit[1] if fit is not None else np.inf
+        best, error = rows, BETTER * given
+        step = int(np.abs(rows[k, :n][rows[k, :n] != 0][0]))  # half a unit of the pivot
+        for shift in (s for s in range(-SHIFTS, SHIFTS + 1) if s):
+            trial, row = rows.copy(), 2 * rows[k]
+            row[n] += shift * step
+            trial[k] = row // np.gcd.reduce(row)
+            fit = _reduced_fit(trial, X, y, False)
+            if fit is not None and fit[1] < error:
+                best, error = trial, fit[1]
+        rows = best
+    return rows
 
 
 def _read(X, y):
@@ -112,6 +151,8 @@ def _read(X, y):
     leave-one-out error and gradients dF/dL, and whether y takes both signs; None when the
     data cannot be read."""
     X, y = evenly_spaced_rows(np.asarray(X, float), np.asarray(y, float))
+    if np.all(y >= 0) or np.all(y <= 0):  # zeros (underflow) say nothing in logs: left out
+        X, y = X[y != 0], y[y != 0]
     if not (2 <= X.shape[1] <= MAX_VARIABLES and len(y) >= MIN_ROWS and _one_signed(X)
             and np.all(np.isfinite(y)) and np.std(y) > 0):
         return None

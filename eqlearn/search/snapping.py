@@ -1,0 +1,97 @@
+"""Constants the data cannot tell from a simple number become that number.
+
+A physicist fitting ``0.9977·T·k·μ`` to noisy readings asks whether the 0.9977 is a 1, and
+answers with its confidence interval: if 1 lies inside, the data do not distinguish the
+two, and the law with one constant fewer is preferred unless its description of the data
+is longer (:func:`~eqlearn.search.choice.description_lengths`: the fit must lose less than
+the constant's price, ``ln(n)/2``). Each constant is tried against the nearest *simple
+number*: 0 (a term or factor the data do not need) or a multiple of 1/2 up to 5 in size
+(the set the search snaps to; a larger one, integers up to 20, turned the ``13.95`` of a
+hyperbola's ``212.6 − 13.95/(x + 0.066)`` into a 14 that made it as short as the law beside
+it). Greedy: of the constants that could go, the one whose fixing describes
+the data shortest goes first, the others refitted each time. On exact (noise-free) fits the intervals are round-off
+wide and nothing moves: the search's own snapping (:mod:`~eqlearn.search.rewrite`) serves
+them.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Callable
+
+import numpy as np
+
+from ..expr.simplify import canonicalize
+from ..expr.tree import Const, Expr, Num
+from .selection import Candidate, complexity
+from .uncertainty import ConstantErrors, constant_errors, refit_constants
+
+__all__ = ["SnapPlan", "simple_number", "snap_front"]
+
+
+@dataclass(frozen=True)
+class SnapPlan:
+    """Which numbers count as simple, and how the attempts are bounded."""
+
+    max_half: float = 5.0      #: multiples of 1/2 up to this size
+    rounds: int = 6            #: constants fixed per equation, at most
+
+
+def simple_number(value: float, half_width: float, plan: SnapPlan = SnapPlan()) -> Fraction | None:
+    """The simple number nearest ``value`` inside ``value ± half_width`` (0 or a multiple
+    of 1/2 up to ``max_half``), or None."""
+    if not (np.isfinite(value) and np.isfinite(half_width)) or half_width <= 0:
+        return None
+    options = [Fraction(0), Fraction(round(2 * value), 2), Fraction(round(value))]
+    options = [v for v in options if abs(v) <= plan.max_half]
+    inside = [v for v in options if abs(value - float(v)) <= half_width]
+    return min(inside, key=lambda v: (abs(value - float(v)), v.denominator)) if inside else None
+
+
+def snap_front(front: list[Candidate], errors: list[ConstantErrors], X, y, w, *,
+               loss: str, sigma, deadline: float,
+               length: Callable[[Candidate, ConstantErrors], float],
+               plan: SnapPlan = SnapPlan()) -> tuple[list[Candidate], list[ConstantErrors]]:
+    """Each member of ``front`` (simplest first, until ``deadline``) with its constants
+    that the data cannot tell from a simple number fixed to it, while that shortens its
+    description ``length(candidate, errors)``; with the new members' errors."""
+    front, errors = list(front), list(errors)
+    for i in np.argsort([c.complexity for c in front], kind="stable"):
+        if time.perf_counter() >= deadline:
+            break
+        front[i], errors[i] = _snapped(front[i], errors[i], X, y, w, loss, sigma, deadline,
+                                       length, plan)
+    return front, errors
+
+
+def _snapped(cand: Candidate, err: ConstantErrors, X, y, w, loss, sigma, deadline, length,
+             plan: SnapPlan) -> tuple[Candidate, ConstantErrors]:
+    best = length(cand, err)
+    for _ in range(plan.rounds):
+        tried = []
+        for j in range(len(err.values)):
+            number = simple_number(err.values[j], err.ci_high[j] - err.values[j], plan)
+            if number is None or time.perf_counter() >= deadline:
+                continue
+            expr = refit_constants(_fixed(cand.expr, int(j), number), X, y, w, loss)
+            e = constant_errors(expr, X, y, w, sigma=sigma, loss=loss)
+            if not np.isfinite(e.rss):
+                continue
+            ratio = e.rss / err.rss if err.rss > 0 else 1.0
+            new = replace(cand, expr=expr, complexity=complexity(expr), loss=cand.loss * ratio)
+            tried.append((length(new, e), new, e))
+        if not tried:
+            break
+        score, new, e = min(tried, key=lambda t: t[0])
+        if not score < best:
+            break
+        best, cand, err = score, new, e
+    return cand, err
+
+
+def _fixed(expr: Expr, index: int, number: Fraction) -> Expr:
+    """``expr`` with its ``index``-th constant (prefix order) replaced by ``number``."""
+    count = iter(range(expr.n_constants()))
+    return canonicalize(expr.map_leaves(
+        lambda n: Num(number) if isinstance(n, Const) and next(count) == index else n))
