@@ -57,6 +57,28 @@ def test_constants_the_data_cannot_tell_apart_have_infinite_errors():
     assert np.isinf(errors.stderr).all()
 
 
+def test_a_jacobian_whose_square_overflows_gives_infinite_errors_not_an_exception():
+    """J of order 1e200 is finite, JᵀJ is not."""
+    x = np.linspace(1e199, 2e199, 20)[:, None]
+    expr = parse_expr("C*x1 + C").with_constants([2.0, 1.0])
+    errors = constant_errors(expr, x, evaluate(expr, x) * 1.01)
+    assert np.isinf(errors.stderr).all() and len(errors.values) == 2
+
+
+def test_a_failed_eigendecomposition_gives_infinite_errors_not_an_exception(monkeypatch):
+    """LAPACK's "Eigenvalues did not converge" ended two fits of the 1 % noise benchmark
+    (III.21.20, test.3) with a traceback; the constants are then undetermined."""
+    def fails(_):
+        raise np.linalg.LinAlgError("Eigenvalues did not converge")
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0.1, 5, 30)[:, None]
+    y = 2.5 * x[:, 0] / (0.8 + x[:, 0]) + rng.normal(0, 0.05, 30)
+    monkeypatch.setattr(np.linalg, "eigh", fails)
+    errors = constant_errors(parse_expr("C*x1/(C + x1)").with_constants([2.5, 0.8]), x, y)
+    assert np.isinf(errors.stderr).all() and np.isfinite(errors.rss)
+
+
 def test_the_estimators_constants_agree_with_curve_fit_on_its_own_equation():
     rng = np.random.default_rng(3)
     X = rng.uniform(0.5, 3, (60, 2))

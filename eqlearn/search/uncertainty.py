@@ -87,9 +87,18 @@ def _normal_equations(expr: Expr, X, y, w, loss: str, chunk: int = CHUNK):
 
 
 def _inverse(A: np.ndarray, rtol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
-    """Pseudo-inverse of the symmetric ``A`` and which parameters lie in its null space."""
-    scale = np.sqrt(np.where(np.diag(A) > 0, np.diag(A), 1.0))
-    vals, vecs = np.linalg.eigh(A / np.outer(scale, scale))  # equilibrated: units drop out
+    """Pseudo-inverse of the symmetric ``A`` and which parameters lie in its null space
+    (all of them where A overflowed: a Jacobian of 1e160 squares to inf)."""
+    undetermined = np.full(A.shape, np.inf), np.ones(len(A), bool)
+    with np.errstate(all="ignore"):
+        scale = np.sqrt(np.where(np.diag(A) > 0, np.diag(A), 1.0))
+        B = A / np.outer(scale, scale)  # equilibrated: units drop out
+    if not np.isfinite(B).all():
+        return undetermined
+    try:
+        vals, vecs = np.linalg.eigh(B)
+    except np.linalg.LinAlgError:  # LAPACK's iteration failed: nothing to say
+        return undetermined
     good = vals > rtol * max(vals.max(initial=0.0), np.finfo(float).tiny)
     inv = (vecs[:, good] / vals[good]) @ vecs[:, good].T / np.outer(scale, scale)
     null = vecs[:, ~good]
