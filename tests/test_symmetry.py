@@ -131,6 +131,21 @@ def test_plancks_law_in_frequency_has_its_cubic_symmetry_despite_underflow(seed)
     assert (S_.tolist(), t.tolist()) == ([[1, 1]], [3])
 
 
+def test_a_fit_searches_plancks_frequency_form_in_its_group_without_the_underflowed_rows():
+    """B/ν³ of the faintest readings underflows to 0 (1e-295 / 1e48): the search in the
+    group ν/T leaves those rows out (the log loss could not use them; it raised before)."""
+    from eqlearn import EquationRegressor
+    from eqlearn.demos.blackbody import make_case, synthesise
+
+    X, y = synthesise(make_case("frequency"), 100, 0.0, 0)[:2]
+    assert (y / X[:, 0] ** 3 == 0).sum() > (y == 0).sum()
+    reg = EquationRegressor(time_budget=10, random_state=0, method="search", n_jobs=1)
+    with pytest.warns(UserWarning):  # the rows with y == 0 are left out of the log loss
+        reg.fit(X, y, variable_names=["nu", "T"])
+    assert reg.symmetries_.describe(["nu", "T"]) == (["T/nu"], "nu**3")
+    assert np.isfinite(reg.best_.loss)
+
+
 def test_data_that_log_coordinates_cannot_read_gives_none_or_only_invariances():
     _, X, y = _data("relativistic mass")
     # y of both signs: m0 no longer scales it, but the invariance (v, c) → (λv, λc) is read

@@ -208,11 +208,17 @@ def _symmetry_pass(X, y, w, Xs, ys, scaling: Scaling, names, plan: FitPlan,
     pi = symmetry_groups(X, y)
     if pi is None:
         return None, []
-    P, z = pi.transform(X, y)
+    with np.errstate(all="ignore"):
+        P, z = pi.transform(X, y)
+    # y/M of a reading of 1e-295 can underflow to 0: the groups' search goes without it
+    ok = np.isfinite(P).all(axis=1) & np.isfinite(z) & (z != 0)
+    if 2 * ok.sum() < ok.size:
+        return None, []
+    P, z = P[ok], z[ok]
     inner = replace(settings, loss=resolve_loss(plan.loss, z))
     inner_scaling = Scaling.fit(P, z)
     found, stats["symmetry"] = search_equations(
-        *inner_scaling.transform(P, z), w, pi.describe(list(names))[0], plan, inner, model,
+        *inner_scaling.transform(P, z), w[ok], pi.describe(list(names))[0], plan, inner, model,
         t0 + plan.symmetry_share * plan.time_budget, scaling=inner_scaling)
     front = front_and_exact(found, plan.tidied)
     tidy = {id(c) for c in accurate_members(front)[:plan.tidied]}  # noisy data: the law
