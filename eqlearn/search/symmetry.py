@@ -46,6 +46,7 @@ REDUCED_FIT = 2.0    #: the groups must predict log|y/M| with at most this times
 RIDGES = (1e-8, 1e-6, 1e-4)
 SHIFTS = 4           #: y's exponent of a symmetry is also tried this many halves either side ...
 BETTER = 0.7         #: ... and moved where the groups then fit with at most this share of the error
+PAIR_NULL = 0.02     #: a symmetry of two columns read one at a time (_pair_symmetries)
 
 
 def symmetry_groups(X: np.ndarray, y: np.ndarray) -> PiGroups | None:
@@ -95,6 +96,8 @@ def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
     candidates = _candidates(np.column_stack([G, -euler]), nested=signed)
     if signed:  # and, where the spectrum is blurred, simple invariances one at a time
         candidates = itertools.chain(candidates, _pair_invariances(G))
+    else:  # noisy gradients blur the spectrum: scalings of two columns one at a time
+        candidates = itertools.chain(candidates, _pair_symmetries(G))
     for rows in candidates:
         if signed and np.any(rows[:, n]):
             continue  # of y of both signs only invariances are read (y/M would not be)
@@ -209,6 +212,31 @@ def _pair_invariances(G: np.ndarray):
             ratio = np.linalg.norm(G @ s[:n]) / (scale * np.linalg.norm(s))
             if ratio < NULL:
                 found.append((ratio, s))
+    for _, s in sorted(found, key=lambda rs: rs[0]):
+        yield s[None, :]
+
+
+def _pair_symmetries(G: np.ndarray):
+    """Symmetries ``x_i → λ^a·x_i, x_j → λ^b·x_j, y → λ^t·y`` (|a|, |b| ≤ 2; t the median
+    of ``G·s``, in halves) that the gradients satisfy within ``PAIR_NULL`` (the spread of
+    ``G·s`` over the rows, against the gradients' size), the best first, as one-row
+    candidates. With 1 % noise the spectrum of all columns at once rarely shows a gap:
+    read so, the Feynman suite has symmetries in 70 problems, not 27 (5 of them wrong:
+    ``ρv/√(1 − v²/c²)`` with v ≪ c, whose data the noise cannot tell from ``ρv``)."""
+    n = G.shape[1]
+    scale = np.linalg.norm(G) / np.sqrt(len(G))
+    found = []
+    for i, j in itertools.combinations(range(n), 2):
+        for a, b in ((1, 1), (1, -1), (1, 2), (2, 1), (1, -2), (2, -1)):
+            s = np.zeros(n + 1, dtype=int)
+            s[i], s[j] = a, b
+            v = G @ s[:n]
+            t = np.median(v)
+            ratio = np.sqrt(np.mean((v - t) ** 2)) / (scale * np.linalg.norm(s[:n]))
+            if ratio < PAIR_NULL:
+                s2 = 2 * s
+                s2[n] = int(round(2 * t))
+                found.append((ratio, s2 // np.gcd.reduce(s2)))
     for _, s in sorted(found, key=lambda rs: rs[0]):
         yield s[None, :]
 
