@@ -198,22 +198,29 @@ def _candidates(A: np.ndarray, nested: bool = False):
                 yield rows
 
 
-def _pair_invariances(G: np.ndarray):
-    """Invariances ``x_i → λ^a·x_i, x_j → λ^b·x_j`` (|a|, |b| ≤ 2) that the gradients G
-    (dF/dL) nearly satisfy (``|G·s| < NULL·|G|·|s|``), the best first, as one-row
-    ``(S | 0)`` candidates: AI Feynman's way of testing symmetries one at a time."""
-    n = G.shape[1]
-    scale = np.linalg.norm(G)
-    found = []
+def _two_column_scalings(n: int):
+    """Exponent vectors (length n + 1, y's last and 0) that scale two columns by
+    ``λ^a, λ^b`` with |a|, |b| ≤ 2."""
     for i, j in itertools.combinations(range(n), 2):
         for a, b in ((1, 1), (1, -1), (1, 2), (2, 1), (1, -2), (2, -1)):
             s = np.zeros(n + 1, dtype=int)
             s[i], s[j] = a, b
-            ratio = np.linalg.norm(G @ s[:n]) / (scale * np.linalg.norm(s))
-            if ratio < NULL:
-                found.append((ratio, s))
+            yield s
+
+
+def _best_first(found: list[tuple[float, np.ndarray]]):
     for _, s in sorted(found, key=lambda rs: rs[0]):
         yield s[None, :]
+
+
+def _pair_invariances(G: np.ndarray):
+    """Invariances ``x_i → λ^a·x_i, x_j → λ^b·x_j`` (|a|, |b| ≤ 2) that the gradients G
+    (dF/dL) nearly satisfy (``|G·s| < NULL·|G|·|s|``), the best first, as one-row
+    ``(S | 0)`` candidates: AI Feynman's way of testing symmetries one at a time."""
+    n, scale = G.shape[1], np.linalg.norm(G)
+    ratios = ((np.linalg.norm(G @ s[:n]) / (scale * np.linalg.norm(s)), s)
+              for s in _two_column_scalings(n))
+    return _best_first([(r, s) for r, s in ratios if r < NULL])
 
 
 def _pair_symmetries(G: np.ndarray):
@@ -226,19 +233,15 @@ def _pair_symmetries(G: np.ndarray):
     n = G.shape[1]
     scale = np.linalg.norm(G) / np.sqrt(len(G))
     found = []
-    for i, j in itertools.combinations(range(n), 2):
-        for a, b in ((1, 1), (1, -1), (1, 2), (2, 1), (1, -2), (2, -1)):
-            s = np.zeros(n + 1, dtype=int)
-            s[i], s[j] = a, b
-            v = G @ s[:n]
-            t = np.median(v)
-            ratio = np.sqrt(np.mean((v - t) ** 2)) / (scale * np.linalg.norm(s[:n]))
-            if ratio < PAIR_NULL:
-                s2 = 2 * s
-                s2[n] = int(round(2 * t))
-                found.append((ratio, s2 // np.gcd.reduce(s2)))
-    for _, s in sorted(found, key=lambda rs: rs[0]):
-        yield s[None, :]
+    for s in _two_column_scalings(n):
+        v = G @ s[:n]
+        t = np.median(v)
+        ratio = np.sqrt(np.mean((v - t) ** 2)) / (scale * np.linalg.norm(s[:n]))
+        if ratio < PAIR_NULL:
+            s[n] = int(round(2 * t))
+            s[:n] *= 2
+            found.append((ratio, s // np.gcd.reduce(s)))
+    return _best_first(found)
 
 
 def _rational_basis(null: np.ndarray) -> np.ndarray | None:
