@@ -193,10 +193,12 @@ def on_all_rows(choice: Choice, X: np.ndarray, y: np.ndarray, w: np.ndarray, *, 
         now = time.perf_counter()
         if i != choice.index and now >= deadline:
             break
-        if not exact:  # the member's share of the time left, at least a pass or two
+        if not exact:  # the member's share of the time left; the chosen one's at least
+            # three steps (passes over the rows), or its constants_ would be the sample's
             share = max(deadline - now, 0.0) / (2 if i == choice.index else len(front))
             front[i] = replace(front[i], expr=polish_constants(
-                front[i].expr, X, y, w, _error_loss(loss), now + share))
+                front[i].expr, X, y, w, _error_loss(loss), now + share,
+                min_steps=3 if i == choice.index else 0))
         errors[i] = constant_errors(front[i].expr, X, y, w, sigma=sigma,
                                     loss=_error_loss(loss))
     return replace(choice, front=front, errors=errors, outliers=aside)

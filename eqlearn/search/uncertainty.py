@@ -187,20 +187,23 @@ def refit_constants(expr: Expr, X: np.ndarray, y: np.ndarray, weight: np.ndarray
 
 
 def polish_constants(expr: Expr, X: np.ndarray, y: np.ndarray, weight: np.ndarray,
-                     loss: str = "mse", deadline: float = np.inf, max_steps: int = 30) -> Expr:
+                     loss: str = "mse", deadline: float = np.inf, max_steps: int = 30,
+                     min_steps: int = 0) -> Expr:
     """``expr`` with its constants polished by Levenberg–Marquardt steps on the normal
     equations (:func:`_normal_equations`: one pass over the rows per step, memory linear in
     the chunk, not in the rows), from their current values, until the loss stops going
-    down, ``max_steps`` or ``deadline``; for large data, where the constants start near the
-    optimum (fitted on a sample). Unchanged unless the loss goes down."""
+    down, ``max_steps`` or ``deadline`` (the first ``min_steps`` steps whatever the clock);
+    for large data, where the constants start near the optimum (fitted on a sample).
+    Unchanged unless the loss goes down."""
     c = np.array([k.value for k in expr.constants()], dtype=float)
     if not len(c) or loss not in ("mse", "log", "relative"):
         return expr
     skeleton = expr.skeleton()
     A, g, rss, ok = _normal_equations(expr, X, y, weight, loss)
     start, damping = rss, 1e-3
-    for _ in range(max_steps):
-        if not ok or not np.isfinite(rss) or time.perf_counter() >= deadline:
+    for step_no in range(max_steps):
+        if not ok or not np.isfinite(rss) or (step_no >= min_steps
+                                              and time.perf_counter() >= deadline):
             break
         scale = np.diag(np.where(np.diag(A) > 0, np.diag(A), 1.0))
         step = np.linalg.lstsq(A + damping * scale, g, rcond=None)[0]
