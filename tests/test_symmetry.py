@@ -131,6 +131,7 @@ def test_plancks_law_in_frequency_has_its_cubic_symmetry_despite_underflow(seed)
     assert (S_.tolist(), t.tolist()) == ([[1, 1]], [3])
 
 
+@pytest.mark.slow  # a 10 s fit (the symmetry pass needs a budget of 10 s); CI runs make test-slow
 def test_a_fit_searches_plancks_frequency_form_in_its_group_without_the_underflowed_rows():
     """B/ν³ of the faintest readings underflows to 0 (1e-295 / 1e48): the search in the
     group ν/T leaves those rows out (the log loss could not use them; it raised before)."""
