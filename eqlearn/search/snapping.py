@@ -8,10 +8,10 @@ the constant's price, ``ln(n)/2``). Each constant is tried against the nearest *
 number*: 0 (a term or factor the data do not need) or a multiple of 1/2 up to 5 in size
 (the set the search snaps to; a larger one, integers up to 20, turned the ``13.95`` of a
 hyperbola's ``212.6 − 13.95/(x + 0.066)`` into a 14 that made it as short as the law beside
-it). Greedy: of the constants that could go, the one whose fixing describes
-the data shortest goes first, the others refitted each time. On exact (noise-free) fits the intervals are round-off
-wide and nothing moves: the search's own snapping (:mod:`~eqlearn.search.rewrite`) serves
-them.
+it). Greedy: of the constants that could go, the one whose fixing describes the data
+shortest goes first, the others refitted each time. Exact (noise-free) fits never come
+here (the choice takes them as they are): the search's own snapping
+(:mod:`~eqlearn.search.rewrite`) serves them.
 """
 from __future__ import annotations
 
@@ -43,10 +43,10 @@ def simple_number(value: float, half_width: float, plan: SnapPlan = SnapPlan()) 
     of 1/2 up to ``max_half``), or None."""
     if not (np.isfinite(value) and np.isfinite(half_width)) or half_width <= 0:
         return None
-    options = [Fraction(0), Fraction(round(2 * value), 2), Fraction(round(value))]
-    options = [v for v in options if abs(v) <= plan.max_half]
-    inside = [v for v in options if abs(value - float(v)) <= half_width]
-    return min(inside, key=lambda v: (abs(value - float(v)), v.denominator)) if inside else None
+    options = [Fraction(0), Fraction(round(2 * value), 2)]  # the nearest half: no integer
+    inside = [v for v in options                             # is nearer
+              if abs(v) <= plan.max_half and abs(value - float(v)) <= half_width]
+    return min(inside, key=lambda v: abs(value - float(v))) if inside else None
 
 
 def snap_front(front: list[Candidate], errors: list[ConstantErrors], X, y, w, *,

@@ -101,9 +101,8 @@ def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
     for rows in candidates:
         if signed and np.any(rows[:, n]):
             continue  # of y of both signs only invariances are read (y/M would not be)
-        if not signed:
-            rows = _best_exponents(rows, X, y)
-        fit = _reduced_fit(rows, X, y, signed)
+        rows, fit = (_best_exponents(rows, X, y) if not signed else
+                     (rows, _reduced_fit(rows, X, y, signed)))
         if fit is not None and fit[1] <= REDUCED_FIT * loo + 1e-12:
             return rows, fit[0]
     return None
@@ -126,27 +125,26 @@ def _reduced_fit(rows: np.ndarray, X, y, signed: bool) -> tuple[PiGroups, float]
     return None if fit is None or not np.isfinite(fit[0]) else (pi, fit[0])
 
 
-def _best_exponents(rows: np.ndarray, X, y) -> np.ndarray:
+def _best_exponents(rows: np.ndarray, X, y):
     """``rows`` with y's exponent of each symmetry moved, in halves up to ``SHIFTS`` either
-    side, to where its groups fit ``log|y/M|`` best, when that halves the error at least.
-    Where y is exponential in a group (Planck's law in frequency) the gradients are
-    steep: they give a symmetry's direction well and y's exponent poorly."""
+    side, to where its groups fit ``log|y/M|`` best, when that cuts the error to at most
+    ``BETTER`` of the given one; and their :func:`_reduced_fit`. Where y is exponential in
+    a group (Planck's law in frequency) the gradients are steep: they give a symmetry's
+    direction well and y's exponent poorly."""
     n = X.shape[1]
-    rows = rows.copy()
+    fit = _reduced_fit(rows, X, y, False)
     for k in range(len(rows)):
-        fit = _reduced_fit(rows, X, y, False)
-        given = fit[1] if fit is not None else np.inf
-        best, error = rows, BETTER * given
+        best, error = (rows, fit), BETTER * (fit[1] if fit is not None else np.inf)
         step = int(np.abs(rows[k, :n][rows[k, :n] != 0][0]))  # half a unit of the pivot
         for shift in (s for s in range(-SHIFTS, SHIFTS + 1) if s):
             trial, row = rows.copy(), 2 * rows[k]
             row[n] += shift * step
             trial[k] = row // np.gcd.reduce(row)
-            fit = _reduced_fit(trial, X, y, False)
-            if fit is not None and fit[1] < error:
-                best, error = trial, fit[1]
-        rows = best
-    return rows
+            trial_fit = _reduced_fit(trial, X, y, False)
+            if trial_fit is not None and trial_fit[1] < error:
+                best, error = (trial, trial_fit), trial_fit[1]
+        rows, fit = best
+    return rows, fit
 
 
 def _read(X, y):
