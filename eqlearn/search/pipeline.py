@@ -96,7 +96,7 @@ class FitPlan:
     screen_outliers: bool = True     #: set wild readings aside before the search
     constants_per_point: float = 0.5  #: free constants allowed per data point
     explained: float = 0.5           #: direct sums leaving more of y's variance are not refitted
-    max_search_rows: int = 4000      #: larger data: the search, the model and the kernel
+    max_search_rows: int = 1000      #: larger data: the search, the model and the kernel
                                      #: models see this many rows (:mod:`.sampling`); the
                                      #: final front's constants are refitted on all rows
     all_rows_share: float = 0.1      #: of the budget, kept then for the work on all rows
