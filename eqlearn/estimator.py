@@ -87,8 +87,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
     n_features_in_, feature_names_in_ (DataFrame input), variable_names_
     scaling_ : Scaling (powers of ten applied to X and y before the search)
     pi_groups_, differences_ : PiGroups, Differences or None
-        With units: the dimensionless groups (``y = M·f(groups)``) and the differences of
-        like variables the search saw.
+        With units: the dimensionless groups (``y = M·f(groups)``); with or without them,
+        the differences of like variables the search saw.
     symmetries_ : PiGroups or None
         Without units: the groups of the data's scaling symmetries, searched first.
     search_variables_ : list of str
@@ -141,7 +141,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         self.differences_, self.pi_groups_ = reduced.differences, reduced.pi_groups
         model = EquationModel.cached(self.model) if plan.uses_model else None
         outcome = run_fit(reduced.X, reduced.y, data.weight, reduced.names, plan,
-                          self._settings(), model, t0, read_symmetries=not reduced.reduced)
+                          self._settings(), model, t0,
+                          read_symmetries=reduced.pi_groups is None)
         self.loss_kind_, self.symmetries_ = outcome.loss, outcome.symmetries
         self.scaling_, self.search_stats_ = outcome.scaling, outcome.stats
         front = map_back(outcome.candidates, data.X, outcome.scaling, reduced.pi_groups,

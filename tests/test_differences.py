@@ -124,3 +124,37 @@ def test_extreme_magnitudes_give_the_same_differences(scale):
     plain = Differences.find(X, y, [LENGTH] * 4)
     assert plain is not None and Differences.find(X * scale, y * scale, [LENGTH] * 4) == plain
     assert Differences.find(X, np.full(len(y), 3.0), [LENGTH] * 4) is None  # constant y
+
+
+def test_without_units_a_distance_reduces_to_its_differences_by_their_slopes():
+    """No units: any pair may merge, but only when the kernel model's slopes cancel."""
+    X = _positions(seed=7)
+    y = np.sqrt((X[:, 1] - X[:, 0]) ** 2 + (X[:, 3] - X[:, 2]) ** 2)
+    found = Differences.find(X, y, None)
+    assert found is not None
+    assert sorted(tuple(np.flatnonzero(c)) for c in found.columns) == [(0, 1), (2, 3)]
+    # the test the pairs must pass: dy/dx1 = -dy/dx2 at the rows (against the exact slopes)
+    slopes = D.gradients(X, y)
+    exact = (X[:, 0] - X[:, 1]) / y
+    assert np.corrcoef(slopes[:, 0], exact)[0, 1] > 0.9
+    assert D.opposite(slopes[:, 0], slopes[:, 1]) and not D.opposite(slopes[:, 0], slopes[:, 2])
+
+
+@pytest.mark.parametrize("law", [
+    lambda X: X[:, 0] * X[:, 1] + X[:, 2] * X[:, 3],   # products of columns of like ranges
+    lambda X: np.sqrt(X[:, 0] ** 2 + X[:, 1] ** 2) + X[:, 2] / X[:, 3],
+    lambda X: X[:, 0] * X[:, 1] * np.exp(-X[:, 2] / X[:, 3]),
+])
+def test_without_units_laws_that_need_both_variables_keep_them(law):
+    X = _positions()
+    assert Differences.find(X, law(X), None) is None
+
+
+def test_the_estimator_without_units_searches_a_distance_in_its_differences(tiny_model):
+    X = _positions(seed=4)
+    y = np.sqrt((X[:, 1] - X[:, 0]) ** 2 + (X[:, 3] - X[:, 2]) ** 2)
+    reg = EquationRegressor(model=tiny_model, method="neural", time_budget=10.0, beam_size=2,
+                            n_samples=4, random_state=0)
+    reg.fit(X, y, variable_names=["x1", "x2", "y1", "y2"])
+    assert reg.differences_ is not None and len(reg.search_variables_) == 2
+    assert np.allclose(reg.predict(X), y, rtol=1e-9)

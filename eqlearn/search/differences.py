@@ -9,9 +9,12 @@ variables with one pair replaced by its difference; when the difference predicts
 better (``RATIO``: one variable fewer for the same data, and nothing lost), y depends on that
 pair only through it. Pairs are taken greedily, one at a time, the best first.
 
-Only pairs of the same units are tried, so the units must be known: among all pairs, some
-that are not differences predict better too when the kernel model is poor in many
-variables (a product of two variables of similar ranges), which units rule out.
+With units, only pairs of the same units are tried. Without them every pair is, but among
+all pairs some that are not differences predict better too when the kernel model is poor in
+many variables (a product of two variables of similar ranges); so a pair must also pass a
+second, independent test: y changes as much and oppositely with both, ``∂y/∂a = −∂y/∂b``
+at the rows, by the gradients of the kernel model on the columns as they are (``ANTI``).
+A product ``a·b`` of positive columns has gradients of the same sign and fails it.
 """
 from __future__ import annotations
 
@@ -26,13 +29,15 @@ from ..expr.simplify import canonicalize
 from ..expr.tree import Expr, Node, Var
 from .kernel import LENGTHS, kernel_ridge
 
-__all__ = ["Differences", "evenly_spaced_rows", "loo_share"]
+__all__ = ["Differences", "evenly_spaced_rows", "gradients", "loo_share", "opposite"]
 
 MAX_ROWS = 256       #: rows the kernel models see (evenly spaced)
 RATIO = 0.8          #: a difference must leave this share of the leave-one-out error, or less
 WELL_FIT = 0.2       #: ... of a kernel model on all variables that leaves at most this
                      #: share of y's variance: a poorer one cannot tell
 MAX_TESTS = 60       #: kernel models per fit at most (each ~30 ms)
+ANTI = 0.05          #: without units: ‖∂y/∂a + ∂y/∂b‖² at most this share of
+                     #: ‖∂y/∂a‖² + ‖∂y/∂b‖² (0 for a difference, 1 for unrelated slopes)
 RIDGES = (1e-8, 1e-6, 1e-4, 1e-2)
 
 
@@ -63,6 +68,23 @@ def loo_share(X: np.ndarray, y: np.ndarray) -> float:
         return kernel_ridge(X, y, LENGTHS, RIDGES)[0] / var
 
 
+def gradients(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """dy/dX at the rows of X by the kernel ridge regression of :func:`loo_share` (in X's
+    own units: a difference's two columns must be compared unscaled)."""
+    top = np.maximum(np.max(np.abs(X), axis=0), np.finfo(float).tiny)
+    with threadpool_limits(1, user_api="blas"):
+        fit = kernel_ridge(X / top, y / max(float(np.max(np.abs(y))), np.finfo(float).tiny),
+                           LENGTHS, RIDGES, gradients=True)
+    return np.zeros_like(X) if fit is None else fit[1] / top
+
+
+def opposite(ga: np.ndarray, gb: np.ndarray) -> bool:
+    """Whether two columns' slopes cancel at the rows (``ANTI``): y then changes only with
+    their difference."""
+    scale = float(ga @ ga + gb @ gb)
+    return scale > 0 and float((ga + gb) @ (ga + gb)) <= ANTI * scale
+
+
 @dataclass(frozen=True)
 class Differences:
     """The search's columns as signed sums of the original ones: ``(1, -1, 0)`` is
@@ -78,10 +100,11 @@ class Differences:
     columns: tuple[tuple[int, ...], ...]
 
     @classmethod
-    def find(cls, X: np.ndarray, y: np.ndarray, dims: Sequence[tuple]) -> "Differences | None":
+    def find(cls, X: np.ndarray, y: np.ndarray,
+             dims: Sequence[tuple] | None) -> "Differences | None":
         """The differences y depends on (see the module docstring), or None when there are
         none. ``dims``: each column's dimension vector; only columns of equal dimensions
-        pair up."""
+        pair up. None (units unknown): any two columns may, when their gradients cancel."""
         X, y = evenly_spaced_rows(X, y)
         if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
             return None
@@ -98,15 +121,19 @@ class Differences:
                 trial = found._merged(a, b)
                 trials.append((loo_share(trial.transform(X), y), a, b, trial))
                 tests += 1
-            best = min(trials, key=lambda t: t[:3], default=None)
-            if best is None or best[0] > RATIO * base:
+            trials = sorted((t for t in trials if t[0] <= RATIO * base), key=lambda t: t[:3])
+            if trials and dims is None:
+                slopes = gradients(found.transform(X), y)
+                trials = [t for t in trials if opposite(slopes[:, t[1]], slopes[:, t[2]])]
+                tests += 1
+            if not trials:
                 break
-            base, *_, found = best
+            base, *_, found = trials[0]
         return found if len(found.columns) < X.shape[1] else None
 
-    def _like_pairs(self, dims: Sequence[tuple]) -> list[tuple[int, int]]:
-        """Pairs of columns with equal units and no variable in common."""
-        unit = [tuple(u) for u in self.dims(dims)]
+    def _like_pairs(self, dims: Sequence[tuple] | None) -> list[tuple[int, int]]:
+        """Pairs of columns with equal units (any, with None) and no variable in common."""
+        unit = [()] * len(self.columns) if dims is None else [tuple(u) for u in self.dims(dims)]
         return [(a, b) for a, b in itertools.combinations(range(len(self.columns)), 2)
                 if unit[a] == unit[b] and not np.any(np.multiply(self.columns[a],
                                                                  self.columns[b]))]

@@ -1,5 +1,6 @@
-"""The data a fit searches when units are given: differences of like variables, then the
-dimensionless groups (Buckingham's π theorem), with a warning when the units cannot be used;
+"""The data a fit searches: differences of like variables (with units, of equal units;
+without, of any two columns whose slopes cancel), then, with units, the dimensionless groups
+(Buckingham's π theorem), with a warning when the units cannot be used;
 and the one way back (:func:`map_back`) from the scaled, reduced data the search saw to the
 user's variables and units."""
 from __future__ import annotations
@@ -36,11 +37,14 @@ class Reduction:
 
 def reduce_by_units(X: np.ndarray, y: np.ndarray, names, X_units, y_units,
                     differences: bool) -> Reduction:
-    """With units: differences of like variables (when ``differences``; ≤ ~0.5 s, no
-    deadline, for determinism) and then the groups and y/M, when the units can be used."""
+    """Differences of like variables (when ``differences``; ≤ ~2 s, no deadline, for
+    determinism) and then, with units, the groups and y/M, when the units can be used."""
     names = list(names)
     if X_units is None and y_units is None:
-        return Reduction(X, y, names)
+        diffs = Differences.find(X, y, None) if differences and X.shape[1] > 1 else None
+        if diffs is None:
+            return Reduction(X, y, names)
+        return Reduction(diffs.transform(X), y, diffs.describe(names), diffs)
     X_units = units_by_column(X_units, y_units, names)
     diffs = None
     if differences:
