@@ -193,6 +193,7 @@ def test_a_run_that_keeps_killing_its_worker_is_recorded_as_failed(cluster, stan
     assert poly["status"] in ("ok", "error")  # ok unless it shared a dying worker twice
 
 
+@pytest.mark.slow  # ~10 s: two runs that must time out
 def test_a_run_past_its_budget_or_dead_without_a_record_is_recorded(cluster, stand_ins,
                                                                     tmp_path):
     config = dataclasses.replace(_config(tmp_path, methods=("sleepy", "crasher"),

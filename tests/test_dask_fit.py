@@ -84,6 +84,7 @@ def test_islands_give_the_same_front_on_the_cluster_as_in_a_local_pool(client):
     assert remote[0] == local[0]
 
 
+@pytest.mark.slow  # ~8 s: two fits
 def test_workers_is_a_deprecated_alias_of_n_jobs():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(40, 2))

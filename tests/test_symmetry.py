@@ -163,12 +163,18 @@ def test_with_one_percent_noise_scalings_of_two_columns_are_read_one_at_a_time(p
 
 
 def test_data_that_log_coordinates_cannot_read_gives_none_or_only_invariances():
+    """Also: a column of both signs is read in log|x| (a difference, ``θ − θ1``)."""
     _, X, y = _data("relativistic mass")
     # y of both signs: m0 no longer scales it, but the invariance (v, c) → (λv, λc) is read
     assert symmetry_groups(X, y - np.median(y)).describe(["m0", "v", "c"]) == (["m0", "c/v"], "1")
     X0 = X.copy()
-    X0[:, 1] -= 1.5                                           # a column changes sign
-    assert scaling_symmetries(X0, LAWS["relativistic mass"][0](*X0.T)) is None
+    X0[:, 1] -= 1.5          # a column changes sign: read in log|x|, what is read must hold
+    law = LAWS["relativistic mass"][0]
+    S_, t = scaling_symmetries(X0, law(*X0.T))
+    for s, power in zip(S_, t):
+        assert np.allclose(law(*(X0 * 1.7 ** s).T), 1.7 ** power * law(*X0.T), rtol=1e-9)
+    X0[0, 1] = 0.0                                            # a zero: log|x| cannot read it
+    assert scaling_symmetries(X0, law(*X0.T)) is None
     assert symmetry_groups(X[:, :1], y) is None               # one column: nothing to reduce
     assert symmetry_groups(X[:5], y[:5]) is None              # too few rows
 
@@ -187,3 +193,4 @@ def test_the_estimator_without_units_finds_velocity_addition_in_its_groups(tiny_
                               for s in reg.sympy().free_symbols})
     assert sympy.simplify(found - (u + v) / (1 + u * v / c ** 2)) == 0
     assert np.allclose(reg.predict(X), y, rtol=1e-9)
+

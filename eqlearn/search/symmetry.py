@@ -12,7 +12,9 @@ problem exactly as with units (``y = M·f(v/c)``). AI Feynman (Udrescu & Tegmark
 such symmetries one candidate at a time on a neural network fitted to the data; here one
 kernel model gives them all.
 
-Only data whose columns keep one sign, never zero, are read (log coordinates), and only
+Only data whose columns are never zero are read (log coordinates, ``log|x|``: a column of
+both signs, such as a difference ``θ − θ1``, is read too, and where y is not even in it the
+kernel model fits poorly and nothing is read), and only
 when the kernel model fits F well (``WELL_FIT``): otherwise its gradients say nothing. A
 target of both signs (an equation of state: pressure from attraction and repulsion) is
 read as it is, ``F = y``: Euler's relation ``∇F · s = t·F`` holds for its gradients in L,
@@ -154,8 +156,8 @@ def _read(X, y):
     X, y = evenly_spaced_rows(np.asarray(X, float), np.asarray(y, float))
     if np.all(y >= 0) or np.all(y <= 0):  # zeros (underflow) say nothing in logs: left out
         X, y = X[y != 0], y[y != 0]
-    if not (2 <= X.shape[1] <= MAX_VARIABLES and len(y) >= MIN_ROWS and _one_signed(X)
-            and np.all(np.isfinite(y)) and np.std(y) > 0):
+    if not (2 <= X.shape[1] <= MAX_VARIABLES and len(y) >= MIN_ROWS and np.all(X != 0)
+            and np.all(np.isfinite(X)) and np.all(np.isfinite(y)) and np.std(y) > 0):
         return None
     signed = not _one_signed(y[:, None])
     with np.errstate(all="ignore"), threadpool_limits(1, user_api="blas"):
