@@ -140,9 +140,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         reduced = reduce_by_units(data.X, data.y, data.names, X_units, y_units, plan.extended)
         self.differences_, self.pi_groups_ = reduced.differences, reduced.pi_groups
         model = EquationModel.cached(self.model) if plan.uses_model else None
-        outcome = run_fit(reduced.X, reduced.y, data.weight, reduced.names, plan,
-                          self._settings(), model, t0,
-                          read_symmetries=reduced.pi_groups is None)
+        outcome = run_fit(reduced.X, reduced.y, data.weight, reduced.names, plan, self._settings(),
+                          model, t0, read_symmetries=reduced.pi_groups is None)
         self.loss_kind_, self.symmetries_ = outcome.loss, outcome.symmetries
         self.scaling_, self.search_stats_ = outcome.scaling, outcome.stats
         front = map_back(outcome.candidates, data.X, outcome.scaling, reduced.pi_groups,
