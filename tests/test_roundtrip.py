@@ -26,9 +26,8 @@ def _proven_equal(s1: sympy.Expr, s2: sympy.Expr) -> bool:
         return False
 
 
-@pytest.mark.parametrize("preset", [  # ~15 s each: one in the default run, all in test-all
-    "default", pytest.param("polynomial", marks=pytest.mark.slow),
-    pytest.param("physics", marks=pytest.mark.slow)])
+@pytest.mark.slow  # ~10-15 s each: with the slow tests (make test-slow, test-all, CI)
+@pytest.mark.parametrize("preset", ["default", "polynomial", "physics"])
 def test_token_sympy_round_trip(preset):
     assert preset in list_presets()
     sampler = SkeletonSampler(preset)

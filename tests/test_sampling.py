@@ -85,6 +85,7 @@ def test_outlier_screening_of_many_rows_needs_memory_linear_in_them():
 
 
 @pytest.mark.filterwarnings("ignore")
+@pytest.mark.slow  # ~10 s: 200,000 rows
 def test_a_planted_law_in_200k_rows_is_found_with_its_constants_fitted_on_all_rows():
     from eqlearn import EquationRegressor
 
