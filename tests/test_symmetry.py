@@ -193,4 +193,3 @@ def test_the_estimator_without_units_finds_velocity_addition_in_its_groups(tiny_
                               for s in reg.sympy().free_symbols})
     assert sympy.simplify(found - (u + v) / (1 + u * v / c ** 2)) == 0
     assert np.allclose(reg.predict(X), y, rtol=1e-9)
-

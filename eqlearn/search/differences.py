@@ -55,12 +55,19 @@ def one_signed_columns(A: np.ndarray) -> np.ndarray:
     return (A > 0).all(0) | (A < 0).all(0)
 
 
+def _tops(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Each column's and y's largest magnitude: dividing by them, no overflow in the kernel
+    models' variances (data of 1e200 …)."""
+    return (np.maximum(np.max(np.abs(X), axis=0), np.finfo(float).tiny),
+            max(float(np.max(np.abs(y))), np.finfo(float).tiny))
+
+
 def loo_share(X: np.ndarray, y: np.ndarray) -> float:
     """Leave-one-out mean squared error of a Gaussian-kernel ridge regression of y on the
     standardised columns of X, as a share of y's variance; the best over ``LENGTHS`` and
     ``RIDGES`` (:func:`~eqlearn.search.kernel.kernel_ridge`)."""
-    X = X / np.maximum(np.max(np.abs(X), axis=0), np.finfo(float).tiny)  # no overflow in
-    y = y / max(float(np.max(np.abs(y))), np.finfo(float).tiny)            # var (1e200 …)
+    top, y_top = _tops(X, y)
+    X, y = X / top, y / y_top
     var = float(np.var(y))
     if not var > 0:
         return np.inf
@@ -71,10 +78,9 @@ def loo_share(X: np.ndarray, y: np.ndarray) -> float:
 def gradients(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """dy/dX at the rows of X by the kernel ridge regression of :func:`loo_share` (in X's
     own units: a difference's two columns must be compared unscaled)."""
-    top = np.maximum(np.max(np.abs(X), axis=0), np.finfo(float).tiny)
+    top, y_top = _tops(X, y)
     with threadpool_limits(1, user_api="blas"):
-        fit = kernel_ridge(X / top, y / max(float(np.max(np.abs(y))), np.finfo(float).tiny),
-                           LENGTHS, RIDGES, gradients=True)
+        fit = kernel_ridge(X / top, y / y_top, LENGTHS, RIDGES, gradients=True)
     return np.zeros_like(X) if fit is None else fit[1] / top
 
 

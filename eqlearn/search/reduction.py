@@ -40,18 +40,17 @@ def reduce_by_units(X: np.ndarray, y: np.ndarray, names, X_units, y_units,
     """Differences of like variables (when ``differences``; ≤ ~2 s, no deadline, for
     determinism) and then, with units, the groups and y/M, when the units can be used."""
     names = list(names)
-    if X_units is None and y_units is None:
-        diffs = Differences.find(X, y, None) if differences and X.shape[1] > 1 else None
-        if diffs is None:
-            return Reduction(X, y, names)
-        return Reduction(diffs.transform(X), y, diffs.describe(names), diffs)
-    X_units = units_by_column(X_units, y_units, names)
+    given = X_units is not None or y_units is not None
+    if given:
+        X_units = units_by_column(X_units, y_units, names)
     diffs = None
-    if differences:
-        diffs = Differences.find(X, y, [as_dimension(u) for u in X_units])
+    if differences and X.shape[1] > 1:
+        diffs = Differences.find(X, y, [as_dimension(u) for u in X_units] if given else None)
         if diffs is not None:
-            names, X_units = diffs.describe(names), diffs.dims(X_units)
-            X = diffs.transform(X)
+            names, X = diffs.describe(names), diffs.transform(X)
+            X_units = diffs.dims(X_units) if given else None
+    if not given:
+        return Reduction(X, y, names, diffs)
     pi, why = PiGroups.for_data(X_units, y_units, X, y, names)
     if why:
         warnings.warn(f"units not used: {why}; searching in the variables as given",
