@@ -13,11 +13,14 @@ LENGTHS = (0.5, 1.0, 2.0, 4.0)  #: kernel widths tried, times sqrt(columns) (sta
 
 
 def kernel_ridge(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],
-                 ridges: Sequence[float], gradients: bool = False):
+                 ridges: Sequence[float], gradients: bool = False,
+                 weights: np.ndarray | None = None):
     """``(loo, G)``: the leave-one-out mean squared error of the best (over ``lengths``,
     times sqrt(columns), and ``ridges``) Gaussian-kernel ridge regression of y on the
     standardised columns of X, and with ``gradients`` its dy/dX at every row (else None);
-    None when y is constant."""
+    None when y is constant. With ``weights`` (per row, mean 1: inverse noise variances) the
+    ridge of row i is ``ridge / w_i`` and the error is weighted (a Gaussian process with
+    noise of unequal size)."""
     sd = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
     Z = (X - X.mean(axis=0)) / sd
     y_sd = float(y.std())
@@ -29,11 +32,10 @@ def kernel_ridge(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],
     for length in lengths:
         width2 = length * length * Z.shape[1]
         K = np.exp(-D2 / (2 * width2))
-        w, V = np.linalg.eigh(K)
-        for ridge in ridges:
-            inv = (V / np.maximum(w + ridge, ridge)) @ V.T
+        for inv in _inverses(K, ridges, weights):
             alpha = inv @ f
-            loo = float(np.mean((alpha / np.diag(inv)) ** 2))
+            r2 = (alpha / np.diag(inv)) ** 2
+            loo = float(np.mean(r2 if weights is None else weights * r2))
             if best is None or loo < best[0]:
                 best = (loo, alpha, K, width2)
     loo, alpha, K, width2 = best
@@ -42,6 +44,21 @@ def kernel_ridge(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],
     # gradient of sum_j alpha_j k(z, z_j) at z = z_i: sum_j alpha_j k_ij (z_j - z_i) / width²
     G = (K * alpha[None, :]) @ Z - (K @ alpha)[:, None] * Z
     return loo * y_sd ** 2, G / width2 * y_sd / sd
+
+
+def _inverses(K: np.ndarray, ridges: Sequence[float], weights: np.ndarray | None):
+    """``(K + ridge·W⁻¹)⁻¹`` for each ridge (W: the weights, or the identity: then one
+    eigendecomposition serves all ridges)."""
+    if weights is None:
+        w, V = np.linalg.eigh(K)
+        for ridge in ridges:
+            yield (V / np.maximum(w + ridge, ridge)) @ V.T
+        return
+    for ridge in ridges:
+        try:
+            yield np.linalg.inv(K + np.diag(ridge / weights))
+        except np.linalg.LinAlgError:
+            continue
 
 
 def loo_residuals(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],

@@ -36,8 +36,9 @@ __all__ = ["scaling_symmetries", "symmetry_groups"]
 
 MAX_VARIABLES = 12   #: as for units: the basis search after this is combinatorial
 MIN_ROWS = 20
-WELL_FIT = 1e-2      #: leave-one-out error of the kernel model, share of F's variance, at most
-                     #: (1 % noise on y leaves ~1–3·10⁻³ of it)
+WELL_FIT = 5e-2      #: leave-one-out error of the kernel model, share of F's variance, at most
+                     #: (1 % noise on y leaves ~1–3·10⁻³ of it; 10 % noise, in log|y| where
+                     #: y is small, ~2–10·10⁻²)
 NULL = 0.08          #: singular values below this share of the largest may be symmetries ...
 GAP = 5.0            #: ... when the next larger one is this many times larger
 MAX_DENOMINATOR = 2  #: exponents of a symmetry are rationals p/q, q ≤ this (4 let noisy
@@ -45,7 +46,7 @@ MAX_DENOMINATOR = 2  #: exponents of a symmetry are rationals p/q, q ≤ this (4
 ROUNDING = 0.15      #: ... within this of the estimated value (relative, beyond 1)
 REDUCED_FIT = 2.0    #: the groups must predict log|y/M| with at most this times the
                      #: kernel model's error on all columns (absolute, in log units)
-RIDGES = (1e-8, 1e-6, 1e-4)
+RIDGES = (1e-8, 1e-6, 1e-4, 1e-2, 1e-1)  #: larger ones smooth noisy data (chosen by LOO)
 SHIFTS = 4           #: y's exponent of a symmetry is also tried this many halves either side ...
 BETTER = 0.7         #: ... and moved where the groups then fit with at most this share of the error
 PAIR_NULL = 0.02     #: a symmetry of two columns read one at a time (_pair_symmetries)
@@ -91,7 +92,7 @@ def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
     read = _read(X, y)
     if read is None:
         return None
-    X, y, F, loo, G, signed = read
+    X, y, F, loo, G, signed, weights = read
     n = X.shape[1]
     # Euler: x·∇y = t·y for y → λ^t·y; in logs ∇F·s = t; for y of both signs ∇y·s = t·y
     euler = F if signed else np.ones(len(F))
@@ -103,14 +104,15 @@ def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
     for rows in candidates:
         if signed and np.any(rows[:, n]):
             continue  # of y of both signs only invariances are read (y/M would not be)
-        rows, fit = (_best_exponents(rows, X, y) if not signed else
+        rows, fit = (_best_exponents(rows, X, y, weights) if not signed else
                      (rows, _reduced_fit(rows, X, y, signed)))
         if fit is not None and fit[1] <= REDUCED_FIT * loo + 1e-12:
             return rows, fit[0]
     return None
 
 
-def _reduced_fit(rows: np.ndarray, X, y, signed: bool) -> tuple[PiGroups, float] | None:
+def _reduced_fit(rows: np.ndarray, X, y, signed: bool,
+                 weights: np.ndarray | None = None) -> tuple[PiGroups, float] | None:
     """The groups of the symmetries ``rows`` and the leave-one-out error of the kernel
     model of ``log|y/M|`` (``y`` where it takes both signs) on them; None when they leave
     nothing to reduce."""
@@ -123,18 +125,18 @@ def _reduced_fit(rows: np.ndarray, X, y, signed: bool) -> tuple[PiGroups, float]
     with np.errstate(all="ignore"), threadpool_limits(1, user_api="blas"):
         F = pi.transform(X, y)[1] / np.std(y) if signed else \
             np.log(np.abs(y)) - L @ np.array(pi.output, dtype=float)
-        fit = _kernel(np.column_stack(logs), F)
+        fit = _kernel(np.column_stack(logs), F, weights=weights)
     return None if fit is None or not np.isfinite(fit[0]) else (pi, fit[0])
 
 
-def _best_exponents(rows: np.ndarray, X, y):
+def _best_exponents(rows: np.ndarray, X, y, weights: np.ndarray | None):
     """``rows`` with y's exponent of each symmetry moved, in halves up to ``SHIFTS`` either
     side, to where its groups fit ``log|y/M|`` best, when that cuts the error to at most
     ``BETTER`` of the given one; and their :func:`_reduced_fit`. Where y is exponential in
     a group (Planck's law in frequency) the gradients are steep: they give a symmetry's
     direction well and y's exponent poorly."""
     n = X.shape[1]
-    fit = _reduced_fit(rows, X, y, False)
+    fit = _reduced_fit(rows, X, y, False, weights)
     for k in range(len(rows)):
         best, error = (rows, fit), BETTER * (fit[1] if fit is not None else np.inf)
         step = int(np.abs(rows[k, :n][rows[k, :n] != 0][0]))  # half a unit of the pivot
@@ -142,7 +144,7 @@ def _best_exponents(rows: np.ndarray, X, y):
             trial, row = rows.copy(), 2 * rows[k]
             row[n] += shift * step
             trial[k] = row // np.gcd.reduce(row)
-            trial_fit = _reduced_fit(trial, X, y, False)
+            trial_fit = _reduced_fit(trial, X, y, False, weights)
             if trial_fit is not None and trial_fit[1] < error:
                 best, error = (trial, trial_fit), trial_fit[1]
         rows, fit = best
@@ -151,8 +153,8 @@ def _best_exponents(rows: np.ndarray, X, y):
 
 def _read(X, y):
     """Rows, F (log|y|, or y/std(y) where y takes both signs), the kernel model's
-    leave-one-out error and gradients dF/dL, and whether y takes both signs; None when the
-    data cannot be read."""
+    leave-one-out error and gradients dF/dL, whether y takes both signs, and the rows'
+    weights in F (None: equal); None when the data cannot be read."""
     X, y = evenly_spaced_rows(np.asarray(X, float), np.asarray(y, float))
     if np.all(y >= 0) or np.all(y <= 0):  # zeros (underflow) say nothing in logs: left out
         X, y = X[y != 0], y[y != 0]
@@ -164,20 +166,45 @@ def _read(X, y):
         L, F = np.log(np.abs(X)), (y / np.std(y) if signed else np.log(np.abs(y)))
         if not (np.all(np.isfinite(L)) and np.all(np.isfinite(F))):
             return None
-        fit = _kernel(L, F, gradients=True)
-    if fit is None or not fit[0] <= WELL_FIT * np.var(F) or not np.all(np.isfinite(fit[1])):
+        fit, weights = _kernel(L, F, gradients=True), None
+        if not signed:
+            fit, weights = _noise_model(L, F, y, fit)
+    if fit is None or not fit[0] <= WELL_FIT * _variance(F, weights) \
+            or not np.all(np.isfinite(fit[1])):
         return None
-    return X, y, F, fit[0], fit[1], signed
+    return X, y, F, fit[0], fit[1], signed, weights
+
+
+def _noise_model(L, F, y, fit):
+    """The kernel model of ``F = log|y|`` and its rows' weights under the noise y's data
+    have: relative (equal weights in logs) or of one size in y (an error σ in y is σ/|y| in
+    log|y|: weights ∝ y²), whichever predicts left-out rows more likely (Gaussian, scale
+    fitted: ``−n/2·ln(loo) + ½·Σ ln wᵢ``, weights of mean 1)."""
+    weights = y * y / np.mean(y * y)
+    weights = np.maximum(weights, np.finfo(float).eps)
+    weighted = _kernel(L, F, gradients=True, weights=weights)
+    if fit is None or weighted is None:
+        return fit, None
+    n = len(F)
+    if -n / 2 * np.log(weighted[0]) + np.sum(np.log(weights)) / 2 > -n / 2 * np.log(fit[0]):
+        return weighted, weights
+    return fit, None
+
+
+def _variance(F: np.ndarray, weights: np.ndarray | None) -> float:
+    return float(np.var(F) if weights is None else
+                 np.average((F - np.average(F, weights=weights)) ** 2, weights=weights))
 
 
 def _one_signed(A: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(A)) and np.all(one_signed_columns(A)))
 
 
-def _kernel(L: np.ndarray, F: np.ndarray, gradients: bool = False):
-    """(leave-one-out error, dF/dL at the rows or None) of the best kernel model of F on L;
-    None when F is constant."""
-    return kernel_ridge(L, F, LENGTHS, RIDGES, gradients)
+def _kernel(L: np.ndarray, F: np.ndarray, gradients: bool = False,
+            weights: np.ndarray | None = None):
+    """(leave-one-out error, dF/dL at the rows or None) of the best kernel model of F on L
+    (rows weighted by ``weights``); None when F is constant."""
+    return kernel_ridge(L, F, LENGTHS, RIDGES, gradients, weights)
 
 
 def _candidates(A: np.ndarray, nested: bool = False):
