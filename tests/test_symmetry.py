@@ -193,3 +193,54 @@ def test_the_estimator_without_units_finds_velocity_addition_in_its_groups(tiny_
                               for s in reg.sympy().free_symbols})
     assert sympy.simplify(found - (u + v) / (1 + u * v / c ** 2)) == 0
     assert np.allclose(reg.predict(X), y, rtol=1e-9)
+
+
+def test_the_weighted_kernel_models_leave_one_out_error_equals_refits_without_each_row():
+    """Rows weighted (noise of unequal size): the closed-form leave-one-out error against
+    the same kernel model refitted 40 times, each time without one row (numpy solve)."""
+    from eqlearn.search.kernel import kernel_ridge
+
+    rng = np.random.default_rng(5)
+    L = rng.uniform(0, 1.5, (40, 2))
+    F = np.sin(2 * L[:, 0]) + L[:, 1] ** 2 + 0.1 * rng.standard_normal(40)
+    w = rng.uniform(0.2, 3.0, 40)
+    w /= w.mean()
+    loo, _ = kernel_ridge(L, F, (1.0,), (1e-2,), weights=w)
+    Z = (L - L.mean(axis=0)) / L.std(axis=0)
+    f = (F - F.mean()) / F.std()
+    K = np.exp(-np.sum((Z[:, None] - Z[None]) ** 2, axis=-1) / (2 * 2.0))
+    errors = []
+    for i in range(40):
+        keep = np.arange(40) != i
+        alpha = np.linalg.solve(K[np.ix_(keep, keep)] + np.diag(1e-2 / w[keep]), f[keep])
+        errors.append(w[i] * (f[i] - K[i, keep] @ alpha) ** 2)
+    assert np.isclose(loo, np.mean(errors) * F.std() ** 2, rtol=1e-8)
+
+
+def test_the_noise_model_of_the_rows_is_read_from_the_data():
+    """Noise of one size in y (SRBench's) is large in log|y| where y is small: those rows
+    are weighted down (∝ y²); noise relative to y is of one size in logs: equal weights."""
+    law, X, y = _data("relativistic mass")
+    rng = np.random.default_rng(7)
+    L = np.log(X)
+    for noisy, weighted in ((y + 0.1 * np.sqrt(np.mean(y**2)) * rng.standard_normal(len(y)), True),
+                            (y * np.exp(0.1 * rng.standard_normal(len(y))), False)):
+        assert np.all(noisy > 0)
+        F = np.log(noisy)
+        _, weights = S._noise_model(L, F, noisy, S._kernel(L, F, gradients=True))
+        assert (weights is not None) == weighted
+
+
+@pytest.mark.parametrize("problem", ["II.3.24", "I.13.12", "I.44.4"])
+def test_with_ten_percent_noise_the_symmetries_read_hold_for_the_law(problem):
+    """10 % of y's RMS: nothing was read before the rows were weighted by their noise."""
+    from eqlearn.data.suites import load_suite
+
+    p = load_suite("feynman").get(problem)
+    rng = np.random.default_rng(0)
+    X, y = p.sample(200, rng)
+    y = y + 0.1 * np.sqrt(np.mean(y**2)) * rng.standard_normal(len(y))
+    S_, t = scaling_symmetries(X, y)
+    assert len(t) >= 1
+    for s, power in zip(S_, t):
+        assert np.allclose(p.evaluate(X * 1.3 ** s), 1.3 ** power * p.evaluate(X), rtol=1e-9)

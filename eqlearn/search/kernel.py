@@ -1,5 +1,5 @@
 """Gaussian-kernel ridge regression with its leave-one-out error in closed form (residual i
-is ``α_i / [(K + λI)⁻¹]_ii``), the tool of the symmetry tests before the search
+is ``α_i / [(K + λW⁻¹)⁻¹]_ii``, W the rows' weights or the identity), the tool of the symmetry tests before the search
 (:mod:`~eqlearn.search.differences`, :mod:`~eqlearn.search.symmetry`). numpy only."""
 from __future__ import annotations
 
