@@ -39,10 +39,12 @@ __all__ = ["scaling_symmetries", "symmetry_groups"]
 
 MAX_VARIABLES = 12   #: as for units: the basis search after this is combinatorial
 MIN_ROWS = 20
-WELL_FIT = 2e-2      #: leave-one-out error of the kernel model, share of F's variance, at most
+WELL_FIT = 1e-2      #: leave-one-out error of the kernel model, share of F's variance, at most
                      #: (1 % noise on y leaves ~1–3·10⁻³ of it; 10 % noise ~5–20·10⁻², rows
                      #: weighted: read at 5·10⁻², most of what 10 % noise gives is a reduction
-                     #: the noise cannot tell from the law's, and laws the search finds are lost)
+                     #: the noise cannot tell from the law's, and laws the search finds are
+                     #: lost; at 2·10⁻² Planck's frequency form is read on a seed whose group
+                     #: search then fails)
 NULL = 0.08          #: singular values below this share of the largest may be symmetries ...
 GAP = 5.0            #: ... when the next larger one is this many times larger
 MAX_DENOMINATOR = 2  #: exponents of a symmetry are rationals p/q, q ≤ this (4 let noisy
