@@ -16,9 +16,9 @@ Only data whose columns are never zero are read (log coordinates, ``log|x|``: a 
 both signs, such as a difference ``θ − θ1``, is read too, and where y is not even in it the
 kernel model fits poorly and nothing is read), and only
 when the kernel model fits F well (``WELL_FIT``): otherwise its gradients say nothing.
-Noise of one size in y is large in ``log|y|`` where y is small: the kernel model weighs
-the rows by y² when that predicts left-out rows more likely than equal weights
-(:func:`_noise_model`). A
+Where it does not, the data may be noisy: noise of one size in y is large in ``log|y|``
+where y is small, and the kernel model is fitted again with larger ridges, its rows weighted
+by y² when that predicts left-out rows more likely than equal weights (:func:`_noise_model`). A
 target of both signs (an equation of state: pressure from attraction and repulsion) is
 read as it is, ``F = y``: Euler's relation ``∇F · s = t·F`` holds for its gradients in L,
 and its invariances (t = 0; ``p(λn, T, λV) = p(n, T, V)``) reduce it. numpy only.
@@ -52,7 +52,8 @@ MAX_DENOMINATOR = 2  #: exponents of a symmetry are rationals p/q, q ≤ this (4
 ROUNDING = 0.15      #: ... within this of the estimated value (relative, beyond 1)
 REDUCED_FIT = 2.0    #: the groups must predict log|y/M| with at most this times the
                      #: kernel model's error on all columns (absolute, in log units)
-RIDGES = (1e-8, 1e-6, 1e-4, 1e-2, 1e-1)  #: larger ones smooth noisy data (chosen by LOO)
+RIDGES = (1e-8, 1e-6, 1e-4)
+NOISY_RIDGES = RIDGES + (1e-2, 1e-1)  #: where the rows are weighted: larger ones smooth noise
 SHIFTS = 4           #: y's exponent of a symmetry is also tried this many halves either side ...
 BETTER = 0.7         #: ... and moved where the groups then fit with at most this share of the error
 PAIR_NULL = 0.02     #: a symmetry of two columns read one at a time (_pair_symmetries)
@@ -173,28 +174,29 @@ def _read(X, y):
         if not (np.all(np.isfinite(L)) and np.all(np.isfinite(F))):
             return None
         fit, weights = _kernel(L, F, gradients=True), None
-        if not signed:
-            fit, weights = _noise_model(L, F, y, fit)
+        if not signed and not (fit is not None and fit[0] <= WELL_FIT * np.var(F)):
+            fit, weights = _noise_model(L, F, y)  # noisy data: the rows weighted
     if fit is None or not fit[0] <= WELL_FIT * _variance(F, weights) \
             or not np.all(np.isfinite(fit[1])):
         return None
     return X, y, F, fit[0], fit[1], signed, weights
 
 
-def _noise_model(L, F, y, fit):
-    """The kernel model of ``F = log|y|`` and its rows' weights under the noise y's data
-    have: relative (equal weights in logs) or of one size in y (an error σ in y is σ/|y| in
-    log|y|: weights ∝ y²), whichever predicts left-out rows more likely (Gaussian, scale
-    fitted: ``−n/2·ln(loo) + ½·Σ ln wᵢ``, weights of mean 1)."""
-    weights = y * y / np.mean(y * y)
-    weights = np.maximum(weights, np.finfo(float).eps)
-    weighted = _kernel(L, F, gradients=True, weights=weights)
-    if fit is None or weighted is None:
-        return fit, None
+def _noise_model(L, F, y):
+    """Where equal weights and small ridges leave the kernel model of ``F = log|y|`` poor:
+    the model and its rows' weights under the noise y's data have, relative (equal weights
+    in logs) or of one size in y (an error σ in y is σ/|y| in log|y|: weights ∝ y²),
+    whichever predicts left-out rows more likely (Gaussian, scale fitted:
+    ``−n/2·ln(loo) + ½·Σ ln wᵢ``, weights of mean 1); ridges up to ``NOISY_RIDGES``."""
     n = len(F)
+    equal = np.ones(n)
+    weights = np.maximum(y * y / np.mean(y * y), np.finfo(float).eps)
+    fit, weighted = _kernel(L, F, True, equal), _kernel(L, F, True, weights)
+    if fit is None or weighted is None:
+        return fit, equal
     if -n / 2 * np.log(weighted[0]) + np.sum(np.log(weights)) / 2 > -n / 2 * np.log(fit[0]):
         return weighted, weights
-    return fit, None
+    return fit, equal
 
 
 def _variance(F: np.ndarray, weights: np.ndarray | None) -> float:
@@ -209,8 +211,9 @@ def _one_signed(A: np.ndarray) -> bool:
 def _kernel(L: np.ndarray, F: np.ndarray, gradients: bool = False,
             weights: np.ndarray | None = None):
     """(leave-one-out error, dF/dL at the rows or None) of the best kernel model of F on L
-    (rows weighted by ``weights``); None when F is constant."""
-    return kernel_ridge(L, F, LENGTHS, RIDGES, gradients, weights)
+    (rows weighted by ``weights``, then with ``NOISY_RIDGES``); None when F is constant."""
+    return kernel_ridge(L, F, LENGTHS, RIDGES if weights is None else NOISY_RIDGES, gradients,
+                        weights)
 
 
 def _candidates(A: np.ndarray, nested: bool = False):
