@@ -17,7 +17,7 @@ from .exceptions import FitError
 from .expr.evaluate import evaluate, r2
 from .inputs import check_choices, check_fit_data, check_n_jobs, check_predict_data, sigma_weights
 from .model.model import EquationModel
-from .search.choice import choose_robustly
+from .search.choice import N_OPERATORS, choose_robustly
 from .search.fitting import SearchSettings, operator_names
 from .search.pipeline import FitPlan, run_fit
 from .search.reduction import map_back, reduce_by_units
@@ -154,7 +154,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                                  sigma=None if sigma is None else data.weight[rows] ** -0.5,
                                  sample=outcome.seen(rows), all_rows_at=plan.all_rows_at(t0),
                                  deadline=t0 + self.time_budget, n_operators=len(
-                                     self.operators or ()) or 10, random_state=self._seed())
+                                     self.operators or ()) or N_OPERATORS, random_state=self._seed())
         self.outliers_, self.search_variables_ = data.rows[rows[choice.outliers]], reduced.names
         self._store(choice, data, len(outcome.candidates), sigma is not None)
         self.fit_seconds_ = time.perf_counter() - t0

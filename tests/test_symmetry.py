@@ -34,7 +34,7 @@ def test_the_kernel_gradients_equal_finite_differences_of_the_kernel_model(monke
     """One width and ridge: the closed-form gradient at the rows against central
     differences of the same kernel model's prediction (numpy.linalg.solve)."""
     monkeypatch.setattr(S, "LENGTHS", (1.0,))
-    monkeypatch.setattr(S, "RIDGES", (1e-6,))
+    monkeypatch.setattr(S, "QUIET", S._Noise(None, (1e-6,), False))
     rng = np.random.default_rng(3)
     L = rng.uniform(0, 1.5, (60, 3))
     F = np.sin(L[:, 0]) + L[:, 1] * L[:, 2]
@@ -227,8 +227,8 @@ def test_the_noise_model_of_the_rows_is_read_from_the_data():
                             (y * np.exp(0.1 * rng.standard_normal(len(y))), False)):
         assert np.all(noisy > 0)
         F = np.log(noisy)
-        _, weights = S._noise_model(L, F, noisy)
-        assert (not np.allclose(weights, 1.0)) == weighted
+        _, noise = S._noise_model(L, F, noisy)
+        assert (not np.allclose(noise.weights, 1.0)) == weighted
 
 
 @pytest.mark.parametrize("problem", ["I.13.12", "I.24.6", "I.44.4"])

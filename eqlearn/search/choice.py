@@ -33,10 +33,11 @@ from .uncertainty import (ConstantErrors, constant_errors, polish_constants,
                           refit_constants)
 from .validation import ValidationPlan, choose_by_validation, cross_validation_errors
 
-__all__ = ["Choice", "RULES", "choose_equation", "choose_robustly", "description_lengths",
-           "on_all_rows"]
+__all__ = ["Choice", "N_OPERATORS", "RULES", "choose_equation", "choose_robustly",
+           "description_lengths", "on_all_rows"]
 
 RULES = ("auto", "validation", "best", "accuracy", "simplest")
+N_OPERATORS = 10  #: operators a form's code counts when the user names none
 
 
 @dataclass
@@ -55,7 +56,8 @@ class Choice:
 
 def choose_equation(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.ndarray, *,
                     loss: str, rule: str = "auto", sigma: np.ndarray | None = None,
-                    deadline: float = np.inf, random_state: int = 0, n_operators: int = 10,
+                    deadline: float = np.inf, random_state: int = 0,
+                    n_operators: int = N_OPERATORS,
                     plan: ValidationPlan = ValidationPlan()) -> Choice:
     """Choose on ``front`` (by complexity, constants and loss; simplest first; in the user's
     variables) fitted to ``X, y`` with weights ``w`` (``1/σ²`` when ``sigma`` is given);

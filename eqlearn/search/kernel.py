@@ -1,6 +1,8 @@
-"""Gaussian-kernel ridge regression with its leave-one-out error in closed form (residual i
-is ``α_i / [(K + λW⁻¹)⁻¹]_ii``, W the rows' weights or the identity), the tool of the symmetry tests before the search
-(:mod:`~eqlearn.search.differences`, :mod:`~eqlearn.search.symmetry`). numpy only."""
+"""Gaussian-kernel ridge regression with its leave-one-out error in closed form.
+
+Residual i is ``α_i / [(K + λW⁻¹)⁻¹]_ii``, W the rows' weights or the identity. The tool of
+the tests before the search (:mod:`~eqlearn.search.differences`,
+:mod:`~eqlearn.search.symmetry`). numpy only."""
 from __future__ import annotations
 
 from typing import Sequence

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -57,6 +58,17 @@ NOISY_RIDGES = RIDGES + (1e-2, 1e-1)  #: where the rows are weighted: larger one
 SHIFTS = 4           #: y's exponent of a symmetry is also tried this many halves either side ...
 BETTER = 0.7         #: ... and moved where the groups then fit with at most this share of the error
 PAIR_NULL = 0.02     #: a symmetry of two columns read one at a time (_pair_symmetries)
+
+
+class _Noise(NamedTuple):
+    """How the kernel models weigh the rows of F and which ridges they try."""
+
+    weights: np.ndarray | None  #: per row, mean 1 (inverse noise variances); None: equal
+    ridges: tuple[float, ...]
+    noisy: bool                 #: the data is noisy (larger ridges, maybe weights)
+
+
+QUIET = _Noise(None, RIDGES, False)  #: noise-free data, as it was always read
 
 
 def symmetry_groups(X: np.ndarray, y: np.ndarray) -> PiGroups | None:
@@ -99,7 +111,7 @@ def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
     read = _read(X, y)
     if read is None:
         return None
-    X, y, F, loo, G, signed, weights = read
+    X, y, F, loo, G, signed, noise = read
     n = X.shape[1]
     # Euler: x·∇y = t·y for y → λ^t·y; in logs ∇F·s = t; for y of both signs ∇y·s = t·y
     euler = F if signed else np.ones(len(F))
@@ -111,7 +123,7 @@ def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
     for rows in candidates:
         if signed and np.any(rows[:, n]):
             continue  # of y of both signs only invariances are read (y/M would not be)
-        rows, fit = (_best_exponents(rows, X, y, weights) if not signed else
+        rows, fit = (_best_exponents(rows, X, y, noise) if not signed else
                      (rows, _reduced_fit(rows, X, y, signed)))
         if fit is not None and fit[1] <= REDUCED_FIT * loo + 1e-12:
             return rows, fit[0]
@@ -119,7 +131,7 @@ def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
 
 
 def _reduced_fit(rows: np.ndarray, X, y, signed: bool,
-                 weights: np.ndarray | None = None) -> tuple[PiGroups, float] | None:
+                 noise: _Noise | None = None) -> tuple[PiGroups, float] | None:
     """The groups of the symmetries ``rows`` and the leave-one-out error of the kernel
     model of ``log|y/M|`` (``y`` where it takes both signs) on them; None when they leave
     nothing to reduce."""
@@ -132,18 +144,18 @@ def _reduced_fit(rows: np.ndarray, X, y, signed: bool,
     with np.errstate(all="ignore"), threadpool_limits(1, user_api="blas"):
         F = pi.transform(X, y)[1] / np.std(y) if signed else \
             np.log(np.abs(y)) - L @ np.array(pi.output, dtype=float)
-        fit = _kernel(np.column_stack(logs), F, weights=weights)
+        fit = _kernel(np.column_stack(logs), F, noise=noise)
     return None if fit is None or not np.isfinite(fit[0]) else (pi, fit[0])
 
 
-def _best_exponents(rows: np.ndarray, X, y, weights: np.ndarray | None):
+def _best_exponents(rows: np.ndarray, X, y, noise: _Noise):
     """``rows`` with y's exponent of each symmetry moved, in halves up to ``SHIFTS`` either
     side, to where its groups fit ``log|y/M|`` best, when that cuts the error to at most
     ``BETTER`` of the given one; and their :func:`_reduced_fit`. Where y is exponential in
     a group (Planck's law in frequency) the gradients are steep: they give a symmetry's
     direction well and y's exponent poorly."""
     n = X.shape[1]
-    fit = _reduced_fit(rows, X, y, False, weights)
+    fit = _reduced_fit(rows, X, y, False, noise)
     for k in range(len(rows)):
         best, error = (rows, fit), BETTER * (fit[1] if fit is not None else np.inf)
         step = int(np.abs(rows[k, :n][rows[k, :n] != 0][0]))  # half a unit of the pivot
@@ -151,7 +163,7 @@ def _best_exponents(rows: np.ndarray, X, y, weights: np.ndarray | None):
             trial, row = rows.copy(), 2 * rows[k]
             row[n] += shift * step
             trial[k] = row // np.gcd.reduce(row)
-            trial_fit = _reduced_fit(trial, X, y, False, weights)
+            trial_fit = _reduced_fit(trial, X, y, False, noise)
             if trial_fit is not None and trial_fit[1] < error:
                 best, error = (trial, trial_fit), trial_fit[1]
         rows, fit = best
@@ -160,8 +172,8 @@ def _best_exponents(rows: np.ndarray, X, y, weights: np.ndarray | None):
 
 def _read(X, y):
     """Rows, F (log|y|, or y/std(y) where y takes both signs), the kernel model's
-    leave-one-out error and gradients dF/dL, whether y takes both signs, and the rows'
-    weights in F (None: equal); None when the data cannot be read."""
+    leave-one-out error and gradients dF/dL, whether y takes both signs, and the noise model
+    the kernel models use (:class:`_Noise`); None when the data cannot be read."""
     X, y = evenly_spaced_rows(np.asarray(X, float), np.asarray(y, float))
     if np.all(y >= 0) or np.all(y <= 0):  # zeros (underflow) say nothing in logs: left out
         X, y = X[y != 0], y[y != 0]
@@ -173,35 +185,43 @@ def _read(X, y):
         L, F = np.log(np.abs(X)), (y / np.std(y) if signed else np.log(np.abs(y)))
         if not (np.all(np.isfinite(L)) and np.all(np.isfinite(F))):
             return None
-        fit, weights = _kernel(L, F, gradients=True), None
-        if not signed and not (fit is not None and fit[0] <= WELL_FIT * np.var(F)):
-            fit, weights = _noise_model(L, F, y)  # noisy data: the rows weighted
-    if fit is None or not fit[0] <= WELL_FIT * _variance(F, weights) \
-            or not np.all(np.isfinite(fit[1])):
+        noise = QUIET
+        fit = _kernel(L, F, gradients=True, noise=noise)
+        if not signed and not _fits_well(fit, F, noise):
+            fit, noise = _noise_model(L, F, y)  # noisy data: the rows weighted
+    if not _fits_well(fit, F, noise):
         return None
-    return X, y, F, fit[0], fit[1], signed, weights
+    return X, y, F, fit[0], fit[1], signed, noise
 
 
-def _noise_model(L, F, y):
+def _fits_well(fit, F: np.ndarray, noise: _Noise) -> bool:
+    """Whether the kernel model ``fit`` leaves at most ``WELL_FIT`` of F's (weighted)
+    variance, with finite gradients: only then do they say anything."""
+    if fit is None or not np.all(np.isfinite(fit[1])):
+        return False
+    w = noise.weights
+    variance = np.var(F) if w is None else np.average((F - np.average(F, weights=w)) ** 2,
+                                                      weights=w)
+    return bool(fit[0] <= WELL_FIT * variance)
+
+
+def _noise_model(L, F, y) -> tuple[tuple | None, _Noise]:
     """Where equal weights and small ridges leave the kernel model of ``F = log|y|`` poor:
-    the model and its rows' weights under the noise y's data have, relative (equal weights
-    in logs) or of one size in y (an error σ in y is σ/|y| in log|y|: weights ∝ y²),
-    whichever predicts left-out rows more likely (Gaussian, scale fitted:
-    ``−n/2·ln(loo) + ½·Σ ln wᵢ``, weights of mean 1); ridges up to ``NOISY_RIDGES``."""
+    the model and the noise model of y's data, relative (equal weights in logs) or of one
+    size in y (an error σ in y is σ/|y| in log|y|: weights ∝ y²), whichever predicts
+    left-out rows more likely (Gaussian, scale fitted: ``−n/2·ln(loo) + ½·Σ ln wᵢ``,
+    weights of mean 1); either with the larger ridges ``NOISY_RIDGES``, which smooth noise."""
     n = len(F)
-    equal = np.ones(n)
-    weights = np.maximum(y * y / np.mean(y * y), np.finfo(float).eps)
-    fit, weighted = _kernel(L, F, True, equal), _kernel(L, F, True, weights)
+    equal = _Noise(np.ones(n), NOISY_RIDGES, True)
+    scaled = _Noise(np.maximum(y * y / np.mean(y * y), np.finfo(float).eps),
+                    NOISY_RIDGES, True)
+    fit, weighted = _kernel(L, F, True, equal), _kernel(L, F, True, scaled)
     if fit is None or weighted is None:
         return fit, equal
-    if -n / 2 * np.log(weighted[0]) + np.sum(np.log(weights)) / 2 > -n / 2 * np.log(fit[0]):
-        return weighted, weights
+    if -n / 2 * np.log(weighted[0]) + np.sum(np.log(scaled.weights)) / 2 > \
+            -n / 2 * np.log(fit[0]):
+        return weighted, scaled
     return fit, equal
-
-
-def _variance(F: np.ndarray, weights: np.ndarray | None) -> float:
-    return float(np.var(F) if weights is None else
-                 np.average((F - np.average(F, weights=weights)) ** 2, weights=weights))
 
 
 def _one_signed(A: np.ndarray) -> bool:
@@ -209,11 +229,12 @@ def _one_signed(A: np.ndarray) -> bool:
 
 
 def _kernel(L: np.ndarray, F: np.ndarray, gradients: bool = False,
-            weights: np.ndarray | None = None):
+            noise: _Noise | None = None):
     """(leave-one-out error, dF/dL at the rows or None) of the best kernel model of F on L
-    (rows weighted by ``weights``, then with ``NOISY_RIDGES``); None when F is constant."""
-    return kernel_ridge(L, F, LENGTHS, RIDGES if weights is None else NOISY_RIDGES, gradients,
-                        weights)
+    under ``noise`` (its rows' weights and ridges; None: ``QUIET``); None when F is
+    constant."""
+    noise = QUIET if noise is None else noise
+    return kernel_ridge(L, F, LENGTHS, noise.ridges, gradients, noise.weights)
 
 
 def _candidates(A: np.ndarray, nested: bool = False):
