@@ -65,7 +65,7 @@ class _Noise(NamedTuple):
 
     weights: np.ndarray | None  #: per row, mean 1 (inverse noise variances); None: equal
     ridges: tuple[float, ...]
-    noisy: bool                 #: the data is noisy (larger ridges, maybe weights)
+    noisy: bool                 #: the data is noisy: its gradients blur the spectrum
 
 
 QUIET = _Noise(None, RIDGES, False)  #: noise-free data, as it was always read
@@ -115,7 +115,8 @@ def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
     n = X.shape[1]
     # Euler: x·∇y = t·y for y → λ^t·y; in logs ∇F·s = t; for y of both signs ∇y·s = t·y
     euler = F if signed else np.ones(len(F))
-    candidates = _candidates(np.column_stack([G, -euler]), nested=signed)
+    candidates = _candidates(np.column_stack([G, -euler]), nested=signed,
+                             blurred=noise.noisy)
     if signed:  # and, where the spectrum is blurred, simple invariances one at a time
         candidates = itertools.chain(candidates, _pair_invariances(G))
     else:  # noisy gradients blur the spectrum: scalings of two columns one at a time
@@ -237,18 +238,20 @@ def _kernel(L: np.ndarray, F: np.ndarray, gradients: bool = False,
     return kernel_ridge(L, F, LENGTHS, noise.ridges, gradients, noise.weights)
 
 
-def _candidates(A: np.ndarray, nested: bool = False):
+def _candidates(A: np.ndarray, nested: bool = False, blurred: bool = False):
     """Integer bases of the near-null spaces of A (columns weighed equally), the largest
     first: a candidate ends at each clear gap of the singular values below ``NULL``; with
     ``nested`` also inside a run of small ones without a gap (a symmetry beside a near one:
-    ``p(λn, T, λV) = p`` beside ``(λn, λT)``, exact only without the excluded volume)."""
+    ``p(λn, T, λV) = p`` beside ``(λn, λT)``, exact only without the excluded volume); with
+    ``blurred`` (noisy gradients, whose spectrum has no clear gap) at every singular value
+    below ``NULL``."""
     norms = np.linalg.norm(A, axis=0)
     if not np.all(norms > 0):
         return
     _, s, Vt = np.linalg.svd(A / norms, full_matrices=False)
     ratio = s / s[0]
     for k in range(1, len(s)):
-        if ratio[k] < NULL and (ratio[k - 1] >= GAP * ratio[k]
+        if ratio[k] < NULL and (blurred or ratio[k - 1] >= GAP * ratio[k]
                                 or (nested and ratio[k - 1] < NULL)):
             rows = _rational_basis(Vt[k:] / norms)
             if rows is not None:
