@@ -65,7 +65,7 @@ class _Noise(NamedTuple):
 
     weights: np.ndarray | None  #: per row, mean 1 (inverse noise variances); None: equal
     ridges: tuple[float, ...]
-    noisy: bool                 #: the data is noisy: its gradients blur the spectrum
+    noisy: bool                 #: the data is noisy (larger ridges, maybe weights)
 
 
 QUIET = _Noise(None, RIDGES, False)  #: noise-free data, as it was always read
@@ -115,12 +115,14 @@ def _verified(X, y) -> tuple[np.ndarray, PiGroups] | None:
     n = X.shape[1]
     # Euler: x·∇y = t·y for y → λ^t·y; in logs ∇F·s = t; for y of both signs ∇y·s = t·y
     euler = F if signed else np.ones(len(F))
-    candidates = _candidates(np.column_stack([G, -euler]), nested=signed,
-                             blurred=noise.noisy)
+    A = np.column_stack([G, -euler])
+    candidates = _candidates(A, nested=signed)
     if signed:  # and, where the spectrum is blurred, simple invariances one at a time
         candidates = itertools.chain(candidates, _pair_invariances(G))
-    else:  # noisy gradients blur the spectrum: scalings of two columns one at a time
-        candidates = itertools.chain(candidates, _pair_symmetries(G))
+    else:  # noisy gradients blur the spectrum: scalings of two columns one at a time, and
+        # last the null spaces that end without a clear gap
+        candidates = itertools.chain(candidates, _pair_symmetries(G),
+                                     _candidates(A, gapless=True))
     for rows in candidates:
         if signed and np.any(rows[:, n]):
             continue  # of y of both signs only invariances are read (y/M would not be)
@@ -238,21 +240,21 @@ def _kernel(L: np.ndarray, F: np.ndarray, gradients: bool = False,
     return kernel_ridge(L, F, LENGTHS, noise.ridges, gradients, noise.weights)
 
 
-def _candidates(A: np.ndarray, nested: bool = False, blurred: bool = False):
+def _candidates(A: np.ndarray, nested: bool = False, gapless: bool = False):
     """Integer bases of the near-null spaces of A (columns weighed equally), the largest
     first: a candidate ends at each clear gap of the singular values below ``NULL``; with
     ``nested`` also inside a run of small ones without a gap (a symmetry beside a near one:
-    ``p(λn, T, λV) = p`` beside ``(λn, λT)``, exact only without the excluded volume); with
-    ``blurred`` (noisy gradients, whose spectrum has no clear gap) at every singular value
-    below ``NULL``."""
+    ``p(λn, T, λV) = p`` beside ``(λn, λT)``, exact only without the excluded volume).
+    With ``gapless``, instead, the others: each singular value below ``NULL`` that ends no
+    candidate so (noise blurs the spectrum: with 1 % noise a gap of 4.5 for 5)."""
     norms = np.linalg.norm(A, axis=0)
     if not np.all(norms > 0):
         return
     _, s, Vt = np.linalg.svd(A / norms, full_matrices=False)
     ratio = s / s[0]
     for k in range(1, len(s)):
-        if ratio[k] < NULL and (blurred or ratio[k - 1] >= GAP * ratio[k]
-                                or (nested and ratio[k - 1] < NULL)):
+        clear = ratio[k - 1] >= GAP * ratio[k] or (nested and ratio[k - 1] < NULL)
+        if ratio[k] < NULL and clear != gapless:
             rows = _rational_basis(Vt[k:] / norms)
             if rows is not None:
                 yield rows
