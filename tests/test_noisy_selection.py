@@ -24,6 +24,15 @@ def test_a_fit_keeps_half_its_points_as_degrees_of_freedom():
     assert reg.best_.errors.dof >= 3 and reg.best_.loss > 1e-20
 
 
+def test_a_forms_code_counts_the_operators_the_search_uses_by_default():
+    """The description length's alphabet (choice.N_OPERATORS, kept free of the search's
+    torch imports) is the default search's operator set."""
+    from eqlearn.search.choice import N_OPERATORS
+    from eqlearn.search.hybrid import DEFAULT_SEARCH_OPERATORS
+
+    assert N_OPERATORS == len(DEFAULT_SEARCH_OPERATORS)
+
+
 def _front_on_noisy_michaelis_menten(seed=1, n=12):
     """MM readings and a front fitted to them by curve_fit: the mean, MM (2 constants), a
     hyperbola with an offset (3) and a quartic (5), as choose_equation receives it."""

@@ -34,7 +34,7 @@ def test_the_kernel_gradients_equal_finite_differences_of_the_kernel_model(monke
     """One width and ridge: the closed-form gradient at the rows against central
     differences of the same kernel model's prediction (numpy.linalg.solve)."""
     monkeypatch.setattr(S, "LENGTHS", (1.0,))
-    monkeypatch.setattr(S, "QUIET", S._Noise(None, (1e-6,), False))
+    monkeypatch.setattr(S, "QUIET", S._Noise(None, (1e-6,)))
     rng = np.random.default_rng(3)
     L = rng.uniform(0, 1.5, (60, 3))
     F = np.sin(L[:, 0]) + L[:, 1] * L[:, 2]

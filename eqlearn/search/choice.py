@@ -37,7 +37,8 @@ __all__ = ["Choice", "N_OPERATORS", "RULES", "choose_equation", "choose_robustly
            "description_lengths", "on_all_rows"]
 
 RULES = ("auto", "validation", "best", "accuracy", "simplest")
-N_OPERATORS = 10  #: operators a form's code counts when the user names none
+N_OPERATORS = 10  #: operators a form's code counts when the user names none: the search's
+                  #: default set (hybrid.DEFAULT_SEARCH_OPERATORS; not imported: no torch here)
 
 
 @dataclass

@@ -65,10 +65,9 @@ class _Noise(NamedTuple):
 
     weights: np.ndarray | None  #: per row, mean 1 (inverse noise variances); None: equal
     ridges: tuple[float, ...]
-    noisy: bool                 #: the data is noisy (larger ridges, maybe weights)
 
 
-QUIET = _Noise(None, RIDGES, False)  #: noise-free data, as it was always read
+QUIET = _Noise(None, RIDGES)  #: noise-free data, as it was always read
 
 
 def symmetry_groups(X: np.ndarray, y: np.ndarray) -> PiGroups | None:
@@ -215,9 +214,9 @@ def _noise_model(L, F, y) -> tuple[tuple | None, _Noise]:
     left-out rows more likely (Gaussian, scale fitted: ``−n/2·ln(loo) + ½·Σ ln wᵢ``,
     weights of mean 1); either with the larger ridges ``NOISY_RIDGES``, which smooth noise."""
     n = len(F)
-    equal = _Noise(np.ones(n), NOISY_RIDGES, True)
+    equal = _Noise(np.ones(n), NOISY_RIDGES)
     scaled = _Noise(np.maximum(y * y / np.mean(y * y), np.finfo(float).eps),
-                    NOISY_RIDGES, True)
+                    NOISY_RIDGES)
     fit, weighted = _kernel(L, F, True, equal), _kernel(L, F, True, scaled)
     if fit is None or weighted is None:
         return fit, equal
