@@ -153,8 +153,8 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                                  outcome.set_aside[rows], loss=outcome.loss, rule=self.selection,
                                  sigma=None if sigma is None else data.weight[rows] ** -0.5,
                                  sample=outcome.seen(rows), all_rows_at=plan.all_rows_at(t0),
-                                 deadline=t0 + self.time_budget, n_operators=len(
-                                     self.operators or ()) or N_OPERATORS, random_state=self._seed())
+                                 deadline=t0 + self.time_budget, random_state=self._seed(),
+                                 n_operators=len(self.operators or ()) or N_OPERATORS)
         self.outliers_, self.search_variables_ = data.rows[rows[choice.outliers]], reduced.names
         self._store(choice, data, len(outcome.candidates), sigma is not None)
         self.fit_seconds_ = time.perf_counter() - t0

@@ -95,3 +95,11 @@ def test_jacobian_agrees_with_sympy_derivatives(formula):
         d = sympy.lambdify(xs, sympy.diff(sexpr, cj).subs(at), "numpy")
         np.testing.assert_allclose(J[:, j], np.broadcast_to(d(*X.T), (30,)), rtol=1e-10,
                                    atol=1e-12, err_msg=f"d/d{cj} of {formula}")
+
+
+def test_weighted_variance_equals_the_variance_of_rows_repeated_by_their_weights():
+    from eqlearn.expr.evaluate import weighted_variance
+
+    y, w = np.array([1.0, 4.0, -2.0, 7.5]), np.array([1, 3, 2, 1])
+    assert np.isclose(weighted_variance(y, w.astype(float)), np.var(np.repeat(y, w)))
+    assert weighted_variance(y) == np.var(y)

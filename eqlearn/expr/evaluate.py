@@ -13,7 +13,7 @@ import numpy as np
 from .operators import OPERATORS
 from .tree import Const, Expr, Node, Num, Var
 
-__all__ = ["evaluate", "evaluate_counted", "compile_numpy", "as_2d", "r2"]
+__all__ = ["evaluate", "evaluate_counted", "compile_numpy", "as_2d", "r2", "weighted_variance"]
 
 
 def as_2d(X) -> np.ndarray:
@@ -111,6 +111,13 @@ def compile_numpy(expr: Expr) -> Callable[[np.ndarray, Sequence[float]], np.ndar
     f = namespace["f"]
     f.__doc__ = f"numpy function of {expr}"
     return f
+
+
+def weighted_variance(y: np.ndarray, w: np.ndarray | None = None) -> float:
+    """Variance of ``y`` about its mean, each reading weighted by ``w`` (None: equally)."""
+    if w is None:
+        return float(np.var(y))
+    return float(np.average((y - np.average(y, weights=w)) ** 2, weights=w))
 
 
 def r2(y, yhat) -> float:

@@ -24,7 +24,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import DataWarning
-from ..expr.evaluate import evaluate
+from ..expr.evaluate import evaluate, weighted_variance
 from ..expr.coefficients import exact_numbers
 from .outliers import OutlierPlan, residual_outliers
 from .selection import ROUNDOFF, Candidate, pareto_front, select
@@ -106,8 +106,7 @@ def description_lengths(front: list[Candidate], errors: list[ConstantErrors], y:
     residuals, constants and form; infinite for constants the data cannot determine.
     Residual sums below round-off (``1e-16`` of the variance per reading) tie."""
     n = len(y)
-    spread = 1.0 if loss in ("log", "relative") else float(
-        np.average((y - np.average(y, weights=w)) ** 2, weights=w))
+    spread = 1.0 if loss in ("log", "relative") else weighted_variance(y, w)
     floor = n * 1e-16 * max(spread, np.finfo(float).tiny)
     out = np.full(len(front), np.inf)
     for i, (c, e) in enumerate(zip(front, errors)):

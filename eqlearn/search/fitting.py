@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..exceptions import DataWarning
+from ..expr.evaluate import weighted_variance
 from ..expr.operators import OPERATORS
 from ..expr.simplify import canonical_skeleton
 from ..expr.tree import PLACEHOLDER, Expr, Node, Var
@@ -84,7 +85,7 @@ def _loss_scale(y: np.ndarray, w: np.ndarray, loss: str) -> float:
     """Normaliser that makes losses comparable across problems (1 = predicting the mean)."""
     if loss in ("relative", "log"):
         return 1.0
-    var = float(np.average((y - np.average(y, weights=w)) ** 2, weights=w))
+    var = weighted_variance(y, w)
     return var if var > 0 else 1.0
 
 

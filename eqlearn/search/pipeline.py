@@ -28,7 +28,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import DataWarning
-from ..expr.evaluate import evaluate
+from ..expr.evaluate import evaluate, weighted_variance
 from ..expr.export import cancelled
 from ..expr.tree import Const, Var
 from ..model.model import EquationModel
@@ -297,7 +297,7 @@ def _direct_fits(X, y, w, plan: FitPlan, settings: SearchSettings, deadline: flo
 def _explaining(equations, X, y, w, share: float) -> list:
     """The fitted ``(equation, 0.0)`` proposals that leave less than ``share`` of y's
     variance (weighted): only those are worth refitting (noise gives none)."""
-    var = float(np.average((y - np.average(y, weights=w)) ** 2, weights=w))
+    var = weighted_variance(y, w)
     out = []
     for e, lp in equations:
         with np.errstate(all="ignore"):

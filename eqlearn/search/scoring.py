@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..expr.evaluate import weighted_variance
 from ..expr.simplify import canonicalize
 from .constant_fit import fit_constants
 from .terms import TermModel, weighted_lstsq
@@ -34,7 +35,7 @@ class Evaluator:
                  per_term: bool = True):
         self.X, self.y, self.w, self.kind = X, y, weight, loss
         self.scale = 1.0 / np.abs(y) if loss == "relative" else np.ones_like(y)
-        var = float(np.average((y - np.average(y, weights=weight)) ** 2, weights=weight))
+        var = weighted_variance(y, weight)
         self.norm = 1.0 if loss in ("relative", "log") or var == 0 else var
         if loss == "log":
             self.sign = 1.0 if np.all(y > 0) else -1.0

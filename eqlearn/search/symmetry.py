@@ -32,6 +32,7 @@ from typing import NamedTuple
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ..expr.evaluate import weighted_variance
 from .differences import evenly_spaced_rows, one_signed_columns
 from .dimensionless import PiGroups, integral_exponents
 from .kernel import LENGTHS, kernel_ridge
@@ -201,10 +202,7 @@ def _fits_well(fit, F: np.ndarray, noise: _Noise) -> bool:
     variance, with finite gradients: only then do they say anything."""
     if fit is None or not np.all(np.isfinite(fit[1])):
         return False
-    w = noise.weights
-    variance = np.var(F) if w is None else np.average((F - np.average(F, weights=w)) ** 2,
-                                                      weights=w)
-    return bool(fit[0] <= WELL_FIT * variance)
+    return bool(fit[0] <= WELL_FIT * weighted_variance(F, noise.weights))
 
 
 def _noise_model(L, F, y) -> tuple[tuple | None, _Noise]:
