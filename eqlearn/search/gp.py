@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -48,6 +48,9 @@ class SearchReport:
     n_evals: int
     epochs: int
     seconds: float
+    #: (seconds since the start, the islands' evaluations so far) at each return: an
+    #: evaluation's cost grows as the search goes on, so compare throughputs at equal counts
+    progress: list[tuple[float, int]] = field(default_factory=list)
 
 
 def run_search(X, y, weight, grammar: Grammar, cfg: GPConfig, *, loss: str = "mse",
@@ -66,7 +69,7 @@ def run_search(X, y, weight, grammar: Grammar, cfg: GPConfig, *, loss: str = "ms
                for i in range(cfg.n_islands)]
     problem = IslandProblem(X, y, weight, loss, grammar, cfg, uuid.uuid4().hex)
     runner = islands_runner(problem, deadline)
-    search = _Search(evaluator, grammar, cfg, rng, inject, deadline)
+    search = _Search(evaluator, grammar, cfg, rng, inject, deadline, t0)
     try:
         run = search.in_step if runner.in_step else search.without_barriers
         islands, evals, epochs = run(runner, islands)
@@ -74,7 +77,7 @@ def run_search(X, y, weight, grammar: Grammar, cfg: GPConfig, *, loss: str = "ms
         runner.close()
     return SearchReport(_hall_candidates(islands, evaluator, grammar.max_complexity),
                         evals + evaluator.n_evals, epochs,
-                        time.perf_counter() - t0)
+                        time.perf_counter() - t0, search.progress)
 
 
 @dataclass
@@ -87,6 +90,8 @@ class _Search:
     rng: np.random.Generator
     inject: Callable[[list[Candidate]], list] | None
     deadline: float
+    start: float
+    progress: list[tuple[float, int]] = field(default_factory=list)
 
     def in_step(self, runner, islands: list[Island]) -> tuple[list[Island], int, int]:
         """Epochs in step: every island evolves an epoch, then they all meet (the
@@ -98,6 +103,7 @@ class _Search:
             islands = [isl for isl, _ in results]
             n_evals += sum(n for _, n in results)
             epoch += 1
+            self._record(n_evals)
             front = self._front(islands)
             if runner.stopped() or (front and min(c.loss for c in front) < cfg.stop_loss):
                 break  # once set, every island's epoch would end at its start
@@ -117,6 +123,7 @@ class _Search:
         stop = False
         for i, island, n in runner.results():
             islands[i], n_evals, returns = island, n_evals + n, returns + 1
+            self._record(n_evals)
             stop = stop or time.perf_counter() >= self.deadline or \
                 min((m.loss for m in island.hall.values()), default=np.inf) < self.cfg.stop_loss
             if stop:
@@ -129,6 +136,9 @@ class _Search:
             owed[i] = []
             runner.submit(i, island, self._seed())
         return islands, n_evals, returns // len(islands)
+
+    def _record(self, n_evals: int) -> None:
+        self.progress.append((time.perf_counter() - self.start, n_evals))
 
     def _seed(self) -> int:
         return int(self.rng.integers(2**31))

@@ -88,5 +88,6 @@ def search_candidates(X, y, w, settings: SearchSettings, deadline: float, *,
     report = run_search(X, y, w, grammar, cfg, loss=settings.loss, deadline=deadline,
                         seeds=seed_exprs, random_state=settings.random_state, inject=inject)
     stats = {"evals": report.n_evals, "epochs": report.epochs, "seconds": report.seconds,
-             "evals_per_second": report.n_evals / max(report.seconds, 1e-9)}
+             "evals_per_second": report.n_evals / max(report.seconds, 1e-9),
+             "progress": [[round(t, 3), n] for t, n in report.progress]}
     return report.candidates, stats
