@@ -46,7 +46,7 @@ def busy(tasks):
     """Per worker: compute seconds of the islands' tasks / their span, and their number."""
     spans = {}
     for t in tasks:
-        if str(t["key"]).startswith(ISLAND_TASK):
+        if str(t["key"]).startswith((ISLAND_TASK, "batch_of__evolve_island")):  # or joblib's
             spans.setdefault(t["worker"], []).extend(
                 (p["start"], p["stop"]) for p in t["startstops"] if p["action"] == "compute")
     lo = min(a for v in spans.values() for a, _ in v)
@@ -88,7 +88,8 @@ def main():
     t1, t2 = seconds_to(one["progress"], evals), seconds_to(two["progress"], evals)
     for r in (one, two):
         print(json.dumps({k: v for k, v in r.items() if k != "progress"}), flush=True)
-    same_time = two["evals"] / evals_at(one["progress"], two["search_s"])
+    seconds, done = two["progress"][-1]  # the islands' evaluations (the main process's apart)
+    same_time = done / evals_at(one["progress"], seconds)
     print(json.dumps({"equal_time_ratio": round(same_time, 3),
                       "equal_work_evals": evals, "one_worker_s": round(t1, 2),
                       "two_workers_s": round(t2, 2), "equal_work_ratio": round(t1 / t2, 3)}))
