@@ -49,6 +49,8 @@ def busy(tasks):
         if str(t["key"]).startswith((ISLAND_TASK, "batch_of__evolve_island")):  # or joblib's
             spans.setdefault(t["worker"], []).extend(
                 (p["start"], p["stop"]) for p in t["startstops"] if p["action"] == "compute")
+    if not spans:  # joblib runs a 1-worker cluster's tasks in this process, not on it
+        return {}
     lo = min(a for v in spans.values() for a, _ in v)
     hi = max(b for v in spans.values() for _, b in v)
     return {w[-5:]: [round(sum(b - a for a, b in v) / (hi - lo), 3), len(v)]
