@@ -59,6 +59,8 @@ NOISY_RIDGES = RIDGES + (1e-2, 1e-1)  #: where the rows are weighted: larger one
 SHIFTS = 4           #: y's exponent of a symmetry is also tried this many halves either side ...
 BETTER = 0.7         #: ... and moved where the groups then fit with at most this share of the error
 PAIR_NULL = 0.02     #: a symmetry of two columns read one at a time (_pair_symmetries)
+FLIPPED = 0.05       #: y's values of its minority sign, all within this share of its RMS and
+                     #: at most a quarter of the rows: noise around zero on a one-signed law
 
 
 class _Noise(NamedTuple):
@@ -176,10 +178,17 @@ def _best_exponents(rows: np.ndarray, X, y, noise: _Noise):
 def _read(X, y):
     """Rows, F (log|y|, or y/std(y) where y takes both signs), the kernel model's
     leave-one-out error and gradients dF/dL, whether y takes both signs, and the noise model
-    the kernel models use (:class:`_Noise`); None when the data cannot be read."""
+    the kernel models use (:class:`_Noise`); None when the data cannot be read. Where y's
+    other sign is only noise around zero (:func:`_majority_sign`), the rows of its sign are
+    read first, then, failing that, all rows with both signs."""
     X, y = evenly_spaced_rows(np.asarray(X, float), np.asarray(y, float))
-    if np.all(y >= 0) or np.all(y <= 0):  # zeros (underflow) say nothing in logs: left out
-        X, y = X[y != 0], y[y != 0]
+    keep = _majority_sign(y)  # zeros (underflow) and noise around them say nothing in logs
+    both = not keep.all() and not (np.all(y >= 0) or np.all(y <= 0))
+    read = _read_rows(X[keep], y[keep])
+    return _read_rows(X, y) if read is None and both else read
+
+
+def _read_rows(X, y):
     if not (2 <= X.shape[1] <= MAX_VARIABLES and len(y) >= MIN_ROWS and np.all(X != 0)
             and np.all(np.isfinite(X)) and np.all(np.isfinite(y)) and np.std(y) > 0):
         return None
@@ -222,6 +231,21 @@ def _noise_model(L, F, y) -> tuple[tuple | None, _Noise]:
             -n / 2 * np.log(fit[0]):
         return weighted, scaled
     return fit, equal
+
+
+def _majority_sign(y: np.ndarray) -> np.ndarray:
+    """Rows to read: those of y's sign, where y has one (zeros left out), or where its other
+    sign is noise around zero (``FLIPPED``: a law over decades under noise of one size, as
+    1 % of y's RMS gives); else every row. Left out, they would weigh little anyway: an
+    error σ in y is σ/|y| in log|y|."""
+    if np.all(y >= 0) or np.all(y <= 0):
+        return y != 0
+    major = np.sign(np.sum(np.sign(y)))
+    minor = np.sign(y) != major
+    rms = np.sqrt(np.mean(y * y))
+    if major != 0 and np.mean(minor) <= 0.25 and np.max(np.abs(y[minor])) <= FLIPPED * rms:
+        return np.sign(y) == major
+    return np.ones(len(y), bool)
 
 
 def _one_signed(A: np.ndarray) -> bool:
