@@ -182,6 +182,26 @@ def test_with_one_percent_noise_a_blurred_spectrum_still_gives_all_the_symmetrie
     assert symmetry_groups(X, y).n_groups == 1
 
 
+@pytest.mark.parametrize("problem", ["I.32.5", "II.6.15a"])
+def test_with_one_percent_noise_signs_flipped_near_zero_do_not_stop_the_reading(problem):
+    """Laws of one sign over decades (q²a²/(6πεc³); p·z·√(x² + y²)/(4πεr⁵)): noise of 1 %
+    of y's RMS flips the sign of their smallest values, and y read as a target of both signs
+    gave nothing. Those values are noise around zero: the rows of y's sign are read in
+    logs, and every symmetry read holds for the law."""
+    X, y = _read_with_noise_and_checked(problem)
+    assert np.any(y > 0) and np.any(y < 0)
+
+
+def test_only_few_small_values_of_the_other_sign_count_as_noise_around_zero():
+    law = np.linspace(1.0, 100.0, 95)
+    small = np.r_[law, np.full(5, -0.5)]  # 0.5 is 1 % of the RMS: noise
+    assert S._majority_sign(small).tolist() == [True] * 95 + [False] * 5
+    assert S._majority_sign(-small).sum() == 95  # either sign
+    assert S._majority_sign(np.r_[law, np.full(5, -30.0)]).all()  # too large: a signed law
+    assert S._majority_sign(np.r_[law[:60], np.full(40, -0.5)]).all()  # too many
+    assert S._majority_sign(np.r_[law, np.zeros(5)]).sum() == 95  # zeros say nothing in logs
+
+
 def test_data_that_log_coordinates_cannot_read_gives_none_or_only_invariances():
     """Also: a column of both signs is read in log|x| (a difference, ``θ − θ1``)."""
     _, X, y = _data("relativistic mass")
@@ -255,3 +275,21 @@ def test_the_noise_model_of_the_rows_is_read_from_the_data():
 def test_with_five_percent_noise_the_symmetries_read_hold_for_the_law(problem):
     """5 % of y's RMS: the rows weighted by their noise, symmetries are read, and hold."""
     _read_with_noise_and_checked(problem, 0.05)
+
+
+def test_the_groups_search_weighs_each_row_as_an_error_in_y():
+    """In the groups the search fits z = y/M, and an error in y is M times one in z: with
+    absolute losses the rows are weighted by M², so that the weighted least-squares fit of
+    z is the least-squares fit of y (checked on y = c·M, against its closed form); log and
+    relative losses are the same in z as in y and keep the weights."""
+    from eqlearn.search.pipeline import _group_weights
+
+    rng = np.random.default_rng(0)
+    M = rng.uniform(1.0, 25.0, 60)
+    y = 3.0 * M + rng.normal(0.0, 1.0, 60)
+    w = np.ones(60)
+    g = _group_weights(w, M, "mse", "mse")
+    assert np.isclose(g.mean(), 1.0) and np.allclose(g / g[0], (M / M[0]) ** 2)
+    assert np.isclose(np.sum(g * y / M) / np.sum(g), np.sum(M * y) / np.sum(M * M))
+    for outer, inner in [("log", "mse"), ("mse", "log"), ("relative", "relative")]:
+        assert _group_weights(w, M, outer, inner) is w
