@@ -275,21 +275,3 @@ def test_the_noise_model_of_the_rows_is_read_from_the_data():
 def test_with_five_percent_noise_the_symmetries_read_hold_for_the_law(problem):
     """5 % of y's RMS: the rows weighted by their noise, symmetries are read, and hold."""
     _read_with_noise_and_checked(problem, 0.05)
-
-
-def test_the_groups_search_weighs_each_row_as_an_error_in_y():
-    """In the groups the search fits z = y/M, and an error in y is M times one in z: with
-    absolute losses the rows are weighted by M², so that the weighted least-squares fit of
-    z is the least-squares fit of y (checked on y = c·M, against its closed form); log and
-    relative losses are the same in z as in y and keep the weights."""
-    from eqlearn.search.pipeline import _group_weights
-
-    rng = np.random.default_rng(0)
-    M = rng.uniform(1.0, 25.0, 60)
-    y = 3.0 * M + rng.normal(0.0, 1.0, 60)
-    w = np.ones(60)
-    g = _group_weights(w, M, "mse", "mse")
-    assert np.isclose(g.mean(), 1.0) and np.allclose(g / g[0], (M / M[0]) ** 2)
-    assert np.isclose(np.sum(g * y / M) / np.sum(g), np.sum(M * y) / np.sum(M * M))
-    for outer, inner in [("log", "mse"), ("mse", "log"), ("relative", "relative")]:
-        assert _group_weights(w, M, outer, inner) is w

@@ -21,7 +21,6 @@ __all__ = ["LOSSES", "SearchSettings", "allowed_skeleton", "baseline_skeletons",
            "nonzero_targets", "operator_names", "related_columns", "resolve_loss"]
 
 LOSSES = ("auto", "mse", "relative", "log", "huber")  #: what a fit may minimise
-ABSOLUTE_LOSSES = ("mse", "huber")  #: losses of errors in y's units (not relative to y)
 
 
 @dataclass(frozen=True)

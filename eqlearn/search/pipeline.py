@@ -35,8 +35,8 @@ from ..model.model import EquationModel
 from ..progress import progress_bar
 from .apart import partial_fraction_forms
 from .dimensionless import PiGroups
-from .fitting import (ABSOLUTE_LOSSES, SearchSettings, baseline_skeletons, fit_skeletons,
-                      nonzero_targets, related_columns, resolve_loss)
+from .fitting import (SearchSettings, baseline_skeletons, fit_skeletons, nonzero_targets,
+                      related_columns, resolve_loss)
 from .exponential_sums import exponential_sums
 from .gp import GPConfig, local_workers
 from .hybrid import search_candidates
@@ -218,9 +218,7 @@ def _symmetry_pass(X, y, w, Xs, ys, scaling: Scaling, names, plan: FitPlan,
     inner = replace(settings, loss=resolve_loss(plan.loss, z))
     inner_scaling = Scaling.fit(P, z)
     found, stats["symmetry"] = search_equations(
-        *inner_scaling.transform(P, z), _group_weights(w[ok], y[ok] / z, settings.loss,
-                                                       inner.loss),
-        pi.describe(list(names))[0], plan, inner, model,
+        *inner_scaling.transform(P, z), w[ok], pi.describe(list(names))[0], plan, inner, model,
         t0 + plan.symmetry_share * plan.time_budget, scaling=inner_scaling)
     front = front_and_exact(found, plan.tidied)
     tidy = {id(c) for c in accurate_members(front)[:plan.tidied]}  # noisy data: the law
@@ -234,18 +232,6 @@ def _symmetry_pass(X, y, w, Xs, ys, scaling: Scaling, names, plan: FitPlan,
     deadline = time.perf_counter() + plan.symmetry_refit_share * plan.time_budget
     return pi, fit_skeletons(mapped, Xs, ys, w, settings, deadline, source="symmetry",
                              warm=True)
-
-
-def _group_weights(w: np.ndarray, M: np.ndarray, loss: str, inner: str) -> np.ndarray:
-    """The rows' weights for the search of ``z = y/M`` in the groups: where both fits are
-    absolute (mse, huber), an error in y is M times one in z, so that ``(y − M·f)² =
-    M²·(z − f)²``: the weights times M² (noisy rows of small M would lead the search
-    astray). Log and relative losses are the same in z as in y: the weights as given."""
-    if loss not in ABSOLUTE_LOSSES or inner not in ABSOLUTE_LOSSES:
-        return w
-    weighted = w * M * M
-    return weighted / weighted.mean() if np.all(np.isfinite(weighted)) and \
-        weighted.mean() > 0 else w
 
 
 def search_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray, names: Sequence[str],
