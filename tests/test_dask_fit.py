@@ -106,3 +106,19 @@ def test_workers_is_a_deprecated_alias_of_n_jobs():
     assert old.equations_["equation"].tolist() == new.equations_["equation"].tolist()
     with pytest.raises(ValueError, match="n_jobs must be None or a non-zero integer"):
         EquationRegressor(n_jobs=0, time_budget=1.0).fit(X, y)
+
+
+def test_a_cluster_without_workers_gives_the_search_up_without_hanging():
+    """No worker takes the islands' tasks: LATE seconds after the deadline the search gives
+    them up and returns the front of the islands it started with (no epoch run)."""
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1, 1, size=(40, 2))
+    y = X[:, 0] * X[:, 1] + np.sin(X[:, 0])
+    cfg = GPConfig(n_islands=2, population=20)
+    with LocalCluster(n_workers=0, processes=False, dashboard_address="127.0.0.1:0") as cl, \
+            Client(cl) as empty, joblib.parallel_config(backend="dask", client=empty):
+        assert cluster_backend_active()
+        report = run_search(X, y, np.ones(40), _grammar(), cfg,
+                            deadline=time.perf_counter() + 1.0, random_state=0)
+    assert report.epochs == 0 and report.progress == [] and report.candidates
+    assert all(np.isfinite(c.loss) for c in report.candidates)

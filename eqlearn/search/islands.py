@@ -153,36 +153,48 @@ class _DaskIslands:
     """Islands as tasks on the Dask cluster of the active joblib backend, without epoch
     barriers: :meth:`submit` sends one island's epoch, :meth:`results` yields each island
     as it returns (in the order they finish), while more are submitted. The problem is
-    scattered to every worker once."""
+    scattered to every worker once. Islands not back ``LATE`` seconds after the deadline
+    (a cluster without workers, or whose workers hang) are given up: the search goes on
+    with the copies it has."""
 
     in_step = False
+    LATE = 5.0
 
     def __init__(self, problem: IslandProblem, deadline: float):
-        from distributed import as_completed
         from joblib.parallel import get_active_backend
 
         self.client = get_active_backend()[0].client
         self.wall_deadline = time.time() + (deadline - time.perf_counter())
-        self.problem = self.client.scatter(problem, broadcast=True, hash=False)
-        self.done, self.out = as_completed(), {}  # futures out: key -> (island, future)
+        self.problem = self.client.scatter(problem, broadcast=True, hash=False) \
+            if self.client.scheduler_info()["workers"] else problem
+        self.out: dict = {}  # futures out: key -> (island, future)
 
     def submit(self, i: int, island: Island, seed: int) -> None:
         future = self.client.submit(_evolve_island, self.problem, island, seed,
                                     self.wall_deadline, key=f"{ISLAND_TASK}-{uuid.uuid4().hex}",
                                     pure=False)
         self.out[future.key] = (i, future)
-        self.done.add(future)
 
     def results(self) -> Iterator[tuple[int, Island, int]]:
-        for future in self.done:
-            island, n_evals = future.result()
-            yield self.out.pop(future.key)[0], island, n_evals
+        from distributed import wait
+
+        while self.out:
+            left = self.wall_deadline + self.LATE - time.time()
+            try:
+                done = wait([f for _, f in self.out.values()], timeout=max(left, 0.01),
+                            return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                return
+            for future in done:
+                island, n_evals = future.result()
+                yield self.out.pop(future.key)[0], island, n_evals
 
     def close(self) -> None:
-        """Cancel the islands still out (after an error) and free the problem's copies."""
-        self.done.clear()
+        """Cancel the islands still out (given up, or after an error) and free the
+        problem's copies."""
         self.client.cancel([future for _, future in self.out.values()])
-        self.problem.release()
+        if hasattr(self.problem, "release"):
+            self.problem.release()
 
 
 def islands_runner(problem: IslandProblem, deadline: float):
