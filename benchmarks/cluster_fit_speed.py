@@ -57,15 +57,20 @@ def busy(tasks):
             for w, v in spans.items()}
 
 
+def _curve(progress):
+    """Seconds and evaluations so far, from the start (0, 0) on."""
+    return np.array([[0.0, 0]] + progress).T
+
+
 def seconds_to(progress, evals):
     """When the search reached ``evals`` evaluations (linear between its records)."""
-    t, n = np.array([[0.0, 0]] + progress).T
+    t, n = _curve(progress)
     return float(np.interp(evals, n, t))
 
 
 def evals_at(progress, seconds):
     """The search's evaluations after ``seconds`` (linear between its records)."""
-    t, n = np.array([[0.0, 0]] + progress).T
+    t, n = _curve(progress)
     return float(np.interp(seconds, t, n))
 
 

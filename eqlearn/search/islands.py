@@ -165,8 +165,9 @@ class _DaskIslands:
 
         self.client = get_active_backend()[0].client
         self.wall_deadline = time.time() + (deadline - time.perf_counter())
+        self.scattered = bool(self.client.scheduler_info()["workers"])  # none: sent per task
         self.problem = self.client.scatter(problem, broadcast=True, hash=False) \
-            if self.client.scheduler_info()["workers"] else problem
+            if self.scattered else problem
         self.out: dict = {}  # futures out: key -> (island, future)
 
     def submit(self, i: int, island: Island, seed: int) -> None:
@@ -193,7 +194,7 @@ class _DaskIslands:
         """Cancel the islands still out (given up, or after an error) and free the
         problem's copies."""
         self.client.cancel([future for _, future in self.out.values()])
-        if hasattr(self.problem, "release"):
+        if self.scattered:
             self.problem.release()
 
 

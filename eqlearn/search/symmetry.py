@@ -59,8 +59,9 @@ NOISY_RIDGES = RIDGES + (1e-2, 1e-1)  #: where the rows are weighted: larger one
 SHIFTS = 4           #: y's exponent of a symmetry is also tried this many halves either side ...
 BETTER = 0.7         #: ... and moved where the groups then fit with at most this share of the error
 PAIR_NULL = 0.02     #: a symmetry of two columns read one at a time (_pair_symmetries)
-FLIPPED = 0.05       #: y's values of its minority sign, all within this share of its RMS and
-                     #: at most a quarter of the rows: noise around zero on a one-signed law
+FLIPPED = 0.05       #: y's values of its minority sign, all within this share of its RMS ...
+FLIPPED_SHARE = 0.25 #: ... and at most this share of the rows: noise around zero on a
+                     #: one-signed law
 
 
 class _Noise(NamedTuple):
@@ -183,9 +184,9 @@ def _read(X, y):
     read first, then, failing that, all rows with both signs."""
     X, y = evenly_spaced_rows(np.asarray(X, float), np.asarray(y, float))
     keep = _majority_sign(y)  # zeros (underflow) and noise around them say nothing in logs
-    both = not keep.all() and not (np.all(y >= 0) or np.all(y <= 0))
     read = _read_rows(X[keep], y[keep])
-    return _read_rows(X, y) if read is None and both else read
+    flipped = not keep.all() and np.any(y > 0) and np.any(y < 0)  # zeros alone: not again
+    return _read_rows(X, y) if read is None and flipped else read
 
 
 def _read_rows(X, y):
@@ -243,7 +244,8 @@ def _majority_sign(y: np.ndarray) -> np.ndarray:
     major = np.sign(np.sum(np.sign(y)))
     minor = np.sign(y) != major
     rms = np.sqrt(np.mean(y * y))
-    if major != 0 and np.mean(minor) <= 0.25 and np.max(np.abs(y[minor])) <= FLIPPED * rms:
+    if major != 0 and np.mean(minor) <= FLIPPED_SHARE and \
+            np.max(np.abs(y[minor])) <= FLIPPED * rms:
         return np.sign(y) == major
     return np.ones(len(y), bool)
 
