@@ -166,6 +166,30 @@ def test_polish_under_the_log_loss_and_when_there_is_nothing_to_gain():
     assert ev.polish(nowhere)[0] == nowhere and ev.polish(nowhere)[1] == np.inf
 
 
+def test_the_refit_is_bounded_by_work_not_by_the_clock():
+    """Whether the refit's second start (all ones) runs is decided by the evaluations the
+    first one took, so a loaded machine (a time limit already spent) fits the same; the
+    bound is checked against fits with one and with both starts."""
+    from eqlearn.search.constant_fit import fit_constants
+    rng = np.random.default_rng(8)
+    X = rng.uniform(0.5, 2, size=(200, 2))
+    y = 2.5 * X[:, 0] * np.exp(-0.7 * X[:, 1]) + 0.01 * rng.normal(size=200)
+    skeleton = parse_expr("C*x1*exp(C*x2)").skeleton()
+    init = [4.0, 0.3]
+    common = dict(n_restarts=0, max_nfev=30, init=init)
+    one = fit_constants(skeleton, X, y, time_limit=0.0, **common)     # the first start only
+    both = fit_constants(skeleton, X, y, time_limit=1e9, **common)
+    assert both.n_evals > one.n_evals
+    for clock in (0.0, 1e9):  # an idle and a loaded machine
+        small = fit_constants(skeleton, X, y, time_limit=clock, max_work=1.0, **common)
+        assert small.n_evals == one.n_evals
+    large = fit_constants(skeleton, X, y, time_limit=1e9, max_work=1e12, **common)
+    assert large.n_evals == both.n_evals
+    ev = Evaluator(X, y, np.ones(200))  # 200 rows: well under the search's work bound
+    refitted, _ = ev.refit(skeleton.with_constants(init))
+    assert [c.value for c in refitted.constants()] == pytest.approx(both.constants, rel=1e-12)
+
+
 def test_a_child_below_the_stop_loss_ends_the_epoch_and_tells_the_other_islands():
     import multiprocessing as mp
 

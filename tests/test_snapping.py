@@ -58,12 +58,43 @@ def test_a_rate_the_noise_cannot_tell_from_one_half_becomes_it():
 
 
 def test_a_constant_the_data_tell_from_every_simple_number_stays():
-    """x1·e^(−0.8·x2) with 1 % noise: 0.8 is far outside reach of 1/2 and 1."""
-    X, y = _planted(lambda a, b: 2.5 * a * np.exp(-0.8 * b), 0.01)
+    """2.3·x1·e^(−0.8·x2) with 1 % noise: 2.3 and 0.8 are far outside reach of a half."""
+    X, y = _planted(lambda a, b: 2.3 * a * np.exp(-0.8 * b), 0.01)
     cand, p, half = _fitted("C*x1*exp(C*x2)", X, y, [1.0, -0.5])
     choice = choose_equation([cand], X, y, np.ones(len(y)), loss="mse")
     values = choice.errors[choice.index].values
     assert len(values) == 2 and np.allclose(sorted(np.abs(values)), sorted(np.abs(p)), rtol=1e-4)
+
+
+def test_a_half_snaps_though_its_canonical_form_is_longer():
+    """2.5·x1·e^(−0.8·x2) with 1 % noise: curve_fit's interval of the factor holds 5/2,
+    which is written as a fraction (the canonical form's ``5·x1·…/2`` is 3 nodes longer
+    than the constant it replaces); 0.8 stays as fitted."""
+    X, y = _planted(lambda a, b: 2.5 * a * np.exp(-0.8 * b), 0.01)
+    cand, p, half = _fitted("C*x1*exp(C*x2)", X, y, [1.0, -0.5])
+    assert abs(p[0] - 2.5) < half[0] and abs(p[1] + 0.8) < half[1]
+    choice = choose_equation([cand], X, y, np.ones(len(y)), loss="mse")
+    chosen = choice.front[choice.index]
+    assert chosen.expr.n_constants() == 1 and chosen.complexity <= cand.complexity
+    rate = choice.errors[choice.index].values[0]
+    a, b = variable_symbols(["x1", "x2"])
+    law = sympy.Rational(5, 2) * a * sympy.exp(sympy.Float(rate) * b)
+    assert sympy.simplify(to_sympy(chosen.expr, ["x1", "x2"]) - law) == 0
+    assert abs(rate + 0.8) < half[1]
+
+
+def test_an_exponent_of_a_ratio_snaps_to_two():
+    """x1·((x1/x2)² + 1) with 1 % noise, fitted as ``C·x1·(C + (x1/x2)^C)``: the exponent's
+    interval holds 2, and ``(x1/x2)²`` is kept as it is written (``x1²/x2²`` would be 2
+    nodes longer); the other two hold 1: the law is left."""
+    X, y = _planted(lambda a, b: a * ((a / b) ** 2 + 1), 0.01, n=60, seed=1)
+    cand, p, half = _fitted("C*x1*(C + (x1/x2)**C)", X, y, [1.2, 0.8, 1.8])
+    assert np.all(np.abs(p - [1, 1, 2]) < half) and np.all(np.abs(p - [1, 1, 2]) > 1e-4)
+    choice = choose_equation([cand], X, y, np.ones(len(y)), loss="mse")
+    chosen = choice.front[choice.index].expr
+    assert chosen.n_constants() == 0
+    a, b = variable_symbols(["x1", "x2"])
+    assert sympy.simplify(to_sympy(chosen, ["x1", "x2"]) - a * ((a / b) ** 2 + 1)) == 0
 
 
 def test_a_term_the_data_do_not_need_goes():

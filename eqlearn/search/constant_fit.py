@@ -164,7 +164,8 @@ class _Objective:
 def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse",
                   method: str = "lm", n_restarts: int = 4, time_limit: float = 2.0,
                   max_nfev: int | None = None, init=None, random_state=0,
-                  huber_delta: float | None = None) -> FitResult:
+                  huber_delta: float | None = None,
+                  max_work: float | None = None) -> FitResult:
     """Fit the placeholders of ``skeleton`` to ``(X, y)``; the best of several starts.
 
     Parameters
@@ -176,6 +177,10 @@ def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse"
         Random starts besides ``init`` and all-ones.
     time_limit : float
         Seconds for the whole fit; restarts stop when it is spent.
+    max_work : float, optional
+        Restarts stop once the evaluations so far, each costing its rows plus a fixed
+        overhead (``n_evals · (n + 500)``), exceed it: a bound the clock does not decide, so
+        the fit is the same on a loaded machine as on an idle one.
     """
     t0 = time.perf_counter()
     X = np.asarray(X, dtype=float)
@@ -197,7 +202,8 @@ def fit_constants(skeleton: Expr, X, y, *, sample_weight=None, loss: str = "mse"
     slots = linear_constant_slots(skeleton)
     best_c, best_cost, success = None, np.inf, False
     for start in _initial_points(k, n_restarts, rng, init):
-        if best_c is not None and time.perf_counter() - t0 > time_limit:
+        if best_c is not None and (time.perf_counter() - t0 > time_limit or (
+                max_work is not None and fun.n_evals * (len(y) + 500) > max_work)):
             break
         c0 = _project_linear(program, X, y, start, slots, residual.linear_scale)
         if not np.isfinite(fun(c0)).all() or np.max(np.abs(fun(c0))) >= _BIG:

@@ -91,7 +91,12 @@ def _snapped(cand: Candidate, err: ConstantErrors, X, y, w, loss, sigma, deadlin
 
 
 def _fixed(expr: Expr, index: int, number: Fraction) -> Expr:
-    """``expr`` with its ``index``-th constant (prefix order) replaced by ``number``."""
+    """``expr`` with its ``index``-th constant (prefix order) replaced by ``number``: its
+    canonical form, or the tree as it is where that is shorter (the canonical form writes
+    ``(5/2)·x`` as ``5·x/2`` and ``(a/b)²`` as ``a²/b²``, whose extra nodes would cost the
+    snapped law more than the constant it gives up)."""
     count = iter(range(expr.n_constants()))
-    return canonicalize(expr.map_leaves(
-        lambda n: Num(number) if isinstance(n, Const) and next(count) == index else n))
+    raw = expr.map_leaves(
+        lambda n: Num(number) if isinstance(n, Const) and next(count) == index else n)
+    tidy = canonicalize(raw)
+    return raw if complexity(raw) < complexity(tidy) else tidy
