@@ -97,6 +97,54 @@ def test_an_exponent_of_a_ratio_snaps_to_two():
     assert sympy.simplify(to_sympy(chosen, ["x1", "x2"]) - a * ((a / b) ** 2 + 1)) == 0
 
 
+@pytest.mark.parametrize("text", [
+    "x1*x2**2*(C*(x3/x2)**2 + C)", "C*x1 - C*x2/x3 + exp(C*x1)", "x1/(C - C*x2*x3)",
+    "-(C*x1) + C*x2 - C*x3", "C*x1 + sin(C*x2 + C*x3)"])
+def test_a_tie_writes_the_same_function_when_the_coefficients_agree(text):
+    """Each tie of a sum's two coefficients, evaluated with the second coefficient set to
+    ±the first (as the tie says), is the original equation: checked on random points."""
+    from eqlearn.search.ties import ties, tied
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.5, 2.0, (20, 3))
+    skeleton = parse_expr(text, ["x1", "x2", "x3"])
+    found = list(ties(skeleton.with_constants(np.ones(skeleton.n_constants()))))
+    assert found and all(t.sign in (1, -1) for t in found)
+    for tie in found:
+        values = rng.uniform(0.5, 2.0, skeleton.n_constants())
+        values[tie.j] = tie.sign * values[tie.i]
+        expr = skeleton.with_constants(values)
+        joint = tied(expr, tie)
+        assert joint.n_constants() == expr.n_constants() - 1
+        np.testing.assert_allclose(evaluate(joint, X), evaluate(expr, X), rtol=1e-12)
+
+
+def test_two_coefficients_the_data_cannot_tell_apart_become_one():
+    """0.3·x1²·(x2² + 1) with 1 % noise, fitted as ``C·x1²·x2² + C·x1²``: curve_fit's two
+    coefficients differ by less than their errors; the chosen equation has one constant,
+    sympy-equal to the law with it, and close to curve_fit's."""
+    X, y = _planted(lambda a, b: 0.3 * a**2 * (b**2 + 1), 0.01, n=60, seed=2)
+    cand, p, half = _fitted("C*x1**2*x2**2 + C*x1**2", X, y, [0.2, 0.4])
+    assert abs(p[0] - p[1]) < np.hypot(*half) and abs(p[0] - p[1]) > 1e-5
+    choice = choose_equation([cand], X, y, np.ones(len(y)), loss="mse")
+    chosen = choice.front[choice.index].expr
+    assert chosen.n_constants() == 1
+    c = chosen.constants()[0].value
+    assert abs(c - 0.3) < max(half) and min(p) - max(half) < c < max(p) + max(half)
+    a, b = variable_symbols(["x1", "x2"])
+    law = sympy.Float(c) * a**2 * (b**2 + 1)
+    assert abs(sympy.expand(to_sympy(chosen, ["x1", "x2"]) - law).subs({a: 1.3, b: 0.7})) < 1e-9
+
+
+def test_coefficients_the_data_tell_apart_stay_two():
+    """0.3·x1²·x2² + 0.36·x1² with 1 % noise: the coefficients are many errors apart."""
+    X, y = _planted(lambda a, b: 0.3 * a**2 * b**2 + 0.36 * a**2, 0.01, n=60, seed=2)
+    cand, p, half = _fitted("C*x1**2*x2**2 + C*x1**2", X, y, [0.2, 0.4])
+    assert abs(p[0] - p[1]) > 3 * np.hypot(*half)
+    choice = choose_equation([cand], X, y, np.ones(len(y)), loss="mse")
+    values = choice.errors[choice.index].values
+    assert np.allclose(sorted(values), sorted(p), rtol=1e-4)
+
+
 def test_a_term_the_data_do_not_need_goes():
     """x1 + x2² read with 2 % noise and fitted with an offset: the offset's interval holds
     0 and the 1s of both terms: the law is left."""

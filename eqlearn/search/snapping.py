@@ -18,13 +18,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from ..expr.simplify import canonicalize
 from ..expr.tree import Const, Expr, Num
 from .selection import Candidate, complexity
+from .ties import tied, ties
 from .uncertainty import ConstantErrors, constant_errors, refit_constants
 
 __all__ = ["SnapPlan", "simple_number", "snap_front"]
@@ -70,11 +71,10 @@ def _snapped(cand: Candidate, err: ConstantErrors, X, y, w, loss, sigma, deadlin
     best = length(cand, err)
     for _ in range(plan.rounds):
         tried = []
-        for j in range(len(err.values)):
-            number = simple_number(err.values[j], err.ci_high[j] - err.values[j], plan)
-            if number is None or time.perf_counter() >= deadline:
-                continue
-            expr = refit_constants(_fixed(cand.expr, int(j), number), X, y, w, loss)
+        for move in _moves(cand.expr, err, plan):
+            if time.perf_counter() >= deadline:
+                break
+            expr = refit_constants(move, X, y, w, loss)
             e = constant_errors(expr, X, y, w, sigma=sigma, loss=loss)
             if not np.isfinite(e.rss):
                 continue
@@ -90,13 +90,35 @@ def _snapped(cand: Candidate, err: ConstantErrors, X, y, w, loss, sigma, deadlin
     return cand, err
 
 
+def _moves(expr: Expr, err: ConstantErrors, plan: SnapPlan) -> Iterator[Expr]:
+    """``expr`` with one constant fewer: each constant whose interval holds a simple number
+    fixed to it; each two coefficients of one sum whose difference is within their errors
+    made one (:mod:`~eqlearn.search.ties`)."""
+    half = err.ci_high - err.values
+    for j in range(len(err.values)):
+        number = simple_number(err.values[j], half[j], plan)
+        if number is not None:
+            yield _fixed(expr, int(j), number)
+    for tie in ties(expr):
+        a, b = err.values[tie.i], err.values[tie.j]
+        if a != 0 and abs(a - tie.sign * b) <= np.hypot(half[tie.i], half[tie.j]):
+            yield _tidy(tied(expr, tie))
+
+
 def _fixed(expr: Expr, index: int, number: Fraction) -> Expr:
     """``expr`` with its ``index``-th constant (prefix order) replaced by ``number``: its
     canonical form, or the tree as it is where that is shorter (the canonical form writes
     ``(5/2)·x`` as ``5·x/2`` and ``(a/b)²`` as ``a²/b²``, whose extra nodes would cost the
     snapped law more than the constant it gives up)."""
     count = iter(range(expr.n_constants()))
-    raw = expr.map_leaves(
-        lambda n: Num(number) if isinstance(n, Const) and next(count) == index else n)
+    return _tidy(expr.map_leaves(
+        lambda n: Num(number) if isinstance(n, Const) and next(count) == index else n))
+
+
+def _tidy(raw: Expr) -> Expr:
+    """The canonical form of ``raw``, or ``raw`` where that is shorter or has fewer
+    constants (the canonical form may multiply a tied coefficient back out)."""
     tidy = canonicalize(raw)
-    return raw if complexity(raw) < complexity(tidy) else tidy
+    if (complexity(raw), raw.n_constants()) < (complexity(tidy), tidy.n_constants()):
+        return raw
+    return tidy
