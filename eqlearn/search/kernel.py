@@ -9,9 +9,11 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["LENGTHS", "kernel_ridge", "loo_residuals"]
+__all__ = ["LENGTHS", "SMOOTHING_RIDGES", "kernel_ridge", "loo_residuals", "smoothed"]
 
 LENGTHS = (0.5, 1.0, 2.0, 4.0)  #: kernel widths tried, times sqrt(columns) (standardised)
+SMOOTHING_RIDGES = (1e-8, 1e-6, 1e-4, 1e-2, 1e-1)  #: for :func:`smoothed`: the first
+                                                  #: nearly interpolates, the last smooths
 
 
 def kernel_ridge(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],
@@ -91,3 +93,51 @@ def loo_residuals(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],
     Z_new = (np.asarray(X_new, dtype=float) - X.mean(axis=0)) / sd
     K_new = np.exp(-np.sum((Z_new[:, None, :] - Z[None, :, :]) ** 2, axis=-1) / (2 * width2))
     return r * scale, center + scale * (K_new @ alpha)
+
+
+def smoothed(X: np.ndarray, y: np.ndarray, lengths: Sequence[float] = LENGTHS,
+             ridges: Sequence[float] = SMOOTHING_RIDGES, share: float = 0.5,
+             decades: float = 2.0) -> np.ndarray | None:
+    """The fitted values of the Gaussian-kernel ridge regression that predicts left-out
+    rows best, when that model sets the readings' scatter aside as noise: its residuals
+    are at least ``share`` of its leave-one-out error (pure noise gives about
+    ``((n − p)/n)²``, p its effective number of parameters; a noise-free law is best
+    predicted by a model that goes through its points), and a residual is no more like its
+    nearest neighbour's than unrelated noise would be (a misfit of a law too hard for the
+    kernel is). None otherwise: too few rows to tell, or a y of one sign over more than
+    ``decades`` (a law over decades, Planck's, misfitted by the kernel everywhere alike,
+    looks like noise)."""
+    if len(y) < 10 or not np.all(np.isfinite(y)):
+        return None
+    size = np.abs(y)
+    with np.errstate(divide="ignore"):  # a reading of 0 (underflow): infinitely many
+        span = np.log10(size.max() / size.min()) if size.max() > 0 else 0.0
+    if (np.all(y >= 0) or np.all(y <= 0)) and span > decades:
+        return None
+    return _smooth(X, y, lengths, ridges, share)
+
+
+def _smooth(X, y, lengths, ridges, share) -> np.ndarray | None:
+    sd = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+    Z = (X - X.mean(axis=0)) / sd
+    y_sd = float(y.std())
+    if not y_sd > 0:
+        return None
+    f = (y - y.mean()) / y_sd
+    D2 = np.sum((Z[:, None, :] - Z[None, :, :]) ** 2, axis=-1)
+    best = None
+    for length in lengths:
+        K = np.exp(-D2 / (2 * length * length * Z.shape[1]))
+        for inv in _inverses(K, ridges, None):
+            alpha = inv @ f
+            loo = float(np.mean((alpha / np.diag(inv)) ** 2))
+            if best is None or loo < best[0]:
+                best = (loo, K @ alpha)
+    loo, fit = best
+    r = f - fit
+    np.fill_diagonal(D2, np.inf)
+    neighbour = r[np.argmin(D2, axis=1)]
+    if not (np.mean(r * r) >= share * loo and  # and like noise, not misfit: residuals
+            np.corrcoef(r, neighbour)[0, 1] < 2 / np.sqrt(len(r))):  # of neighbouring rows
+        return None                                # within 2 standard errors of unrelated
+    return y.mean() + y_sd * fit

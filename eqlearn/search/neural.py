@@ -13,23 +13,29 @@ from ..expr.tokens import TokenError, from_prefix, to_prefix
 from ..expr.tree import Expr
 from ..model.model import EquationModel
 from .decode import BeamDecoder, torch_threads
+from .kernel import smoothed
 
 __all__ = ["propose_skeletons", "prior_macros"]
 
 
 def propose_skeletons(model: EquationModel, X: np.ndarray, y: np.ndarray, *, beam_size: int,
                       n_samples: int, rng: np.random.Generator, max_points: int = 200,
-                      temperature: float = 1.0,
-                      deadline: float | None = None) -> list[tuple[Expr, float]]:
+                      temperature: float = 1.0, deadline: float | None = None,
+                      smooth: bool = False) -> list[tuple[Expr, float]]:
     """(canonical skeleton, model log-probability) pairs, most probable first, unique.
 
     The model reads distinct rows only (at most ``max_points`` of them). Decoding stops at
-    ``deadline`` (a ``time.perf_counter`` value) with what is complete by then."""
+    ``deadline`` (a ``time.perf_counter`` value) with what is complete by then. With
+    ``smooth`` it reads noisy data through a kernel model's fit
+    (:func:`~eqlearn.search.kernel.smoothed`): it was trained on noise-free laws."""
     rows = np.unique(np.column_stack([X, y]), axis=0)
     X, y = rows[:, :-1], rows[:, -1]
     if len(y) > max_points:
         idx = rng.choice(len(y), max_points, replace=False)
         X, y = X[idx], y[idx]
+    if smooth:
+        fitted = smoothed(X, y)
+        y = y if fitted is None else fitted
     decoder = BeamDecoder(model)
     with torch_threads(1):
         memory = decoder.memory(X, y)

@@ -78,6 +78,7 @@ class FitPlan:
     decode_share: float = 0.15       #: of the neural part: decoding,
     fit_share: float = 0.45          #: ... up to here fitting proposals, then refinement
     refine_share: float = 0.12       #: of a search's time, kept for the polish
+    smooth_model_input: bool = True  #: the model reads noisy data through a kernel fit
     expand_share: float = 0.1        #: of what is left then: polynomial expansion,
     factor_share: float = 0.1        #: ... then common factors,
     apart_share: float = 0.1         #: ... then partial fractions,
@@ -331,7 +332,8 @@ def _neural(model: EquationModel, X, y, w, names, plan: FitPlan, settings: Searc
     at = lambda share: start + share * (deadline - start)  # noqa: E731
     skeletons = propose_skeletons(model, X[:, cols], y, beam_size=plan.beam_size,
                                   n_samples=plan.n_samples, rng=rng,
-                                  deadline=at(plan.decode_share))
+                                  deadline=at(plan.decode_share),
+                                  smooth=plan.smooth_model_input)
     if len(cols) < X.shape[1]:
         skeletons = [(s.substitute({i: Var(c) for i, c in enumerate(cols)}), lp)
                      for s, lp in skeletons]
