@@ -5,6 +5,7 @@ the tests before the search (:mod:`~eqlearn.search.differences`,
 :mod:`~eqlearn.search.symmetry`). numpy only."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -25,24 +26,11 @@ def kernel_ridge(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],
     None when y is constant. With ``weights`` (per row, mean 1: inverse noise variances) the
     ridge of row i is ``ridge / w_i`` and the error is weighted (a Gaussian process with
     noise of unequal size)."""
-    sd = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
-    Z = (X - X.mean(axis=0)) / sd
-    y_sd = float(y.std())
-    if not y_sd > 0:
+    fit = _best(X, y, lengths, ridges, weights)
+    if fit is None:
         return None
-    f = (y - y.mean()) / y_sd
-    D2 = np.sum((Z[:, None, :] - Z[None, :, :]) ** 2, axis=-1)
-    best = None
-    for length in lengths:
-        width2 = length * length * Z.shape[1]
-        K = np.exp(-D2 / (2 * width2))
-        for inv in _inverses(K, ridges, weights):
-            alpha = inv @ f
-            r2 = (alpha / np.diag(inv)) ** 2
-            loo = float(np.mean(r2 if weights is None else weights * r2))
-            if best is None or loo < best[0]:
-                best = (loo, alpha, K, width2)
-    loo, alpha, K, width2 = best
+    loo, alpha, K, width2 = fit.loo, fit.alpha, fit.K, fit.width2
+    y_sd, Z, sd = fit.y_sd, fit.Z, fit.sd
     if not gradients:
         return loo * y_sd ** 2, None
     # gradient of sum_j alpha_j k(z, z_j) at z = z_i: sum_j alpha_j k_ij (z_j - z_i) / width²
@@ -118,6 +106,39 @@ def smoothed(X: np.ndarray, y: np.ndarray, lengths: Sequence[float] = LENGTHS,
 
 
 def _smooth(X, y, lengths, ridges, share) -> np.ndarray | None:
+    fit = _best(X, y, lengths, ridges, None)
+    if fit is None:
+        return None
+    r = fit.f - fit.K @ fit.alpha
+    D2 = fit.D2.copy()
+    np.fill_diagonal(D2, np.inf)
+    neighbour = r[np.argmin(D2, axis=1)]
+    if not (np.mean(r * r) >= share * fit.loo and  # and like noise, not misfit: residuals
+            np.corrcoef(r, neighbour)[0, 1] < 2 / np.sqrt(len(r))):  # of neighbouring rows
+        return None                                    # within 2 standard errors of unrelated
+    return y.mean() + fit.y_sd * (fit.f - r)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """The best kernel model: its leave-one-out error (standardised y), dual weights,
+    kernel matrix and width², with the standardised data it was fitted to."""
+
+    loo: float
+    alpha: np.ndarray
+    K: np.ndarray
+    width2: float
+    Z: np.ndarray
+    sd: np.ndarray
+    f: np.ndarray
+    y_sd: float
+    D2: np.ndarray
+
+
+def _best(X, y, lengths, ridges, weights) -> _Fit | None:
+    """The Gaussian-kernel ridge regression of y on the standardised columns of X that
+    predicts left-out rows best (weighted by ``weights``), over ``lengths`` (times
+    sqrt(columns)) and ``ridges``; None when y is constant."""
     sd = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
     Z = (X - X.mean(axis=0)) / sd
     y_sd = float(y.std())
@@ -127,17 +148,12 @@ def _smooth(X, y, lengths, ridges, share) -> np.ndarray | None:
     D2 = np.sum((Z[:, None, :] - Z[None, :, :]) ** 2, axis=-1)
     best = None
     for length in lengths:
-        K = np.exp(-D2 / (2 * length * length * Z.shape[1]))
-        for inv in _inverses(K, ridges, None):
+        width2 = length * length * Z.shape[1]
+        K = np.exp(-D2 / (2 * width2))
+        for inv in _inverses(K, ridges, weights):
             alpha = inv @ f
-            loo = float(np.mean((alpha / np.diag(inv)) ** 2))
+            r2 = (alpha / np.diag(inv)) ** 2
+            loo = float(np.mean(r2 if weights is None else weights * r2))
             if best is None or loo < best[0]:
-                best = (loo, K @ alpha)
-    loo, fit = best
-    r = f - fit
-    np.fill_diagonal(D2, np.inf)
-    neighbour = r[np.argmin(D2, axis=1)]
-    if not (np.mean(r * r) >= share * loo and  # and like noise, not misfit: residuals
-            np.corrcoef(r, neighbour)[0, 1] < 2 / np.sqrt(len(r))):  # of neighbouring rows
-        return None                                # within 2 standard errors of unrelated
-    return y.mean() + y_sd * fit
+                best = (loo, alpha, K, width2)
+    return _Fit(*best, Z, sd, f, y_sd, D2)
