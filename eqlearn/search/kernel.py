@@ -109,14 +109,15 @@ def _smooth(X, y, lengths, ridges, share) -> np.ndarray | None:
     fit = _best(X, y, lengths, ridges, None)
     if fit is None:
         return None
-    r = fit.f - fit.K @ fit.alpha
+    fitted = fit.K @ fit.alpha
+    r = fit.f - fitted
     D2 = fit.D2.copy()
     np.fill_diagonal(D2, np.inf)
     neighbour = r[np.argmin(D2, axis=1)]
     if not (np.mean(r * r) >= share * fit.loo and  # and like noise, not misfit: residuals
             np.corrcoef(r, neighbour)[0, 1] < 2 / np.sqrt(len(r))):  # of neighbouring rows
         return None                                    # within 2 standard errors of unrelated
-    return y.mean() + fit.y_sd * (fit.f - r)
+    return y.mean() + fit.y_sd * fitted
 
 
 @dataclass(frozen=True)
