@@ -10,9 +10,10 @@ from scipy.optimize import curve_fit
 
 from eqlearn.expr import evaluate, parse_expr
 from eqlearn.expr.export import to_sympy, variable_symbols
-from eqlearn.search.choice import choose_equation
+from eqlearn.search.choice import choose_equation, description_lengths
 from eqlearn.search.selection import Candidate, complexity
-from eqlearn.search.snapping import simple_number
+from eqlearn.search.snapping import simple_number, snap_front
+from eqlearn.search.uncertainty import constant_errors
 
 
 def test_the_simple_number_must_lie_inside_the_interval():
@@ -162,3 +163,26 @@ def test_other_rules_leave_the_constants_as_fitted(rule):
     cand, p, _ = _fitted("C*x1*exp(C*x2)", X, y, [1.0, -0.4])
     choice = choose_equation([cand], X, y, np.ones(len(y)), loss="mse", rule=rule)
     assert choice.front[choice.index].expr.n_constants() == 2
+
+
+def test_the_member_likeliest_chosen_is_snapped_first():
+    """The snapping takes members in order of description length (the likeliest choice
+    first, while the choice's time lasts), not of complexity: the law's form is longer
+    than the line's but describes the data shorter, so it is snapped first."""
+    X, y = _planted(lambda a, b: a * np.exp(-b / 2), 0.03)
+    law, *_ = _fitted("C*x1*exp(C*x2)", X, y, [1.0, -0.4])
+    line, *_ = _fitted("C*x1 + C", X, y, [1.0, 0.0])
+    assert line.complexity < law.complexity
+    w = np.ones(len(y))
+    front = [line, law]
+    errors = [constant_errors(c.expr, X, y, w) for c in front]
+    seen = []
+
+    def length(c, e):
+        seen.append(c.expr)
+        return description_lengths([c], [e], y, w, 13, False)[0]
+
+    snapped, _ = snap_front(front, errors, X, y, w, loss="mse", sigma=None,
+                            deadline=np.inf, length=length)
+    assert seen[len(front)] is law.expr  # after one length per member: the law's snapping
+    assert snapped[1].expr.n_constants() == 0

@@ -54,11 +54,13 @@ def snap_front(front: list[Candidate], errors: list[ConstantErrors], X, y, w, *,
                loss: str, sigma, deadline: float,
                length: Callable[[Candidate, ConstantErrors], float],
                plan: SnapPlan = SnapPlan()) -> tuple[list[Candidate], list[ConstantErrors]]:
-    """Each member of ``front`` (simplest first, until ``deadline``) with its constants
-    that the data cannot tell from a simple number fixed to it, while that shortens its
-    description ``length(candidate, errors)``; with the new members' errors."""
+    """Each member of ``front`` (shortest description first, the likeliest choice: until
+    ``deadline``) with its constants that the data cannot tell from a simple number fixed to
+    it, while that shortens its description ``length(candidate, errors)``; with the new
+    members' errors."""
     front, errors = list(front), list(errors)
-    for i in np.argsort([c.complexity for c in front], kind="stable"):
+    lengths = [length(c, e) for c, e in zip(front, errors)]
+    for i in sorted(range(len(front)), key=lambda i: (lengths[i], front[i].complexity)):
         if time.perf_counter() >= deadline:
             break
         front[i], errors[i] = _snapped(front[i], errors[i], X, y, w, loss, sigma, deadline,
