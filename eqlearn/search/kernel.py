@@ -5,6 +5,7 @@ the tests before the search (:mod:`~eqlearn.search.differences`,
 :mod:`~eqlearn.search.symmetry`). numpy only."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -30,7 +31,7 @@ def kernel_ridge(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],
     if fit is None:
         return None
     loo, alpha, K, width2 = fit.loo, fit.alpha, fit.K, fit.width2
-    y_sd, Z, sd = fit.y_sd, fit.Z, fit.sd
+    y_sd, Z, sd = fit.scale, fit.Z, fit.sd
     if not gradients:
         return loo * y_sd ** 2, None
     # gradient of sum_j alpha_j k(z, z_j) at z = z_i: sum_j alpha_j k_ij (z_j - z_i) / width²
@@ -59,33 +60,19 @@ def loo_residuals(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],
     predicts left-out rows best by the median squared error (robust: a few wild readings
     do not choose the model), on the standardised columns of X; with ``X_new`` also that
     model's predictions there: ``(residuals, predictions)``."""
-    sd = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
-    Z = (X - X.mean(axis=0)) / sd
-    center, scale = float(np.median(y)), float(np.median(np.abs(y - np.median(y)))) or 1.0
-    f = (y - center) / scale
-    D2 = np.sum((Z[:, None, :] - Z[None, :, :]) ** 2, axis=-1)
-    best = None
-    for length in lengths:
-        width2 = length * length * Z.shape[1]
-        w, V = np.linalg.eigh(np.exp(-D2 / (2 * width2)))
-        for ridge in ridges:
-            inv = (V / np.maximum(w + ridge, ridge)) @ V.T
-            alpha = inv @ f
-            r = alpha / np.diag(inv)
-            score = float(np.median(r * r))
-            if best is None or score < best[0]:
-                best = (score, r, alpha, width2)
-    _, r, alpha, width2 = best
+    fit = _best(X, y, lengths, ridges, None, robust=True)
+    r = fit.residuals * fit.scale
     if X_new is None:
-        return r * scale
-    Z_new = (np.asarray(X_new, dtype=float) - X.mean(axis=0)) / sd
-    K_new = np.exp(-np.sum((Z_new[:, None, :] - Z[None, :, :]) ** 2, axis=-1) / (2 * width2))
-    return r * scale, center + scale * (K_new @ alpha)
+        return r
+    Z_new = (np.asarray(X_new, dtype=float) - fit.mean) / fit.sd
+    K_new = np.exp(-np.sum((Z_new[:, None, :] - fit.Z[None, :, :]) ** 2, axis=-1)
+                   / (2 * fit.width2))
+    return r, fit.center + fit.scale * (K_new @ fit.alpha)
 
 
 def smoothed(X: np.ndarray, y: np.ndarray, lengths: Sequence[float] = LENGTHS,
              ridges: Sequence[float] = SMOOTHING_RIDGES, share: float = 0.5,
-             decades: float = 2.0) -> np.ndarray | None:
+             decades: float = 2.0, deadline: float = np.inf) -> np.ndarray | None:
     """The fitted values of the Gaussian-kernel ridge regression that predicts left-out
     rows best, when that model sets the readings' scatter aside as noise: its residuals
     are at least ``share`` of its leave-one-out error (pure noise gives about
@@ -94,7 +81,8 @@ def smoothed(X: np.ndarray, y: np.ndarray, lengths: Sequence[float] = LENGTHS,
     nearest neighbour's than unrelated noise would be (a misfit of a law too hard for the
     kernel is). None otherwise: too few rows to tell, or a y of one sign over more than
     ``decades`` (a law over decades, Planck's, misfitted by the kernel everywhere alike,
-    looks like noise)."""
+    looks like noise). The kernel grid stops at ``deadline`` (a ``time.perf_counter``
+    value) with the best model by then."""
     if len(y) < 10 or not np.all(np.isfinite(y)):
         return None
     size = np.abs(y)
@@ -102,11 +90,11 @@ def smoothed(X: np.ndarray, y: np.ndarray, lengths: Sequence[float] = LENGTHS,
         span = np.log10(size.max() / size.min()) if size.max() > 0 else 0.0
     if (np.all(y >= 0) or np.all(y <= 0)) and span > decades:
         return None
-    return _smooth(X, y, lengths, ridges, share)
+    return _smooth(X, y, lengths, ridges, share, deadline)
 
 
-def _smooth(X, y, lengths, ridges, share) -> np.ndarray | None:
-    fit = _best(X, y, lengths, ridges, None)
+def _smooth(X, y, lengths, ridges, share, deadline) -> np.ndarray | None:
+    fit = _best(X, y, lengths, ridges, None, deadline=deadline)
     if fit is None:
         return None
     fitted = fit.K @ fit.alpha
@@ -117,44 +105,61 @@ def _smooth(X, y, lengths, ridges, share) -> np.ndarray | None:
     if not (np.mean(r * r) >= share * fit.loo and  # and like noise, not misfit: residuals
             np.corrcoef(r, neighbour)[0, 1] < 2 / np.sqrt(len(r))):  # of neighbouring rows
         return None                                    # within 2 standard errors of unrelated
-    return y.mean() + fit.y_sd * fitted
+    return fit.center + fit.scale * fitted
 
 
 @dataclass(frozen=True)
 class _Fit:
-    """The best kernel model: its leave-one-out error (standardised y), dual weights,
-    kernel matrix and width², with the standardised data it was fitted to."""
+    """The best kernel model: its leave-one-out score and residuals (of the standardised
+    y, ``f = (y − center)/scale``), dual weights, kernel matrix and width², with the
+    standardised data it was fitted to."""
 
     loo: float
+    residuals: np.ndarray
     alpha: np.ndarray
     K: np.ndarray
     width2: float
     Z: np.ndarray
+    mean: np.ndarray
     sd: np.ndarray
     f: np.ndarray
-    y_sd: float
+    center: float
+    scale: float
     D2: np.ndarray
 
 
-def _best(X, y, lengths, ridges, weights) -> _Fit | None:
+def _best(X, y, lengths, ridges, weights, robust: bool = False,
+          deadline: float = np.inf) -> _Fit | None:
     """The Gaussian-kernel ridge regression of y on the standardised columns of X that
-    predicts left-out rows best (weighted by ``weights``), over ``lengths`` (times
-    sqrt(columns)) and ``ridges``; None when y is constant."""
+    predicts left-out rows best, over ``lengths`` (times sqrt(columns)) and ``ridges``
+    (the lengths tried until ``deadline``, the first whatever the clock): by the mean
+    squared leave-one-out error (weighted by ``weights``), y standardised by its mean and
+    standard deviation (None when y is constant); ``robust``: by the median, y by its
+    median and median absolute deviation."""
+    mean = X.mean(axis=0)
     sd = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
-    Z = (X - X.mean(axis=0)) / sd
-    y_sd = float(y.std())
-    if not y_sd > 0:
-        return None
-    f = (y - y.mean()) / y_sd
+    Z = (X - mean) / sd
+    if robust:
+        center = float(np.median(y))
+        scale = float(np.median(np.abs(y - center))) or 1.0
+    else:
+        center, scale = float(y.mean()), float(y.std())
+        if not scale > 0:
+            return None
+    f = (y - center) / scale
     D2 = np.sum((Z[:, None, :] - Z[None, :, :]) ** 2, axis=-1)
     best = None
     for length in lengths:
+        if best is not None and time.perf_counter() >= deadline:
+            break
         width2 = length * length * Z.shape[1]
         K = np.exp(-D2 / (2 * width2))
         for inv in _inverses(K, ridges, weights):
             alpha = inv @ f
-            r2 = (alpha / np.diag(inv)) ** 2
-            loo = float(np.mean(r2 if weights is None else weights * r2))
+            r = alpha / np.diag(inv)
+            r2 = r * r
+            loo = float(np.median(r2) if robust else
+                        np.mean(r2 if weights is None else weights * r2))
             if best is None or loo < best[0]:
-                best = (loo, alpha, K, width2)
-    return _Fit(*best, Z, sd, f, y_sd, D2)
+                best = (loo, r, alpha, K, width2)
+    return _Fit(*best, Z, mean, sd, f, center, scale, D2)
