@@ -9,6 +9,8 @@ Rules (``rule``):
   ``ln(n)/2`` per free constant (and per exact number that is no simple fraction, such as
   the ``1/10`` of ``x/10``), plus ``ln(symbols)`` per unit of complexity for the form
   itself — so an extra constant or operator must buy its cost in fit, and noise buys none;
+  among the members whose residuals are consistent with the noise a smooth model of the
+  readings leaves (:mod:`eqlearn.search.lack_of_fit`), where any is;
 * ``"validation"`` — the simplest member that predicts left-out readings as well as the best
   within the noise (:mod:`eqlearn.search.validation`);
 * ``"best"``, ``"accuracy"``, ``"simplest"`` — on the training loss
@@ -26,6 +28,7 @@ from threadpoolctl import threadpool_limits
 from ..exceptions import DataWarning
 from ..expr.evaluate import evaluate, weighted_variance
 from ..expr.coefficients import exact_numbers
+from .lack_of_fit import consistent_with_noise, member_reference, noise_reference
 from .outliers import OutlierPlan, residual_outliers
 from .selection import ROUNDOFF, Candidate, pareto_front, select
 from .snapping import snap_front
@@ -83,6 +86,9 @@ def choose_equation(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.
         front, errors = snap_front(front, errors, X, y, w, loss=_error_loss(loss), sigma=sigma,
                                    deadline=deadline, length=length)
         lengths = description_lengths(front, errors, y, w, n_symbols, sigma is not None, loss)
+        if sigma is None and _error_loss(loss) == "mse":
+            lengths = _noise_consistent(lengths, front, errors, X, y, w, deadline,
+                                        random_state)
         return Choice(front, int(np.argmin(lengths)), "mdl", errors, scores=lengths)
     # validation, simplest first: complexity with each free constant counted twice (a node
     # and a degree of freedom); constants the data cannot determine put a member last
@@ -204,6 +210,23 @@ def on_all_rows(choice: Choice, X: np.ndarray, y: np.ndarray, w: np.ndarray, *, 
         errors[i] = constant_errors(front[i].expr, X, y, w, sigma=sigma,
                                     loss=_error_loss(loss))
     return replace(choice, front=front, errors=errors, outliers=aside)
+
+
+def _noise_consistent(lengths: np.ndarray, front: list[Candidate],
+                      errors: list[ConstantErrors], X, y, w, deadline: float,
+                      random_state: int) -> np.ndarray:
+    """``lengths``, infinite for members that fail the lack-of-fit test
+    (:mod:`~eqlearn.search.lack_of_fit`) while another passes it: against a smooth model,
+    and on few readings against the members' own leave-one-out errors too."""
+    references = [r for r in (
+        noise_reference(X, y, w, deadline=deadline, random_state=random_state),
+        member_reference([c.expr for c in front], errors, X, y, w, loss="mse"))
+        if r is not None]
+    if not references:
+        return lengths
+    reference = min(references)
+    ok = consistent_with_noise(errors, w, reference) & np.isfinite(lengths)
+    return np.where(ok, lengths, np.inf) if ok.any() else lengths
 
 
 def _by_loss(front: list[Candidate], rule: str) -> int:

@@ -20,14 +20,14 @@ SMOOTHING_RIDGES = (1e-8, 1e-6, 1e-4, 1e-2, 1e-1)  #: for :func:`smoothed`: the 
 
 def kernel_ridge(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],
                  ridges: Sequence[float], gradients: bool = False,
-                 weights: np.ndarray | None = None):
+                 weights: np.ndarray | None = None, deadline: float = np.inf):
     """``(loo, G)``: the leave-one-out mean squared error of the best (over ``lengths``,
     times sqrt(columns), and ``ridges``) Gaussian-kernel ridge regression of y on the
     standardised columns of X, and with ``gradients`` its dy/dX at every row (else None);
     None when y is constant. With ``weights`` (per row, mean 1: inverse noise variances) the
     ridge of row i is ``ridge / w_i`` and the error is weighted (a Gaussian process with
-    noise of unequal size)."""
-    fit = _best(X, y, lengths, ridges, weights)
+    noise of unequal size). The lengths after the first are tried until ``deadline``."""
+    fit = _best(X, y, lengths, ridges, weights, deadline=deadline)
     if fit is None:
         return None
     loo, alpha, K, width2 = fit.loo, fit.alpha, fit.K, fit.width2
@@ -39,19 +39,24 @@ def kernel_ridge(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],
     return loo * y_sd ** 2, G / width2 * y_sd / sd
 
 
-def _inverses(K: np.ndarray, ridges: Sequence[float], weights: np.ndarray | None):
-    """``(K + ridge·W⁻¹)⁻¹`` for each ridge (W: the weights, or the identity: then one
-    eigendecomposition serves all ridges)."""
+def _solves(K: np.ndarray, f: np.ndarray, ridges: Sequence[float],
+            weights: np.ndarray | None):
+    """``(α, diag)`` for each ridge: ``α = (K + ridge·W⁻¹)⁻¹ f`` and the inverse's diagonal
+    (W: the weights; without them one eigendecomposition serves all ridges, and neither
+    needs the inverse itself)."""
     if weights is None:
         w, V = np.linalg.eigh(K)
+        Vf, V2 = V.T @ f, V * V
         for ridge in ridges:
-            yield (V / np.maximum(w + ridge, ridge)) @ V.T
+            d = 1.0 / np.maximum(w + ridge, ridge)
+            yield V @ (d * Vf), V2 @ d
         return
     for ridge in ridges:
         try:
-            yield np.linalg.inv(K + np.diag(ridge / weights))
+            inv = np.linalg.inv(K + np.diag(ridge / weights))
         except np.linalg.LinAlgError:
             continue
+        yield inv @ f, np.diag(inv)
 
 
 def loo_residuals(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],
@@ -154,9 +159,8 @@ def _best(X, y, lengths, ridges, weights, robust: bool = False,
             break
         width2 = length * length * Z.shape[1]
         K = np.exp(-D2 / (2 * width2))
-        for inv in _inverses(K, ridges, weights):
-            alpha = inv @ f
-            r = alpha / np.diag(inv)
+        for alpha, diag in _solves(K, f, ridges, weights):
+            r = alpha / diag
             r2 = r * r
             loo = float(np.median(r2) if robust else
                         np.mean(r2 if weights is None else weights * r2))
