@@ -7,7 +7,7 @@ from scipy.optimize import curve_fit
 
 from eqlearn.expr import evaluate, parse_expr
 from eqlearn.search.choice import choose_equation
-from eqlearn.search.lack_of_fit import consistent_with_noise, noise_reference
+from eqlearn.search.lack_of_fit import consistent_with_noise, member_reference, noise_reference
 from eqlearn.search.selection import Candidate, complexity
 from eqlearn.search.uncertainty import constant_errors
 
@@ -77,3 +77,21 @@ def test_the_choice_takes_the_law_over_a_constant_on_eleven_noisy_readings():
     assert np.isinf(choice.scores[0]) and choice.index == 1
     chosen = choice.front[choice.index].expr
     assert np.sqrt(np.mean((evaluate(chosen, X) - f) ** 2)) < 0.1 * np.sqrt(np.mean(f**2))
+
+
+def test_on_few_uneven_readings_the_members_own_errors_are_the_reference():
+    """Readings crowded early and sparse late (a dosing study's schedule): the kernel model
+    fits the sharp rise poorly, its error passes a constant; the law's leave-one-out error
+    is near the noise and does not."""
+    rng = np.random.default_rng(1)
+    t = np.array([0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 9.0, 12.0, 24.0])
+    f = 10.0 * (np.exp(-0.1 * t) - np.exp(-1.5 * t))
+    y = f + 0.05 * np.sqrt(np.mean(f**2)) * rng.normal(size=len(t))
+    X, w = t[:, None], np.ones(len(t))
+    members = [_member("C", X, y, [1.0]), _member(LAW, X, y, START)]
+    errors = [constant_errors(m.expr, X, y, w) for m in members]
+    kernel = noise_reference(X, y, w)
+    own = member_reference([m.expr for m in members], errors, X, y, w, loss="mse")
+    assert own[0] < kernel[0]
+    assert consistent_with_noise(errors, w, kernel).tolist() == [True, True]
+    assert consistent_with_noise(errors, w, own).tolist() == [False, True]
