@@ -65,6 +65,11 @@ def test_too_few_or_unusable_readings_give_no_reference():
     X, _, y = _bateman(20, 0.1)
     y[3] = np.nan
     assert noise_reference(X, y, np.ones(20)) is None
+    X, _, y = _bateman(9, 0.1)  # nor do the members' own errors, on 9 readings
+    members = [_member("C", X, y, [1.0]), _member(LAW, X, y, START)]
+    errors = [constant_errors(m.expr, X, y, np.ones(9)) for m in members]
+    assert member_reference([m.expr for m in members], errors, X, y, np.ones(9),
+                            loss="mse") is None
 
 
 def test_the_choice_takes_the_law_over_a_constant_on_eleven_noisy_readings():

@@ -220,7 +220,8 @@ def _noise_consistent(lengths: np.ndarray, front: list[Candidate],
     and on few readings against the members' own leave-one-out errors too."""
     references = [r for r in (
         noise_reference(X, y, w, deadline=deadline, random_state=random_state),
-        member_reference([c.expr for c in front], errors, X, y, w, loss="mse"))
+        member_reference([c.expr for c in front], errors, X, y, w, loss="mse",
+                         random_state=random_state))
         if r is not None]
     if not references:
         return lengths

@@ -38,10 +38,11 @@ class FitTestPlan:
     min_rows: int = 10      #: fewer readings: no test (the kernel cannot tell noise from shape)
     max_rows: int = 200     #: the kernel model reads a random subset of at most this many
     level: float = 0.99     #: a member fails when its variance ratio exceeds this F quantile
-    loo_max: int = 30       #: up to this many readings the members' own leave-one-out
+    own_max: int = 30       #: up to this many readings the members' own cross-validated
                             #: errors are references too (the kernel's is weak on few, unevenly
                             #: spaced readings) ...
-    n_members: int = 5      #: ... of this many members, those with the least residual variance
+    n_members: int = 3      #: ... of this many members, those with the least residual variance,
+    loo_max: int = 12       #: ... left out one reading at a time up to this many, else 5-fold
 
 
 def noise_reference(X: np.ndarray, y: np.ndarray, w: np.ndarray, *,
@@ -66,20 +67,23 @@ def noise_reference(X: np.ndarray, y: np.ndarray, w: np.ndarray, *,
 
 def member_reference(exprs: Sequence[Expr], errors: Sequence[ConstantErrors], X: np.ndarray,
                      y: np.ndarray, w: np.ndarray, *, loss: str,
-                     plan: FitTestPlan = FitTestPlan()) -> tuple[float, int] | None:
-    """``(variance, rows)``: the smallest leave-one-out mean squared error (per unit weight,
-    y's units) among the ``n_members`` members with the smallest residual variance, each
-    refitted without each reading in turn
-    (:func:`~eqlearn.search.validation.cross_validation_errors`: bounded work, not the
-    clock); None above ``loo_max`` readings or when none could be validated."""
+                     plan: FitTestPlan = FitTestPlan(),
+                     random_state: int = 0) -> tuple[float, int] | None:
+    """``(variance, rows)``: the smallest cross-validated mean squared error (per unit
+    weight, y's units) among the ``n_members`` members with the smallest residual variance,
+    each refitted without each reading in turn, or each fifth
+    (:func:`~eqlearn.search.validation.cross_validation_errors`: at most
+    ``n_members · loo_max`` refits, bounded by work, not the clock); None outside
+    ``min_rows … own_max`` readings or when none could be validated."""
     n = len(y)
     dof = np.array([e.dof for e in errors])
-    if n > plan.loo_max or not np.std(y) > 0 or not (dof >= 2).any():
+    if not plan.min_rows <= n <= plan.own_max or not np.std(y) > 0 or not (dof >= 2).any():
         return None
     variance = np.array([e.rss / e.dof if e.dof >= 2 else np.inf for e in errors])
     best = np.argsort(variance, kind="stable")[:min(plan.n_members, int((dof >= 2).sum()))]
     cv = cross_validation_errors([exprs[i] for i in best], X, y, w, loss, np.inf,
-                                 ValidationPlan(loo_max=plan.loo_max, min_seconds=0.0))
+                                 ValidationPlan(loo_max=plan.loo_max, min_seconds=0.0),
+                                 random_state)
     done = np.isfinite(cv).all(axis=1)
     if not done.any():
         return None
