@@ -217,7 +217,7 @@ def _noise_consistent(lengths: np.ndarray, front: list[Candidate],
                       random_state: int) -> np.ndarray:
     """``lengths``, infinite for members that fail the lack-of-fit test
     (:mod:`~eqlearn.search.lack_of_fit`) while another passes it: against a smooth model,
-    and on few readings against the members' own leave-one-out errors too."""
+    and on few readings against the members' own cross-validated errors too."""
     references = [r for r in (
         noise_reference(X, y, w, deadline=deadline, random_state=random_state),
         member_reference([c.expr for c in front], errors, X, y, w, loss="mse",

@@ -2,7 +2,9 @@
 
 Residual i is ``α_i / [(K + λW⁻¹)⁻¹]_ii``, W the rows' weights or the identity. The tool of
 the tests before the search (:mod:`~eqlearn.search.differences`,
-:mod:`~eqlearn.search.symmetry`). numpy only."""
+:mod:`~eqlearn.search.symmetry`), of the smooth fit the network reads noisy data through,
+of outliers and of the chosen equation's lack of fit
+(:mod:`~eqlearn.search.lack_of_fit`). numpy only."""
 from __future__ import annotations
 
 import time

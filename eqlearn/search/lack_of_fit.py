@@ -7,9 +7,12 @@ physicist would not accept a model that misses the readings by far more than the
 The scatter is estimated without any equation: the leave-one-out error of the
 Gaussian-kernel ridge model that predicts left-out readings best
 (:func:`~eqlearn.search.kernel.kernel_ridge`), an estimate from above of the noise variance
-(it holds the smooth model's own misfit too). A member whose residual variance,
+(it holds the smooth model's own misfit too). On 10 to 30 readings, where the kernel model
+is weak (above all on unevenly spaced readings: a dosing schedule's), the smallest
+cross-validated error of the best-fitting members is a reference too, the smaller of the
+two counting. A member whose residual variance,
 ``RSS/(n − k)``, exceeds that by more than the ``level`` quantile of Fisher's F
-distribution (``n − k`` and the kernel's rows as degrees of freedom) is not consistent with
+distribution (``n − k`` and the reference's rows as degrees of freedom) is not consistent with
 the noise, and is chosen only when no member is. Where the kernel model fits poorly (many
 variables, a law over decades) its error is large and the test passes everything.
 numpy and scipy only.
