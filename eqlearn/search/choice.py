@@ -221,7 +221,7 @@ def _noise_consistent(lengths: np.ndarray, front: list[Candidate],
     references = [r for r in (
         noise_reference(X, y, w, deadline=deadline, random_state=random_state),
         member_reference([c.expr for c in front], errors, X, y, w, loss="mse",
-                         random_state=random_state))
+                         deadline=deadline, random_state=random_state))
         if r is not None]
     if not references:
         return lengths

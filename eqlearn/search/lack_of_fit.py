@@ -45,7 +45,9 @@ class FitTestPlan:
                             #: errors are references too (the kernel's is weak on few, unevenly
                             #: spaced readings) ...
     n_members: int = 3      #: ... of this many members, those with the least residual variance,
-    loo_max: int = 12       #: ... left out one reading at a time up to this many, else 5-fold
+    loo_max: int = 12       #: ... left out one reading at a time up to this many, else 5-fold,
+    seconds: float = 0.3    #: ... members started until the choice's deadline, or for this
+                            #: long where it has passed
 
 
 def noise_reference(X: np.ndarray, y: np.ndarray, w: np.ndarray, *,
@@ -70,22 +72,24 @@ def noise_reference(X: np.ndarray, y: np.ndarray, w: np.ndarray, *,
 
 def member_reference(exprs: Sequence[Expr], errors: Sequence[ConstantErrors], X: np.ndarray,
                      y: np.ndarray, w: np.ndarray, *, loss: str,
-                     plan: FitTestPlan = FitTestPlan(),
+                     plan: FitTestPlan = FitTestPlan(), deadline: float = np.inf,
                      random_state: int = 0) -> tuple[float, int] | None:
     """``(variance, rows)``: the smallest cross-validated mean squared error (per unit
     weight, y's units) among the ``n_members`` members with the smallest residual variance,
     each refitted without each reading in turn, or each fifth
     (:func:`~eqlearn.search.validation.cross_validation_errors`: at most
-    ``n_members · loo_max`` refits, bounded by work, not the clock); None outside
-    ``min_rows … own_max`` readings or when none could be validated."""
+    ``n_members · loo_max`` refits, members started until ``deadline`` or, past it, for
+    ``seconds``);
+    None outside ``min_rows … own_max`` readings or when none could be validated."""
     n = len(y)
     dof = np.array([e.dof for e in errors])
     if not plan.min_rows <= n <= plan.own_max or not np.std(y) > 0 or not (dof >= 2).any():
         return None
     variance = np.array([e.rss / e.dof if e.dof >= 2 else np.inf for e in errors])
     best = np.argsort(variance, kind="stable")[:min(plan.n_members, int((dof >= 2).sum()))]
-    cv = cross_validation_errors([exprs[i] for i in best], X, y, w, loss, np.inf,
-                                 ValidationPlan(loo_max=plan.loo_max, min_seconds=0.0),
+    cv = cross_validation_errors([exprs[i] for i in best], X, y, w, loss, deadline,
+                                 ValidationPlan(loo_max=plan.loo_max,
+                                                min_seconds=plan.seconds),
                                  random_state)
     done = np.isfinite(cv).all(axis=1)
     if not done.any():
