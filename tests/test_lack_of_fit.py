@@ -47,12 +47,12 @@ def test_a_constant_misses_a_rise_and_fall_by_far_more_than_its_scatter():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_equations_that_fit_within_the_noise_pass(seed):
-    """Pure noise about a line, 40 readings: the line and the line with a spare term both
+    """Pure noise about a line, 30 readings: the line and the line with a spare term both
     pass (the smooth model's error is the noise's or more)."""
     rng = np.random.default_rng(seed)
-    X = rng.uniform(0, 5, (40, 1))
-    y = 2.0 + 0.5 * X[:, 0] + rng.normal(0, 0.3, 40)
-    w = np.ones(40)
+    X = rng.uniform(0, 5, (30, 1))
+    y = 2.0 + 0.5 * X[:, 0] + rng.normal(0, 0.3, 30)
+    w = np.ones(30)
     members = [_member("C*x1 + C", X, y, [1.0, 1.0]),
                _member("C*x1 + C + C*x1**2", X, y, [1.0, 1.0, 0.0])]
     errors = [constant_errors(m.expr, X, y, w) for m in members]
@@ -100,3 +100,9 @@ def test_on_few_uneven_readings_the_members_own_errors_are_the_reference():
     assert own[0] < kernel[0]
     assert consistent_with_noise(errors, w, kernel).tolist() == [True, True]
     assert consistent_with_noise(errors, w, own).tolist() == [False, True]
+
+
+def test_on_many_readings_there_is_no_test():
+    """Above 30 readings the description length's fit term rules: no reference."""
+    X, _, y = _bateman(31, 0.1)
+    assert noise_reference(X, y, np.ones(31)) is None

@@ -39,6 +39,8 @@ class FitTestPlan:
     """When and how strictly the members are tested."""
 
     min_rows: int = 10      #: fewer readings: no test (the kernel cannot tell noise from shape)
+    max_readings: int = 30  #: more: no test (the fit term of the description length rules,
+                            #: and the test at 200 readings cost 1 % noise its snapped laws)
     max_rows: int = 200     #: the kernel model reads a random subset of at most this many
     level: float = 0.99     #: a member fails when its variance ratio exceeds this F quantile
     own_max: int = 30       #: up to this many readings the members' own cross-validated
@@ -57,7 +59,8 @@ def noise_reference(X: np.ndarray, y: np.ndarray, w: np.ndarray, *,
     weight and the rows it read (its kernel widths tried until ``deadline``, the first
     whatever the clock); None with too few rows or non-finite data."""
     n = len(y)
-    if n < plan.min_rows or not (np.isfinite(X).all() and np.isfinite(y).all()):
+    if not plan.min_rows <= n <= plan.max_readings or not (
+            np.isfinite(X).all() and np.isfinite(y).all()):
         return None
     rows = np.arange(n)
     if n > plan.max_rows:
