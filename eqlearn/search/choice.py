@@ -9,8 +9,8 @@ Rules (``rule``):
   ``ln(n)/2`` per free constant (and per exact number that is no simple fraction, such as
   the ``1/10`` of ``x/10``), plus ``ln(symbols)`` per unit of complexity for the form
   itself — so an extra constant or operator must buy its cost in fit, and noise buys none;
-  among the members whose residuals are consistent with the noise a smooth model of the
-  readings leaves (:mod:`eqlearn.search.lack_of_fit`), where any is;
+  on 10 to 30 readings among the members whose residuals are consistent with the noise
+  (:mod:`eqlearn.search.lack_of_fit`), where any is;
 * ``"validation"`` — the simplest member that predicts left-out readings as well as the best
   within the noise (:mod:`eqlearn.search.validation`);
 * ``"best"``, ``"accuracy"``, ``"simplest"`` — on the training loss

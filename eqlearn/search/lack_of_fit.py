@@ -7,10 +7,11 @@ physicist would not accept a model that misses the readings by far more than the
 The scatter is estimated without any equation: the leave-one-out error of the
 Gaussian-kernel ridge model that predicts left-out readings best
 (:func:`~eqlearn.search.kernel.kernel_ridge`), an estimate from above of the noise variance
-(it holds the smooth model's own misfit too). On 10 to 30 readings, where the kernel model
-is weak (above all on unevenly spaced readings: a dosing schedule's), the smallest
-cross-validated error of the best-fitting members is a reference too, the smaller of the
-two counting. A member whose residual variance,
+(it holds the smooth model's own misfit too), and the smallest cross-validated error of
+the best-fitting members (the kernel model is weak on few, unevenly spaced readings: a
+dosing schedule's), the smaller of the two counting. The test is made on 10 to 30
+readings; on more, the fit term of the description length rules. A member whose residual
+variance,
 ``RSS/(n − k)``, exceeds that by more than the ``level`` quantile of Fisher's F
 distribution (``n − k`` and the reference's rows as degrees of freedom) is not consistent with
 the noise, and is chosen only when no member is. Where the kernel model fits poorly (many
