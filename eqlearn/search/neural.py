@@ -34,7 +34,7 @@ def propose_skeletons(model: EquationModel, X: np.ndarray, y: np.ndarray, *, bea
         idx = rng.choice(len(y), max_points, replace=False)
         X, y = X[idx], y[idx]
     if smooth:
-        fitted = smoothed(X, y, deadline=np.inf if deadline is None else deadline)
+        fitted = smoothed(X, y)
         y = y if fitted is None else fitted
     decoder = BeamDecoder(model)
     with torch_threads(1):
