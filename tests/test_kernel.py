@@ -3,7 +3,7 @@ planted law it comes from (the reference), and left alone where there is no nois
 import numpy as np
 import pytest
 
-from eqlearn.search.kernel import LENGTHS, smoothed
+from eqlearn.search.kernel import smoothed
 
 
 def _law(X):
@@ -25,16 +25,6 @@ def test_noisy_readings_are_smoothed_toward_the_law(noise, seed):
     assert fit is not None
     rms = lambda v: np.sqrt(np.mean((v - f) ** 2))  # noqa: E731
     assert rms(fit) < 0.5 * rms(y)
-
-
-def test_past_its_deadline_the_grid_keeps_its_first_width():
-    """The smoothing is bounded by the network stage's deadline: with it passed, the kernel
-    widths after the first are not tried (the model of the first width, as if alone)."""
-    X, f, y = _data(0.1, 3)
-    late = smoothed(X, y, deadline=-np.inf)
-    assert late is not None
-    assert np.array_equal(late, smoothed(X, y, lengths=LENGTHS[:1]))
-    assert np.sqrt(np.mean((late - f) ** 2)) < np.sqrt(np.mean((y - f) ** 2))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -219,7 +219,7 @@ def _noise_consistent(lengths: np.ndarray, front: list[Candidate],
     (:mod:`~eqlearn.search.lack_of_fit`) while another passes it: against a smooth model,
     and on few readings against the members' own cross-validated errors too."""
     references = [r for r in (
-        noise_reference(X, y, w, deadline=deadline, random_state=random_state),
+        noise_reference(X, y, w, deadline=deadline),
         member_reference([c.expr for c in front], errors, X, y, w, loss="mse",
                          deadline=deadline, random_state=random_state))
         if r is not None]

@@ -79,7 +79,7 @@ def loo_residuals(X: np.ndarray, y: np.ndarray, lengths: Sequence[float],
 
 def smoothed(X: np.ndarray, y: np.ndarray, lengths: Sequence[float] = LENGTHS,
              ridges: Sequence[float] = SMOOTHING_RIDGES, share: float = 0.5,
-             decades: float = 2.0, deadline: float = np.inf) -> np.ndarray | None:
+             decades: float = 2.0) -> np.ndarray | None:
     """The fitted values of the Gaussian-kernel ridge regression that predicts left-out
     rows best, when that model sets the readings' scatter aside as noise: its residuals
     are at least ``share`` of its leave-one-out error (pure noise gives about
@@ -88,8 +88,7 @@ def smoothed(X: np.ndarray, y: np.ndarray, lengths: Sequence[float] = LENGTHS,
     nearest neighbour's than unrelated noise would be (a misfit of a law too hard for the
     kernel is). None otherwise: too few rows to tell, or a y of one sign over more than
     ``decades`` (a law over decades, Planck's, misfitted by the kernel everywhere alike,
-    looks like noise). The kernel grid stops at ``deadline`` (a ``time.perf_counter``
-    value) with the best model by then."""
+    looks like noise)."""
     if len(y) < 10 or not np.all(np.isfinite(y)):
         return None
     size = np.abs(y)
@@ -97,11 +96,11 @@ def smoothed(X: np.ndarray, y: np.ndarray, lengths: Sequence[float] = LENGTHS,
         span = np.log10(size.max() / size.min()) if size.max() > 0 else 0.0
     if (np.all(y >= 0) or np.all(y <= 0)) and span > decades:
         return None
-    return _smooth(X, y, lengths, ridges, share, deadline)
+    return _smooth(X, y, lengths, ridges, share)
 
 
-def _smooth(X, y, lengths, ridges, share, deadline) -> np.ndarray | None:
-    fit = _best(X, y, lengths, ridges, None, deadline=deadline)
+def _smooth(X, y, lengths, ridges, share) -> np.ndarray | None:
+    fit = _best(X, y, lengths, ridges, None)
     if fit is None:
         return None
     fitted = fit.K @ fit.alpha

@@ -42,36 +42,33 @@ class FitTestPlan:
     min_rows: int = 10      #: fewer readings: no test (the kernel cannot tell noise from shape)
     max_readings: int = 30  #: more: no test (the fit term of the description length rules,
                             #: and the test at 200 readings cost 1 % noise its snapped laws)
-    max_rows: int = 200     #: the kernel model reads a random subset of at most this many
     level: float = 0.99     #: a member fails when its variance ratio exceeds this F quantile
-    own_max: int = 30       #: up to this many readings the members' own cross-validated
-                            #: errors are references too (the kernel's is weak on few, unevenly
-                            #: spaced readings) ...
-    n_members: int = 3      #: ... of this many members, those with the least residual variance,
-    loo_max: int = 12       #: ... left out one reading at a time up to this many, else 5-fold,
+    n_members: int = 3      #: the members' own reference: this many, those with the least
+                            #: residual variance, cross-validated ...
+    loo_max: int = 12       #: ... one reading left out at a time up to this many, else 5-fold,
     seconds: float = 0.3    #: ... members started until the choice's deadline, or for this
                             #: long where it has passed
 
+    def tests(self, n: int) -> bool:
+        """Whether ``n`` readings are tested."""
+        return self.min_rows <= n <= self.max_readings
+
 
 def noise_reference(X: np.ndarray, y: np.ndarray, w: np.ndarray, *,
-                    plan: FitTestPlan = FitTestPlan(), deadline: float = np.inf,
-                    random_state: int = 0) -> tuple[float, int] | None:
+                    plan: FitTestPlan = FitTestPlan(),
+                    deadline: float = np.inf) -> tuple[float, int] | None:
     """``(variance, rows)``: the kernel model's leave-one-out mean squared error per unit
     weight and the rows it read (its kernel widths tried until ``deadline``, the first
-    whatever the clock); None with too few rows or non-finite data."""
+    whatever the clock); None for untested sizes or non-finite data."""
     n = len(y)
-    if not plan.min_rows <= n <= plan.max_readings or not (
-            np.isfinite(X).all() and np.isfinite(y).all()):
+    if not plan.tests(n) or not (np.isfinite(X).all() and np.isfinite(y).all()):
         return None
-    rows = np.arange(n)
-    if n > plan.max_rows:
-        rows = np.sort(np.random.default_rng(random_state).choice(n, plan.max_rows, False))
-    weights = w[rows] / w[rows].mean()
-    fit = kernel_ridge(X[rows], y[rows], LENGTHS, SMOOTHING_RIDGES,
+    weights = w / w.mean()
+    fit = kernel_ridge(X, y, LENGTHS, SMOOTHING_RIDGES,
                        weights=None if np.all(weights == 1.0) else weights, deadline=deadline)
     if fit is None or not np.isfinite(fit[0]):
         return None
-    return float(fit[0]), len(rows)
+    return float(fit[0]), n
 
 
 def member_reference(exprs: Sequence[Expr], errors: Sequence[ConstantErrors], X: np.ndarray,
@@ -84,10 +81,10 @@ def member_reference(exprs: Sequence[Expr], errors: Sequence[ConstantErrors], X:
     (:func:`~eqlearn.search.validation.cross_validation_errors`: at most
     ``n_members · loo_max`` refits, members started until ``deadline`` or, past it, for
     ``seconds``);
-    None outside ``min_rows … own_max`` readings or when none could be validated."""
+    None for untested sizes or when none could be validated."""
     n = len(y)
     dof = np.array([e.dof for e in errors])
-    if not plan.min_rows <= n <= plan.own_max or not np.std(y) > 0 or not (dof >= 2).any():
+    if not plan.tests(n) or not np.std(y) > 0 or not (dof >= 2).any():
         return None
     variance = np.array([e.rss / e.dof if e.dof >= 2 else np.inf for e in errors])
     best = np.argsort(variance, kind="stable")[:min(plan.n_members, int((dof >= 2).sum()))]
