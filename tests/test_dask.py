@@ -109,6 +109,7 @@ def _without_timings(record):
     return {k: v for k, v in record.items() if k not in TIMINGS}
 
 
+@pytest.mark.slow  # ~10 s: a sweep on a LocalCluster
 def test_dask_sweep_writes_the_records_of_the_local_executor(cluster, stand_ins, tmp_path):
     local, dask = tmp_path / "local", tmp_path / "dask"
     assert run_benchmark(_config(local)).counts == {"ok": 3}
@@ -163,6 +164,7 @@ def _sweep_in_background(config, executor, done):
     return thread
 
 
+@pytest.mark.slow  # ~16 s: a worker killed on purpose (the corpus test keeps a cluster in make test)
 def test_a_worker_killed_mid_run_loses_no_run(cluster, stand_ins, tmp_path):
     config = _config(tmp_path, methods=("slowpoly",), problems=POLYNOMIALS)
     done = []
@@ -179,6 +181,7 @@ def test_a_worker_killed_mid_run_loses_no_run(cluster, stand_ins, tmp_path):
     assert {r["status"] for r in records.values()} == {"ok"}  # the killed run, run again
 
 
+@pytest.mark.slow  # ~7 s: a worker killed on purpose
 def test_a_run_that_keeps_killing_its_worker_is_recorded_as_failed(cluster, stand_ins,
                                                                     tmp_path):
     config = _config(tmp_path, methods=("killer", "poly"), problems=("Nguyen-1",))
@@ -240,6 +243,7 @@ def test_executor_names_are_checked():
     assert make_executor("dask", workers=2, grace=5.0) == DaskExecutor(workers=2, grace=5.0)
 
 
+@pytest.mark.slow  # ~8 s: the CLI on a LocalCluster
 def test_cli_runs_a_benchmark_and_a_corpus_on_dask(cluster, stand_ins, tmp_path):
     runner = CliRunner()
     address = cluster.scheduler_address

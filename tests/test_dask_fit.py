@@ -64,6 +64,7 @@ def test_a_fit_under_the_dask_backend_runs_its_islands_on_the_cluster(client):
     assert {t["worker"] for t in tasks} <= workers
 
 
+@pytest.mark.slow  # ~6 s: two fits
 def test_islands_give_the_same_front_on_the_cluster_as_in_a_local_pool(client):
     """Same seeds per island and epoch: with ``max_epochs`` and no loss to stop at (the
     local pool's stop event would end the other islands' epoch at a moment the clock
@@ -112,6 +113,7 @@ def test_workers_is_a_deprecated_alias_of_n_jobs():
         EquationRegressor(n_jobs=0, time_budget=1.0).fit(X, y)
 
 
+@pytest.mark.slow  # ~7 s: waits out a cluster with no workers
 def test_a_cluster_without_workers_gives_the_search_up_without_hanging():
     """No worker takes the islands' tasks: LATE seconds after the deadline the search gives
     them up and returns the front of the islands it started with (no epoch run)."""

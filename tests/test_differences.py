@@ -150,6 +150,7 @@ def test_without_units_laws_that_need_both_variables_keep_them(law):
     assert Differences.find(X, law(X), None) is None
 
 
+@pytest.mark.slow  # ~8 s; the fit with units stays in make test
 def test_the_estimator_without_units_searches_a_distance_in_its_differences(tiny_model):
     X = _positions(seed=4)
     y = np.sqrt((X[:, 1] - X[:, 0]) ** 2 + (X[:, 3] - X[:, 2]) ** 2)

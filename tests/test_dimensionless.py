@@ -138,6 +138,7 @@ def test_units_by_name_equal_units_by_position(tiny_model):
     assert groups[0] == groups[1] is not None
 
 
+@pytest.mark.slow  # ~8 s: a 4-variable fit
 def test_the_relativistic_doppler_law_with_an_angle_is_found_exactly(tiny_model):
     """ω·sqrt(1 − v²/c²)/(1 + v·cos θ/c) (Feynman test.15) in the groups v/c and θ: the
     rational fit of y² in cos θ has a numerator and denominator negative on every row, and
@@ -159,6 +160,7 @@ def test_the_relativistic_doppler_law_with_an_angle_is_found_exactly(tiny_model)
     assert sympy.simplify(found / truth) == 1
 
 
+@pytest.mark.slow  # ~7 s: a fit
 def test_lorentz_time_comes_out_in_its_tidiest_exact_form(tiny_model):
     """(t − u·x/c²)/sqrt(1 − u²/c²) (Feynman I.15.3t): the rational fits give several exact
     forms; the one whose numerator is a perfect square, off the Pareto front, is the one that

@@ -57,6 +57,7 @@ def test_power_sums_need_a_one_signed_variable():
     assert power_sums(x, x[:, 0] ** 2) == []
 
 
+@pytest.mark.slow  # ~12 s: two fits
 def test_the_estimator_finds_a_bateman_chain_and_a_mie_potential():
     t = np.linspace(0, 30, 120)[:, None]
     y = 2.2 * (np.exp(-0.15 * t[:, 0]) - np.exp(-1.1 * t[:, 0]))

@@ -318,6 +318,7 @@ def test_results_are_deterministic_given_random_state(tiny_model):
     assert fits[0].equations_["equation"].tolist() == fits[1].equations_["equation"].tolist()
 
 
+@pytest.mark.slow  # ~7 s: two searches (test_results_are_deterministic… stays in make test)
 def test_search_results_are_deterministic_given_random_state(tiny_model):
     """With ``max_epochs`` and a budget the fit does not reach, a search's result depends on
     ``random_state`` only (the fast stand-in for test_search's slow planted-law run)."""

@@ -50,6 +50,7 @@ def test_resume_refuses_other_settings(tmp_path):
         generate_corpus("physics", 50, tmp_path, seed=1, chunk_size=100, progress=False)
 
 
+@pytest.mark.slow  # ~6 s: a corpus
 def test_excluded_benchmarks_never_appear(tmp_path):
     tokens, fps = excluded_skeletons(["nguyen", "feynman"], 3)
     assert len(tokens) > 100

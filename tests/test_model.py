@@ -77,6 +77,7 @@ def test_padding_does_not_change_outputs(tiny):
     torch.testing.assert_close(out[:, :3], single, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.slow  # ~11 s: a training run
 def test_tiny_model_overfits_a_handful_of_skeletons():
     """Four skeletons that the data tell apart: a tiny model learns to name each of them."""
     torch.manual_seed(0)
@@ -357,6 +358,7 @@ def test_a_stop_signal_saves_the_run_after_its_step_and_it_resumes(corpus, tmp_p
     assert (tmp_path / "run" / "best").is_dir()
 
 
+@pytest.mark.slow  # ~10 s: two torch processes
 def test_ddp_with_two_cpu_processes(corpus, tmp_path):
     """Two gloo processes started by torchrun train one model in step."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -410,6 +412,7 @@ def test_fine_tuning_starts_from_the_given_model_and_keeps_its_history(corpus, t
     assert 0 < max(drift) < 1e-3
 
 
+@pytest.mark.slow  # ~5 s: two training runs
 def test_replay_mixes_the_priors_the_init_model_was_trained_on_back_in(tmp_path):
     from eqlearn.prior import load_prior
     from eqlearn.train import with_replay

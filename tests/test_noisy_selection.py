@@ -71,6 +71,7 @@ def test_cross_validation_as_the_rule_prefers_the_planted_law_to_a_polynomial():
     assert choice.rule == "validation" and choice.index == 1
 
 
+@pytest.mark.slow  # ~10 s: several fits
 def test_a_fit_of_few_noisy_readings_chooses_a_few_constants_it_can_determine():
     rng = np.random.default_rng(1)
     x = rng.uniform(0.02, 1.1, 12)

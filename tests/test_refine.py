@@ -2,6 +2,7 @@
 import time
 
 import numpy as np
+import pytest
 
 from eqlearn.expr import parse_expr, to_infix
 from eqlearn.search.selection import Candidate, complexity
@@ -60,6 +61,7 @@ def test_prune_removes_a_vanishing_factor_and_a_tiny_term():
     assert cuts and all(c.complexity < law[0].complexity for c in cuts)  # the law's own cuts
 
 
+@pytest.mark.slow  # ~4 s (the other prune test stays in make test)
 def test_prune_follows_more_than_the_simplest_cut():
     """sqrt(1 − 2x₂ + x₂²)/sqrt(1 − 1/x₁²): dropping a constant gives the simplest exact cut,
     a dead end; dropping the root leaves 1 − x₂ with a vanishing x₂², which leads on."""

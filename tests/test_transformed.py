@@ -86,6 +86,7 @@ def test_on_noisy_data_the_law_is_still_proposed():
     assert exact and min(exact) <= 2
 
 
+@pytest.mark.slow  # ~6 s: several fits
 def test_a_variable_enters_mapped_only_where_it_must():
     """Snell's law and x**y need sin θ and log x; a law exact in the variables as given is
     not also offered mapped, and sin and cos of raw SI magnitudes are not tried."""

@@ -137,6 +137,7 @@ def test_values_are_printed_to_the_precision_of_their_errors(value, stderr, text
     assert format_uncertain(value, stderr) == text
 
 
+@pytest.mark.slow  # ~10 s (the fit of its own equation stays in make test)
 def test_constants_agree_with_curve_fit_on_real_measurements():
     """R's Puromycin readings (treated cells): whatever equation is chosen, its constants and
     their standard errors are curve_fit's for that equation."""
