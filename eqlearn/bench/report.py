@@ -48,7 +48,7 @@ def load_results(folder: str | Path) -> pd.DataFrame:
 
 def _rate(values: pd.Series) -> float:
     """Share of True among runs; a missing value (failed run) counts as False."""
-    return float(values.fillna(False).astype(bool).mean()) if len(values) else np.nan
+    return float(values.eq(True).mean()) if len(values) else np.nan  # NaN, None: not True
 
 
 def _percent(rate: float) -> str:

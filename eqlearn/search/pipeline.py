@@ -3,9 +3,9 @@
 
 Stages, in order (each after the first skipped once an equation fits exactly):
 
-1. direct fits: baselines, polynomials, rational fits of transformed targets, sums of
-   exponentials and of powers (solved by projection, no share of the clock), with a
-   budget of ``extended_budget`` or more also power-law factors ``y = x_j**k · g(the rest)``;
+1. direct fits: baselines, polynomials, with a budget of ``extended_budget`` or more
+   power-law factors ``y = x_j**k · g(the rest)``, rational fits of transformed targets,
+   sums of powers and of exponentials (solved by projection, no share of the clock);
 2. a short unguided search (``burst_share`` of the time before refinement; hybrid only);
 3. the model's proposals, fitted and refined (``neural_share`` of what is left);
 4. genetic programming seeded and guided by the model (the rest);
