@@ -31,7 +31,7 @@ def description_length(text: str, names, X, y) -> float:
     w = np.ones(len(y))
     expr = refit_constants(parse_expr(text, names), X, y, w, "mse")
     errors = constant_errors(expr, X, y, w, sigma=None, loss="mse")
-    cand = Candidate(expr, complexity(expr), float(errors.rss / len(y)))
+    cand = Candidate(expr, float(errors.rss / len(y)), complexity(expr))
     return float(description_lengths([cand], [errors], y, w, N_OPERATORS + X.shape[1] + 1,
                                      False)[0])
 

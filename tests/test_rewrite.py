@@ -231,3 +231,29 @@ def test_snap_constants_takes_the_members_selection_chooses_among_first():
     x1 = sympy.Symbol("x1")
     got = sympy.sympify(to_infix(snapped[0].expr), locals={"x1": x1})
     assert got.has(sympy.exp(-x1**2 / 2))
+
+
+def test_drop_roundoff_clears_the_constants_an_exact_fit_leaves_at_machine_precision():
+    """The I.37.4 case: an exact fit written with ``+ 8.8e-16`` under the root and
+    ``+ 2.2e-16`` outside becomes the law itself (sympy-equal); a small constant the
+    predictions need (1e-6 in y of size ~10) stays."""
+    from eqlearn.search.choice import choose_equation
+    from eqlearn.search.rewrite import drop_roundoff
+    from eqlearn.search.selection import complexity
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(1, 5, 200), rng.uniform(1, 5, 200),
+                         rng.uniform(0, 6, 200)])
+    law = parse_expr("x1 + x2 + 2*sqrt(x1*x2)*cos(x3)")
+    y = evaluate(law, X)
+    noisy = parse_expr("x1 + x2 + 2*sqrt(x1*x2 + 8.8e-16)*cos(x3) + 2.2e-16")
+    needed = parse_expr("x1 + x2 + 2*sqrt(x1*x2)*cos(x3) + 1e-6")
+    assert noisy.n_constants() == 2
+    cands = [Candidate(e, 1e-30, complexity(e), "gp") for e in (noisy, needed)]
+    tidy = drop_roundoff(cands[0], X, y)
+    assert tidy.expr.n_constants() == 0 and tidy.complexity < cands[0].complexity
+    assert sympy.simplify(sympy.sympify(to_infix(tidy.expr))
+                          - sympy.sympify(to_infix(law))) == 0
+    assert drop_roundoff(cands[1], X, y + 1e-6) is cands[1]
+    choice = choose_equation(cands[:1], X, y, np.ones(200), loss="mse")
+    assert choice.front[choice.index].expr.n_constants() == 0

@@ -30,6 +30,7 @@ from ..expr.evaluate import evaluate, weighted_variance
 from ..expr.coefficients import exact_numbers
 from .lack_of_fit import consistent_with_noise, member_reference, noise_reference
 from .outliers import OutlierPlan, residual_outliers
+from .rewrite import drop_roundoff
 from .selection import ROUNDOFF, Candidate, pareto_front, select
 from .snapping import snap_front
 from .uncertainty import (ConstantErrors, constant_errors, polish_constants,
@@ -72,6 +73,7 @@ def choose_equation(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.
     exact = min(c.loss for c in front) < ROUNDOFF
     if not exact:
         front = _polished(front, X, y, w, loss, deadline)
+    front = [drop_roundoff(c, X, y) for c in front]
     errors = [constant_errors(c.expr, X, y, w, sigma=sigma, loss=_error_loss(loss))
               for c in front]
     if exact or rule in ("best", "accuracy", "simplest"):

@@ -24,10 +24,11 @@ from ..expr.tokens import to_prefix
 from ..expr.tree import Const, Expr, Node, Num
 from .mutations import replace_at, subtrees
 from .fitting import SearchSettings, fit_skeletons
-from .selection import ROUNDOFF, Candidate, accuracy_limit, pareto_front, skeleton_of
+from .selection import (ROUNDOFF, Candidate, accuracy_limit, complexity, pareto_front,
+                        skeleton_of)
 from .terms import additive_terms
 
-__all__ = ["drop_skeletons", "factor_common", "snap_constants"]
+__all__ = ["drop_roundoff", "drop_skeletons", "factor_common", "snap_constants"]
 
 _QUARTER = np.pi / 2
 EXACT_FORMS = 4  #: exact fits off the Pareto front that factor_common also rewrites
@@ -125,6 +126,39 @@ def _one_signed(expr: Expr, X: np.ndarray) -> Expr:
         return Node("neg", (u,)) if np.all(values < 0) else e
 
     return canonicalize(visit(expr))
+
+
+def drop_roundoff(cand: Candidate, X: np.ndarray, y: np.ndarray, *,
+                  rtol: float = 1e-10) -> Candidate:
+    """``cand`` with each constant that is round-off of 0 or of a multiple of 1/2 (up to 5)
+    set to it, where the predictions on ``X`` move by at most ``rtol`` × RMS(y) in all (the
+    ``+ 2.2e-16`` and ``sqrt(x1·x2 + 8.8e-16)`` left by an exact fit): one constant at a
+    time, no refit, only evaluations. A constant the predictions need is never touched."""
+    with np.errstate(all="ignore"):
+        before = evaluate(cand.expr, X)
+    tol = rtol * float(np.sqrt(np.mean(y ** 2)))
+    if not (np.all(np.isfinite(before)) and tol > 0):
+        return cand
+    expr, moved = cand.expr, True
+    while moved:
+        moved = False
+        for path, node in subtrees(expr):
+            if not isinstance(node, Const) or node.value is None:
+                continue
+            half = Fraction(round(2 * node.value), 2)
+            for number in dict.fromkeys((Fraction(0), half) if abs(half) <= 5 else (Fraction(0),)):
+                new = canonicalize(replace_at(expr, path, Num(number)))
+                with np.errstate(all="ignore"):
+                    after = evaluate(new, X)
+                if np.all(np.isfinite(after)) and \
+                        np.sqrt(np.mean((after - before) ** 2)) <= tol:
+                    expr, moved = new, True
+                    break
+            if moved:
+                break
+    if expr is cand.expr:
+        return cand
+    return replace(cand, expr=expr, complexity=complexity(expr))
 
 
 def _rewrite(front: list[Candidate], X, y, w, settings, deadline, versions, *, warm: bool,
