@@ -22,6 +22,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from ..expr.evaluate import evaluate
 from ..expr.simplify import canonicalize
 from ..expr.tree import Const, Expr, Node, Num, Var
 from .differences import one_signed_columns
@@ -133,7 +134,23 @@ def _designs(X: np.ndarray) -> list[tuple[list, list]]:
                 for k, part in enumerate(out[0])]
         if len(wide[0]) + len(wide[1]) <= WIDE_COLUMNS:
             out.append((wide[0], wide[1]))
+    cross = _cross_design(X)
+    if cross is not None and cross not in out:
+        out.append(cross)
     return out
+
+
+def _cross_design(X: np.ndarray) -> tuple[list, list] | None:
+    """Numerator monomials with every exponent in −1…1 (−1 only for one-signed columns:
+    ``λ/(n·d)``, ``V·p``, ``n/d₂``), denominator ones of |degree| up to 2 (``v/c``), where
+    they fit in ``WIDE_COLUMNS`` (up to three variables)."""
+    signs = one_signed_columns(X)
+    ranges = [range(-1, 2) if s else range(0, 2) for s in signs]
+    num = sorted(itertools.product(*ranges), key=lambda e: (sum(map(abs, e)), tuple(-k for k in e)))
+    den = [e for e in num if 0 < sum(map(abs, e)) <= 2]
+    if len(num) + len(den) > WIDE_COLUMNS or max(map(lambda e: sum(map(abs, e)), num)) < 3:
+        return None
+    return num, den
 
 
 def _body(cols: tuple[int, ...], coef: np.ndarray, num: list, den: list, flip: bool):
@@ -206,7 +223,9 @@ def _screened(A: np.ndarray, b: np.ndarray, M: np.ndarray, n_num: int, g_y: np.n
             fit = (M[:, :n_num] @ C[:n_num]) / (1.0 + M[:, n_num:] @ C[n_num:])
             share = np.sum((sw[:, None] * (g_y[:, None] - fit)) ** 2, axis=0) / total
             decade = np.maximum(np.floor(np.log10(np.nan_to_num(share, nan=np.inf))), -8)
-        scored += [(d, k, tuple(c)) for d, c in zip(decade.tolist(), S.tolist())]
+        scored += [(d, k, sh if d > -8 else 0.0, tuple(c))  # noisy: closest first
+                   for d, sh, c in zip(decade.tolist(), np.nan_to_num(share, nan=np.inf).tolist(),
+                                       S.tolist())]
     return [cols for *_, cols in sorted(scored)[:SCREENED]]
 
 
@@ -231,8 +250,10 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
     if not designs:
         return []
     found = _over_transforms(X, y, sw, deadline, designs[0])
-    if extended and len(designs) > 1 and not any(share <= SURE for share, _ in found.values()):
-        for share, tree in _over_transforms(X, y, sw, deadline, designs[1]).values():
+    for design in designs[1:] if extended else ():
+        if any(share <= SURE for share, _ in found.values()):
+            break
+        for share, tree in _over_transforms(X, y, sw, deadline, design).values():
             _keep(found, share, tree)
     if extended and X.shape[1] <= MAX_MAPPED \
             and not any(share <= SURE for share, _ in found.values()):
@@ -246,21 +267,35 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
             with np.errstate(all="ignore"):
                 Xh[:, j] = h(X[:, j])
             inner = {j: tree_of(Var(j))}
-            for share, tree in _over_transforms(Xh, y, sw, deadline, _designs(Xh)[0]).values():
-                if share <= CLOSE:
-                    _keep(found, share, tree.substitute(inner))
+            exact = _over_transforms(Xh, y, sw, deadline, _designs(Xh)[0], limit=CLOSE)
+            for share, tree in exact.values():
+                _keep(found, share, tree.substitute(inner))
     if any(share <= CLOSE for share, _ in found.values()):  # exact somewhere: only those
         found = {k: v for k, v in found.items() if v[0] <= CLOSE}
-    # near-exact first, simplest first within a decade of residual
-    ranked = sorted(found.values(),
-                    key=lambda v: (np.floor(np.log10(max(v[0], 1e-14))), v[1].size()))
+        # near-exact first, simplest first within a decade of residual
+        ranked = sorted(found.values(),
+                        key=lambda v: (np.floor(np.log10(max(v[0], 1e-14))), v[1].size()))
+    else:  # noisy: shares of different transforms are not comparable; the fits on y are
+        ranked = sorted(found.values(), key=lambda v: _information(v[1], X, y, w))
     return [(tree, 0.0) for _, tree in ranked[:MAX_SKELETONS]]
 
 
+def _information(tree: Expr, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    """``n·ln(RSS on y) + k·ln(n)`` of ``tree`` with its linearised constants (BIC, up to
+    a constant): on noisy data a term that fits only the noise costs more than it gains."""
+    with np.errstate(all="ignore"):
+        rss = float(np.sum(w * (y - evaluate(tree, X)) ** 2))
+    if not np.isfinite(rss):
+        return np.inf
+    n = len(y)
+    return n * np.log(max(rss, np.finfo(float).tiny)) + tree.n_constants() * np.log(n)
+
+
 def _over_transforms(X: np.ndarray, y: np.ndarray, sw: np.ndarray, deadline: float | None,
-                     design: tuple[list, list]) -> dict[Expr, tuple[float, Expr]]:
+                     design: tuple[list, list], limit: float = LOOSE
+                     ) -> dict[Expr, tuple[float, Expr]]:
     """skeleton → (share, equation) of every transform's kept fits in ``design``'s
-    (numerator, denominator) monomials."""
+    (numerator, denominator) monomials, none over ``limit``."""
     num, den = design
     if not np.all(np.isfinite(X)):
         return {}
@@ -275,8 +310,11 @@ def _over_transforms(X: np.ndarray, y: np.ndarray, sw: np.ndarray, deadline: flo
             g_y = g(sign * y if one_sign else y)
         if not np.all(np.isfinite(g_y)):
             continue
-        fits = [fit for fit in _fits(g_y, X, sw, num, den) if fit[0] <= LOOSE]
+        fits = [fit for fit in _fits(g_y, X, sw, num, den) if fit[0] <= limit]
         floor = min((fit[0] for fit in fits), default=np.inf)
+        if floor > CLOSE:  # noisy: the transform's likeliest subsets (BIC on g(y)) only
+            fits = sorted(fits, key=lambda f: len(y) * np.log(f[0]) + len(f[1]) * np.log(len(y))
+                          )[:MAX_SKELETONS]
         for share, cols, coef, flip in fits:
             body = _body(cols, coef, num, den, flip)
             if body is None or share > max(CLOSE, NOISY * floor):
