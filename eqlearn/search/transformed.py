@@ -276,16 +276,20 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
         ranked = sorted(found.values(),
                         key=lambda v: (np.floor(np.log10(max(v[0], 1e-14))), v[1].size()))
     else:  # noisy: shares of different transforms are not comparable; the fits on y are
-        ranked = sorted(found.values(), key=lambda v: _information(v[1], X, y, w))
+        scored = [(_information(tree, X, y, w), tree) for _, tree in found.values()]
+        ranked = sorted((v for v in scored if np.isfinite(v[0])), key=lambda v: v[0])
     return [(tree, 0.0) for _, tree in ranked[:MAX_SKELETONS]]
 
 
 def _information(tree: Expr, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     """``n·ln(RSS on y) + k·ln(n)`` of ``tree`` with its linearised constants (BIC, up to
-    a constant): on noisy data a term that fits only the noise costs more than it gains."""
+    a constant): on noisy data a term that fits only the noise costs more than it gains.
+    Infinite where the tree leaves more than ``LOOSE`` of y's variance (a pole of g(y)'s
+    fit placed on a spike of the transformed noise, 1/y near y = 0, fits nothing on y)."""
     with np.errstate(all="ignore"):
         rss = float(np.sum(w * (y - evaluate(tree, X)) ** 2))
-    if not np.isfinite(rss):
+    total = float(np.sum(w * (y - np.average(y, weights=w)) ** 2))
+    if not (np.isfinite(rss) and rss <= LOOSE * total):
         return np.inf
     n = len(y)
     return n * np.log(max(rss, np.finfo(float).tiny)) + tree.n_constants() * np.log(n)
