@@ -25,9 +25,11 @@ import numpy as np
 from ..expr.evaluate import evaluate
 from ..expr.simplify import canonicalize
 from ..expr.tree import Const, Expr, Node, Num, Var
+from .choice import N_OPERATORS
 from .differences import one_signed_columns
 from .polynomial_fit import monomial_columns, stepwise_subsets
 from .polynomial_expansion import monomial_sum
+from .selection import complexity
 
 __all__ = ["transformed_equations", "TRANSFORMS"]
 
@@ -282,17 +284,20 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
 
 
 def _information(tree: Expr, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
-    """``n·ln(RSS on y) + k·ln(n)`` of ``tree`` with its linearised constants (BIC, up to
-    a constant): on noisy data a term that fits only the noise costs more than it gains.
-    Infinite where the tree leaves more than ``LOOSE`` of y's variance (a pole of g(y)'s
-    fit placed on a spike of the transformed noise, 1/y near y = 0, fits nothing on y)."""
+    """The description length of y with ``tree`` and its linearised constants, as the
+    choice counts it (:func:`~eqlearn.search.choice.description_lengths`, up to a
+    constant): ``n/2·ln(RSS) + k/2·ln(n) + complexity·ln(symbols)``, so that on noisy data
+    a term that fits only the noise costs more than it gains. Infinite where the tree
+    leaves more than ``LOOSE`` of y's variance (a pole of g(y)'s fit placed on a spike of
+    the transformed noise, 1/y near y = 0, fits nothing on y)."""
     with np.errstate(all="ignore"):
         rss = float(np.sum(w * (y - evaluate(tree, X)) ** 2))
     total = float(np.sum(w * (y - np.average(y, weights=w)) ** 2))
     if not (np.isfinite(rss) and rss <= LOOSE * total):
         return np.inf
-    n = len(y)
-    return n * np.log(max(rss, np.finfo(float).tiny)) + tree.n_constants() * np.log(n)
+    n, symbols = len(y), N_OPERATORS + X.shape[1] + 1
+    return (n / 2 * np.log(max(rss, np.finfo(float).tiny)) + tree.n_constants() / 2 * np.log(n)
+            + complexity(tree) * np.log(symbols))
 
 
 def _over_transforms(X: np.ndarray, y: np.ndarray, sw: np.ndarray, deadline: float | None,
