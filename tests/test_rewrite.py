@@ -255,5 +255,8 @@ def test_drop_roundoff_clears_the_constants_an_exact_fit_leaves_at_machine_preci
     assert sympy.simplify(sympy.sympify(to_infix(tidy.expr))
                           - sympy.sympify(to_infix(law))) == 0
     assert drop_roundoff(cands[1], X, y + 1e-6) is cands[1]
+    wide = 10.0 ** rng.uniform(0, 14, 200)  # readings over 14 decades, a log loss: a
+    level = Candidate(parse_expr("523.887 + 0*x1"), 1.0, 1, "baseline")  # level of 524 is
+    assert drop_roundoff(level, X, wide, loss="log") is level           # no round-off
     choice = choose_equation(cands[:1], X, y, np.ones(200), loss="mse")
     assert choice.front[choice.index].expr.n_constants() == 0

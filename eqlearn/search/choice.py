@@ -73,7 +73,7 @@ def choose_equation(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.
     exact = min(c.loss for c in front) < ROUNDOFF
     if not exact:
         front = _polished(front, X, y, w, loss, deadline)
-    front = [drop_roundoff(c, X, y) for c in front]
+    front = [drop_roundoff(c, X, y, loss=_error_loss(loss)) for c in front]
     errors = [constant_errors(c.expr, X, y, w, sigma=sigma, loss=_error_loss(loss))
               for c in front]
     if exact or rule in ("best", "accuracy", "simplest"):

@@ -128,17 +128,30 @@ def _one_signed(expr: Expr, X: np.ndarray) -> Expr:
     return canonicalize(visit(expr))
 
 
-def drop_roundoff(cand: Candidate, X: np.ndarray, y: np.ndarray, *,
+def drop_roundoff(cand: Candidate, X: np.ndarray, y: np.ndarray, *, loss: str = "mse",
                   rtol: float = 1e-10) -> Candidate:
     """``cand`` with each constant that is round-off of 0 or of a multiple of 1/2 (up to 5)
-    set to it, where the predictions on ``X`` move by at most ``rtol`` × RMS(y) in all (the
-    ``+ 2.2e-16`` and ``sqrt(x1·x2 + 8.8e-16)`` left by an exact fit): one constant at a
-    time, no refit, only evaluations. A constant the predictions need is never touched."""
+    set to it, where the predictions on ``X`` move by at most ``rtol`` of the loss's scale
+    (the ``+ 2.2e-16`` and ``sqrt(x1·x2 + 8.8e-16)`` left by an exact fit): RMS(y) in all,
+    or, for the ``"log"`` and ``"relative"`` losses, each prediction's own size (a constant
+    of 524 is no round-off beside readings of 1e13 that a log loss weighs alike). One
+    constant at a time, no refit, only evaluations."""
     with np.errstate(all="ignore"):
         before = evaluate(cand.expr, X)
-    tol = rtol * float(np.sqrt(np.mean(y ** 2)))
-    if not (np.all(np.isfinite(before)) and tol > 0):
+    if not np.all(np.isfinite(before)):
         return cand
+    relative = loss in ("log", "relative")
+    tol = rtol * (np.abs(before) if relative else float(np.sqrt(np.mean(y ** 2))))
+    if not np.all(tol > 0):
+        return cand
+
+    def unchanged(expr: Expr) -> bool:
+        with np.errstate(all="ignore"):
+            moved = np.abs(evaluate(expr, X) - before)
+        if not np.all(np.isfinite(moved)):
+            return False
+        return bool(np.all(moved <= tol) if relative else np.sqrt(np.mean(moved ** 2)) <= tol)
+
     expr, moved = cand.expr, True
     while moved:
         moved = False
@@ -148,10 +161,7 @@ def drop_roundoff(cand: Candidate, X: np.ndarray, y: np.ndarray, *,
             half = Fraction(round(2 * node.value), 2)
             for number in dict.fromkeys((Fraction(0), half) if abs(half) <= 5 else (Fraction(0),)):
                 new = canonicalize(replace_at(expr, path, Num(number)))
-                with np.errstate(all="ignore"):
-                    after = evaluate(new, X)
-                if np.all(np.isfinite(after)) and \
-                        np.sqrt(np.mean((after - before) ** 2)) <= tol:
+                if unchanged(new):
                     expr, moved = new, True
                     break
             if moved:
