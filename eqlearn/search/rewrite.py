@@ -130,8 +130,8 @@ def _one_signed(expr: Expr, X: np.ndarray) -> Expr:
 
 def drop_roundoff(cand: Candidate, X: np.ndarray, y: np.ndarray, *, loss: str = "mse",
                   rtol: float = 1e-10) -> Candidate:
-    """``cand`` with each constant that is round-off of 0 or of a multiple of 1/2 (up to 5)
-    set to it, where the predictions on ``X`` move by at most ``rtol`` of the loss's scale
+    """``cand`` with each constant that is round-off of 0 or of an integer (up to 5) set to
+    it, where the predictions on ``X`` move by at most ``rtol`` of the loss's scale
     (the ``+ 2.2e-16`` and ``sqrt(x1·x2 + 8.8e-16)`` left by an exact fit): RMS(y) in all,
     or, for the ``"log"`` and ``"relative"`` losses, each prediction's own size (a constant
     of 524 is no round-off beside readings of 1e13 that a log loss weighs alike). One
@@ -158,8 +158,8 @@ def drop_roundoff(cand: Candidate, X: np.ndarray, y: np.ndarray, *, loss: str = 
         for path, node in subtrees(expr):
             if not isinstance(node, Const) or node.value is None:
                 continue
-            half = Fraction(round(2 * node.value), 2)
-            for number in dict.fromkeys((Fraction(0), half) if abs(half) <= 5 else (Fraction(0),)):
+            whole = Fraction(round(node.value))  # a 2.5 is exact and stays written so
+            for number in dict.fromkeys((Fraction(0), whole) if abs(whole) <= 5 else (Fraction(0),)):
                 new = canonicalize(replace_at(expr, path, Num(number)))
                 if unchanged(new):
                     expr, moved = new, True

@@ -122,7 +122,8 @@ def _designs(X: np.ndarray) -> list[tuple[list, list]]:
     """(numerator, denominator) monomials of the highest degree (4 at most) whose basis
     stays within ``MAX_COLUMNS`` (at degree 1 the denominator may be cut short); then, below
     degree 4, the same with the next degree's monomials without negative exponents added,
-    within ``WIDE_COLUMNS`` (``x1/(1 + x2² + x3²)`` in three variables of one sign)."""
+    within ``WIDE_COLUMNS`` (``x1/(1 + x2² + x3²)`` in three variables of one sign); then
+    the products of all variables (:func:`_cross_design`) where they fit."""
     if 1 + 2 * X.shape[1] > MAX_COLUMNS:
         return []
     degree = next((d for d in range(MAX_DEGREE, 1, -1)
@@ -237,10 +238,11 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
     """Equations ``g⁻¹(P/(1 + Q))`` (constants from the linearised fit, a start for
     ``fit_skeletons(..., warm=True)``) whose fit leaves less than ``CLOSE`` of the transformed
     target's variance, or when none does (noisy data), less than ``NOISY`` times its
-    transform's closest fit's share and under ``LOOSE`` (at most ``MAX_SKELETONS``: by
-    decade of the residual, then the smallest), as ``(equation, 0.0)`` pairs. Unless a fit
-    is surely exact (``SURE``) and ``extended``, a second basis where the first is of degree
-    1 (see :func:`_designs`), and each variable in turn entering as one of
+    transform's closest fit's share and under ``LOOSE`` (at most ``MAX_SKELETONS``: exact
+    fits by decade of the residual, then the smallest; noisy ones by their description
+    length on y, :func:`_information`), as ``(equation, 0.0)`` pairs. Unless a fit is
+    surely exact (``SURE``) and ``extended``, the further bases (see :func:`_designs`:
+    wider monomials, products of all variables), and each variable in turn entering as one of
     :data:`VARIABLE_MAPS` (up to ``MAX_MAPPED`` variables; exact fits only). The
     transforms stop at ``deadline`` (a ``time.perf_counter`` value)."""
     w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
