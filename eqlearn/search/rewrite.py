@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from fractions import Fraction
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -152,23 +152,22 @@ def drop_roundoff(cand: Candidate, X: np.ndarray, y: np.ndarray, *, loss: str = 
             return False
         return bool(np.all(moved <= tol) if relative else np.sqrt(np.mean(moved ** 2)) <= tol)
 
-    expr, moved = cand.expr, True
-    while moved:
-        moved = False
-        for path, node in subtrees(expr):
-            if not isinstance(node, Const) or node.value is None:
-                continue
-            whole = Fraction(round(node.value))  # a 2.5 is exact and stays written so
-            for number in dict.fromkeys((Fraction(0), whole) if abs(whole) <= 5 else (Fraction(0),)):
-                new = canonicalize(replace_at(expr, path, Num(number)))
-                if unchanged(new):
-                    expr, moved = new, True
-                    break
-            if moved:
-                break
+    expr = cand.expr
+    while (simpler := next(filter(unchanged, _integer_versions(expr)), None)) is not None:
+        expr = simpler
     if expr is cand.expr:
         return cand
     return replace(cand, expr=expr, complexity=complexity(expr))
+
+
+def _integer_versions(expr: Expr) -> Iterator[Expr]:
+    """``expr`` with one fitted constant set to 0 or to its nearest integer (up to 5; a
+    2.5 is exact and stays written so), canonical, constants in prefix order."""
+    for path, node in subtrees(expr):
+        if isinstance(node, Const) and node.value is not None:
+            whole = Fraction(round(node.value))
+            for number in dict.fromkeys((Fraction(0), whole) if abs(whole) <= 5 else (Fraction(0),)):
+                yield canonicalize(replace_at(expr, path, Num(number)))
 
 
 def _rewrite(front: list[Candidate], X, y, w, settings, deadline, versions, *, warm: bool,

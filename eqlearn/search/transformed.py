@@ -22,7 +22,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..expr.evaluate import evaluate
+from ..expr.evaluate import evaluate, weighted_variance
 from ..expr.simplify import canonicalize
 from ..expr.tree import Const, Expr, Node, Num, Var
 from .choice import N_OPERATORS
@@ -114,8 +114,12 @@ def _exponents(X: np.ndarray, degree: int, with_constant: bool,
         for k in range(-left if one_sign[j] else 0, left + 1):
             for rest in grow(j + 1, left - abs(k)):
                 yield (k, *rest)
-    exps = [e for e in grow(0, degree) if with_constant or any(e)]
-    return sorted(exps, key=lambda e: (sum(map(abs, e)), tuple(-k for k in e)))
+    return _simplest_first(e for e in grow(0, degree) if with_constant or any(e))
+
+
+def _simplest_first(exponents) -> list[tuple[int, ...]]:
+    """Monomials by total |degree|, then higher powers of earlier columns first."""
+    return sorted(exponents, key=lambda e: (sum(map(abs, e)), tuple(-k for k in e)))
 
 
 def _designs(X: np.ndarray) -> list[tuple[list, list]]:
@@ -147,13 +151,12 @@ def _cross_design(X: np.ndarray) -> tuple[list, list] | None:
     """Numerator monomials with every exponent in −1…1 (−1 only for one-signed columns:
     ``λ/(n·d)``, ``V·p``, ``n/d₂``), denominator ones of |degree| up to 2 (``v/c``), where
     they fit in ``WIDE_COLUMNS`` (up to three variables)."""
-    signs = one_signed_columns(X)
-    ranges = [range(-1, 2) if s else range(0, 2) for s in signs]
-    num = sorted(itertools.product(*ranges), key=lambda e: (sum(map(abs, e)), tuple(-k for k in e)))
-    den = [e for e in num if 0 < sum(map(abs, e)) <= 2]
-    if len(num) + len(den) > WIDE_COLUMNS or max(map(lambda e: sum(map(abs, e)), num)) < 3:
+    if X.shape[1] < 3:  # in fewer variables the first bases hold these products
         return None
-    return num, den
+    ranges = [range(-1, 2) if s else range(0, 2) for s in one_signed_columns(X)]
+    num = _simplest_first(itertools.product(*ranges))
+    den = [e for e in num if 0 < sum(map(abs, e)) <= 2]
+    return (num, den) if len(num) + len(den) <= WIDE_COLUMNS else None
 
 
 def _body(cols: tuple[int, ...], coef: np.ndarray, num: list, den: list, flip: bool):
@@ -224,11 +227,11 @@ def _screened(A: np.ndarray, b: np.ndarray, M: np.ndarray, n_num: int, g_y: np.n
             C[S[:, i], np.arange(len(S))] = coef[:, i]
         with np.errstate(all="ignore"):
             fit = (M[:, :n_num] @ C[:n_num]) / (1.0 + M[:, n_num:] @ C[n_num:])
-            share = np.sum((sw[:, None] * (g_y[:, None] - fit)) ** 2, axis=0) / total
-            decade = np.maximum(np.floor(np.log10(np.nan_to_num(share, nan=np.inf))), -8)
+            share = np.nan_to_num(np.sum((sw[:, None] * (g_y[:, None] - fit)) ** 2, axis=0)
+                                  / total, nan=np.inf)
+            decade = np.maximum(np.floor(np.log10(share)), -8)
         scored += [(d, k, sh if d > -8 else 0.0, tuple(c))  # noisy: closest first
-                   for d, sh, c in zip(decade.tolist(), np.nan_to_num(share, nan=np.inf).tolist(),
-                                       S.tolist())]
+                   for d, sh, c in zip(decade.tolist(), share.tolist(), S.tolist())]
     return [cols for *_, cols in sorted(scored)[:SCREENED]]
 
 
@@ -240,7 +243,7 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
     target's variance, or when none does (noisy data), less than ``NOISY`` times its
     transform's closest fit's share and under ``LOOSE`` (at most ``MAX_SKELETONS``: exact
     fits by decade of the residual, then the smallest; noisy ones by their description
-    length on y, :func:`_information`), as ``(equation, 0.0)`` pairs. Unless a fit is
+    length on y, :func:`_by_information`), as ``(equation, 0.0)`` pairs. Unless a fit is
     surely exact (``SURE``) and ``extended``, the further bases (see :func:`_designs`:
     wider monomials, products of all variables), and each variable in turn entering as one of
     :data:`VARIABLE_MAPS` (up to ``MAX_MAPPED`` variables; exact fits only). The
@@ -280,26 +283,29 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
         ranked = sorted(found.values(),
                         key=lambda v: (np.floor(np.log10(max(v[0], 1e-14))), v[1].size()))
     else:  # noisy: shares of different transforms are not comparable; the fits on y are
-        scored = [(_information(tree, X, y, w), tree) for _, tree in found.values()]
-        ranked = sorted((v for v in scored if np.isfinite(v[0])), key=lambda v: v[0])
+        ranked = _by_information([tree for _, tree in found.values()], X, y, w)
     return [(tree, 0.0) for _, tree in ranked[:MAX_SKELETONS]]
 
 
-def _information(tree: Expr, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
-    """The description length of y with ``tree`` and its linearised constants, as the
-    choice counts it (:func:`~eqlearn.search.choice.description_lengths`, up to a
-    constant): ``n/2·ln(RSS) + k/2·ln(n) + complexity·ln(symbols)``, so that on noisy data
-    a term that fits only the noise costs more than it gains. Infinite where the tree
-    leaves more than ``LOOSE`` of y's variance (a pole of g(y)'s fit placed on a spike of
-    the transformed noise, 1/y near y = 0, fits nothing on y)."""
-    with np.errstate(all="ignore"):
-        rss = float(np.sum(w * (y - evaluate(tree, X)) ** 2))
-    total = float(np.sum(w * (y - np.average(y, weights=w)) ** 2))
-    if not (np.isfinite(rss) and rss <= LOOSE * total):
-        return np.inf
+def _by_information(trees: list[Expr], X: np.ndarray, y: np.ndarray,
+                    w: np.ndarray) -> list[tuple[float, Expr]]:
+    """``(description length, tree)`` of the ``trees`` with their linearised constants, as
+    the choice counts it (:func:`~eqlearn.search.choice.description_lengths`, up to a
+    constant: ``n/2·ln(RSS) + k/2·ln(n) + complexity·ln(symbols)``), shortest first, so
+    that on noisy data a term that fits only the noise costs more than it gains. Trees
+    leaving more than ``LOOSE`` of y's variance are left out (a pole of g(y)'s fit placed
+    on a spike of the transformed noise, 1/y near y = 0, fits nothing on y)."""
     n, symbols = len(y), N_OPERATORS + X.shape[1] + 1
-    return (n / 2 * np.log(max(rss, np.finfo(float).tiny)) + tree.n_constants() / 2 * np.log(n)
-            + complexity(tree) * np.log(symbols))
+    limit = LOOSE * weighted_variance(y, w) * float(np.sum(w))
+    out = []
+    for tree in trees:
+        with np.errstate(all="ignore"):
+            rss = float(np.sum(w * (y - evaluate(tree, X)) ** 2))
+        if np.isfinite(rss) and rss <= limit:
+            out.append((n / 2 * np.log(max(rss, np.finfo(float).tiny))
+                        + tree.n_constants() / 2 * np.log(n) + complexity(tree) * np.log(symbols),
+                        tree))
+    return sorted(out, key=lambda v: v[0])
 
 
 def _over_transforms(X: np.ndarray, y: np.ndarray, sw: np.ndarray, deadline: float | None,
