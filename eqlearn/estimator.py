@@ -144,8 +144,9 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                           model, t0, read_symmetries=reduced.pi_groups is None)
         self.loss_kind_, self.symmetries_ = outcome.loss, outcome.symmetries
         self.scaling_, self.search_stats_ = outcome.scaling, outcome.stats
+        n_operators = len(self.operators or ()) or N_OPERATORS
         front = map_back(outcome.candidates, data.X, outcome.scaling, reduced.pi_groups,
-                         reduced.differences)
+                         reduced.differences, n_operators + data.X.shape[1] + 1)
         if not front:
             raise FitError("no candidate equation could be fitted to the data")
         rows = np.flatnonzero(data.y != 0 if outcome.loss == "log" else data.y == data.y)
@@ -154,7 +155,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
                                  sigma=None if sigma is None else data.weight[rows] ** -0.5,
                                  sample=outcome.seen(rows), all_rows_at=plan.all_rows_at(t0),
                                  deadline=t0 + self.time_budget, random_state=self._seed(),
-                                 n_operators=len(self.operators or ()) or N_OPERATORS)
+                                 n_operators=n_operators)
         self.outliers_, self.search_variables_ = data.rows[rows[choice.outliers]], reduced.names
         self._store(choice, data, len(outcome.candidates), sigma is not None)
         self.fit_seconds_ = time.perf_counter() - t0

@@ -31,7 +31,7 @@ from ..expr.coefficients import exact_numbers
 from .lack_of_fit import consistent_with_noise, member_reference, noise_reference
 from .outliers import OutlierPlan, residual_outliers
 from .rewrite import drop_roundoff
-from .selection import ROUNDOFF, Candidate, pareto_front, select
+from .selection import ROUNDOFF, Candidate, dominated_near_ties, pareto_front, select
 from .snapping import snap_front
 from .uncertainty import (ConstantErrors, constant_errors, polish_constants,
                           refit_constants)
@@ -76,10 +76,7 @@ def choose_equation(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.
     front = [drop_roundoff(c, X, y, loss=_error_loss(loss)) for c in front]
     errors = [constant_errors(c.expr, X, y, w, sigma=sigma, loss=_error_loss(loss))
               for c in front]
-    if exact or rule in ("best", "accuracy", "simplest"):
-        rule = "best" if rule in ("auto", "validation") else rule
-        return Choice(front, _by_loss(front, rule), rule, errors)
-    if rule == "auto":
+    if rule == "auto" and not exact:
         n_symbols = n_operators + X.shape[1] + 1
 
         def length(c: Candidate, e: ConstantErrors) -> float:
@@ -87,6 +84,13 @@ def choose_equation(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.
 
         front, errors = snap_front(front, errors, X, y, w, loss=_error_loss(loss), sigma=sigma,
                                    deadline=deadline, length=length)
+    drop = set(dominated_near_ties(front))  # those snapping did not make shorter
+    front = [c for i, c in enumerate(front) if i not in drop]
+    errors = [e for i, e in enumerate(errors) if i not in drop]
+    if exact or rule in ("best", "accuracy", "simplest"):
+        rule = "best" if rule in ("auto", "validation") else rule
+        return Choice(front, _by_loss(front, rule), rule, errors)
+    if rule == "auto":
         lengths = description_lengths(front, errors, y, w, n_symbols, sigma is not None, loss)
         if sigma is None and _error_loss(loss) == "mse":
             lengths = _noise_consistent(lengths, front, errors, X, y, w, deadline,

@@ -12,10 +12,11 @@ import numpy as np
 
 from ..exceptions import DataWarning
 from ..expr.factor import absorb_constant_factors, merged_roots
+from ..expr.tree import Const
 from .differences import Differences
 from .dimensionless import PiGroups, as_dimension, units_by_column
 from .scaling import Scaling
-from .selection import Candidate, complexity, front_and_exact, pareto_front
+from .selection import Candidate, complexity, front_and_exact, near_ties, pareto_front
 
 __all__ = ["Reduction", "map_back", "reduce_by_units"]
 
@@ -62,7 +63,7 @@ def reduce_by_units(X: np.ndarray, y: np.ndarray, names, X_units, y_units,
 
 
 def map_back(candidates: list[Candidate], X, scaling: Scaling, pi_groups: PiGroups | None,
-             differences: Differences | None) -> list[Candidate]:
+             differences: Differences | None, n_symbols: int) -> list[Candidate]:
     """The Pareto front of ``candidates`` (by complexity, constants and loss) in the user's
     units and variables: unscaled, a
     constant factor of a sum multiplied into its terms (``100*(2.2 - x)`` → ``220 - 100*x``),
@@ -71,9 +72,14 @@ def map_back(candidates: list[Candidate], X, scaling: Scaling, pi_groups: PiGrou
     positive on ``X`` (``sqrt(E - U)*sqrt(2 - u)``: one root, as written without the
     difference)."""
     rewritten = pi_groups is not None or differences is not None
-    front = [replace(c, expr=scaling.to_original(c.expr))
-             for c in (front_and_exact(candidates, by_constants=True) if rewritten
-                       else pareto_front(candidates, by_constants=True))]
+    if rewritten:
+        front = front_and_exact(candidates, by_constants=True)
+    else:
+        front = pareto_front(candidates, by_constants=True)
+        front = sorted(front + near_ties(candidates, front, len(X), n_symbols,
+                                         lambda c: _simple_constants(scaling.to_original(c.expr))),
+                       key=lambda c: c.complexity)
+    front = [replace(c, expr=scaling.to_original(c.expr)) for c in front]
     if rewritten:
         for step in (pi_groups, differences):
             if step is not None:
@@ -83,4 +89,14 @@ def map_back(candidates: list[Candidate], X, scaling: Scaling, pi_groups: PiGrou
             front = [c if m is None else replace(c, expr=m) for c, m in zip(front, merged)]
         front = pareto_front([replace(c, complexity=complexity(c.expr)) for c in front],
                              by_constants=True)
-    return [replace(c, expr=absorb_constant_factors(c.expr)) for c in front]
+    front = [replace(c, expr=absorb_constant_factors(c.expr)) for c in front]
+    return [replace(c, complexity=complexity(c.expr)) for c in front]  # as written
+
+
+def _simple_constants(expr, rtol: float = 0.1) -> int:
+    """How many of ``expr``'s constants lie within ``rtol`` of a nonzero multiple of 1/2 up
+    to 5 (the numbers :mod:`~eqlearn.search.snapping` may fix them to)."""
+    values = np.array([n.value for n in expr.preorder() if isinstance(n, Const)])
+    halves = np.round(2 * values) / 2
+    return int(np.sum((halves != 0) & (np.abs(halves) <= 5)
+                      & (np.abs(values - halves) <= rtol * np.abs(halves))))

@@ -14,8 +14,8 @@ than ``x*(x + 1)``), not the one whose round-off happens to be smaller.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -24,7 +24,8 @@ from ..expr.operators import OPERATORS
 from ..expr.tree import Expr, Node
 
 __all__ = ["Candidate", "ROUNDOFF", "accuracy_limit", "accurate_members", "complexity",
-           "front_and_exact", "pareto_front", "select", "skeleton_of"]
+           "dominated_near_ties", "front_and_exact", "near_ties", "pareto_front", "select",
+           "skeleton_of"]
 
 ROUNDOFF = 1e-20  #: normalised losses below this are round-off: the fit is exact
 
@@ -105,6 +106,48 @@ def _front_by_constants(candidates: Sequence[Candidate], floor: float,
         return max(c.loss, floor) <= tolerance * max(best, floor)
 
     return [c for c in front if id(c) in kept or close(c)]
+
+
+def near_ties(candidates: Sequence[Candidate], front: Sequence[Candidate], rows: int,
+              n_symbols: int, simple: Callable[[Candidate], int], floor: float = ROUNDOFF,
+              limit: int = 4) -> list[Candidate]:
+    """Candidates off the (noisy) ``front`` that would describe the data shorter than any
+    member (as the choice counts it: ``rows/2·ln(loss) + k/2·ln(rows) + complexity·
+    ln(n_symbols)``) were their constants that look like simple numbers (``simple``) fixed,
+    each sparing its price and, at best, two nodes (a factor 1). On noisy data the front
+    keeps by chance a form over an equally good one that the choice's snapping
+    (:mod:`~eqlearn.search.snapping`) would shorten (``1.01·ω₀/(1 − 0.99·v/c)`` behind
+    ``2.39·ω₀·v/c + 0.78·ω₀``). One per (complexity, constants), the shortest so counted
+    first, at most ``limit``; marked ``info["near_tie"]``."""
+    def length(loss: float, k: int, size: int) -> float:
+        return rows / 2 * np.log(loss) + k / 2 * np.log(rows) + size * np.log(n_symbols)
+
+    if not front or min(c.loss for c in front) <= floor:
+        return []
+    best = min(length(c.loss, c.expr.n_constants(), c.complexity) for c in front)
+    on_front = {c.expr for c in front}
+    cells: dict[tuple, tuple] = {}
+    for c in candidates:
+        k = c.expr.n_constants()
+        if (c.expr in on_front or k == 0 or not floor < c.loss < np.inf
+                or length(c.loss, 0, c.complexity - 2 * k) >= best):
+            continue
+        s = simple(c)
+        shortest = length(c.loss, k - s, c.complexity - 2 * s)
+        if s and shortest < best and shortest < cells.get((c.complexity, k), (np.inf,))[0]:
+            cells[(c.complexity, k)] = (shortest, c)
+    kept = sorted(cells.values(), key=lambda t: t[0])[:limit]
+    return [replace(c, info={**c.info, "near_tie": True}) for _, c in kept]
+
+
+def dominated_near_ties(front: Sequence[Candidate]) -> list[int]:
+    """Indices of the :func:`near_ties` in ``front`` that another member matches or beats
+    in complexity, constants and loss (those that fixing constants did not make shorter)."""
+    def beats(o: Candidate, c: Candidate) -> bool:
+        return (o is not c and o.complexity <= c.complexity and o.loss <= c.loss * (1 + 1e-9)
+                and o.expr.n_constants() <= c.expr.n_constants())
+    return [i for i, c in enumerate(front)
+            if c.info.get("near_tie") and any(beats(o, c) for o in front)]
 
 
 def accuracy_limit(front: Sequence[Candidate], tolerance: float = 1.5,
