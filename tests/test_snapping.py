@@ -186,3 +186,41 @@ def test_the_member_likeliest_chosen_is_snapped_first():
                             deadline=np.inf, length=length)
     assert seen[len(front)] is law.expr  # after one length per member: the law's snapping
     assert snapped[1].expr.n_constants() == 0
+
+
+def _factor_off_one(z: float, n: int = 200):
+    """x1·e^(0.4·x2)·(1 + z·se) with 3 % noise, where se is the factor's standard error on
+    these readings: a factor ``z`` standard errors from 1."""
+    rng = np.random.default_rng(5)
+    X = rng.uniform(0.5, 3.0, (n, 2))
+    shape = X[:, 0] * np.exp(0.4 * X[:, 1])
+    noise = rng.normal(0.0, 0.03 * shape.std(), n)
+    _, p, half = _fitted("C*x1*exp(C*x2)", X, shape + noise, [1.0, 0.5])
+    se = half[0] / stats.t.ppf(0.975, n - 2)
+    y = (1 + z * se) * shape + noise
+    return X, y
+
+
+@pytest.mark.parametrize("z, fixed", [(3.0, True), (6.0, False)])
+def test_a_factor_outside_its_interval_becomes_one_when_the_description_is_shorter(z, fixed):
+    """A factor 3 standard errors from 1 lies outside its 95 % interval, yet fixing it
+    spares its price (ln(n)/2) and two nodes (the product with it), more than the fit loses
+    (about z²/2 nats): by hand, with curve_fit's fits, the description is shorter, and the
+    choice fixes it. At 6 standard errors it is longer, and the factor stays."""
+    X, y = _factor_off_one(z)
+    free, p, half = _fitted("C*x1*exp(C*x2)", X, y, [1.0, 0.5])
+    one, q, _ = _fitted("x1*exp(C*x2)", X, y, [0.5])
+    assert abs(p[0] - 1) > half[0]                     # outside the 95 % interval
+    n, symbols, w = len(y), 13, np.ones(len(y))
+    lengths = [n / 2 * np.log(np.sum((evaluate(c.expr, X) - y) ** 2)) + k / 2 * np.log(n)
+               + c.complexity * np.log(symbols) for c, k in ((free, 2), (one, 1))]
+    assert (lengths[1] < lengths[0]) == fixed
+    choice = choose_equation([free], X, y, w, loss="mse", n_operators=10)
+    chosen = choice.front[choice.index].expr
+    assert chosen.n_constants() == (1 if fixed else 2)
+    if fixed:
+        a, b = variable_symbols(["x1", "x2"])
+        rate = choice.errors[choice.index].values[0]
+        assert abs(rate - q[0]) < 1e-4
+        law = a * sympy.exp(sympy.Float(rate) * b)
+        assert sympy.simplify(to_sympy(chosen, ["x1", "x2"]) - law) == 0

@@ -64,11 +64,12 @@ def reduce_by_units(X: np.ndarray, y: np.ndarray, names, X_units, y_units,
 
 def map_back(candidates: list[Candidate], X, scaling: Scaling, pi_groups: PiGroups | None,
              differences: Differences | None, n_symbols: int) -> list[Candidate]:
-    """The Pareto front of ``candidates`` (by complexity, constants and loss) in the user's
-    units and variables: unscaled, a
+    """The Pareto front of ``candidates`` (by complexity, constants and loss; without
+    dimensional analysis or differences, with its :func:`~eqlearn.search.selection.near_ties`
+    on ``n_symbols`` symbols) in the user's units and variables, complexities counted as
+    written: unscaled, a
     constant factor of a sum multiplied into its terms (``100*(2.2 - x)`` → ``220 - 100*x``),
-    and with dimensional analysis the equations mapped back, complexities counted as
-    written; with differences, the square roots of ``M·f`` merged where their arguments are
+    and with dimensional analysis the equations mapped back; with differences, the square roots of ``M·f`` merged where their arguments are
     positive on ``X`` (``sqrt(E - U)*sqrt(2 - u)``: one root, as written without the
     difference)."""
     rewritten = pi_groups is not None or differences is not None

@@ -1,10 +1,12 @@
 """Constants the data cannot tell from a simple number become that number.
 
-A physicist fitting ``0.9977·T·k·μ`` to noisy readings asks whether the 0.9977 is a 1, and
-answers with its confidence interval: if 1 lies inside, the data do not distinguish the
-two, and the law with one constant fewer is preferred unless its description of the data
-is longer (:func:`~eqlearn.search.choice.description_lengths`: the fit must lose less than
-the constant's price, ``ln(n)/2``). Each constant is tried against the nearest *simple
+A physicist fitting ``0.9977·T·k·μ`` to noisy readings asks whether the 0.9977 is a 1.
+Here the description of the data decides (:func:`~eqlearn.search.choice.description_lengths`):
+the law with one constant fewer is preferred unless its description is longer (the fit must
+lose less than the constant's price, ``ln(n)/2``, and the price of the nodes it spares:
+a factor 1 goes with its product, so a 1 three standard errors away, outside the 95 %
+interval, may still describe the data shorter). Numbers within ``SnapPlan.reach`` standard
+errors are tried. Each constant is tried against the nearest *simple
 number*: 0 (a term or factor the data do not need) or a multiple of 1/2 up to 5 in size
 (the set the search snaps to; a larger one, integers up to 20, turned the ``13.95`` of a
 hyperbola's ``212.6 − 13.95/(x + 0.066)`` into a 14 that made it as short as the law beside
@@ -97,35 +99,28 @@ def _snapped(cand: Candidate, err: ConstantErrors, X, y, w, loss, sigma, deadlin
 
 
 def _moves(expr: Expr, err: ConstantErrors, plan: SnapPlan) -> Iterator[Expr]:
-    """``expr`` with one constant fewer: each constant whose interval holds a simple number
-    fixed to it; each two coefficients of one sum whose difference is within their errors
-    made one (:mod:`~eqlearn.search.ties`)."""
+    """``expr`` with one constant fewer: each constant with a simple number within
+    ``plan.reach`` standard errors fixed to it; each two coefficients of one sum whose
+    difference is within as many of its errors made one (:mod:`~eqlearn.search.ties`)."""
     half = plan.reach * err.stderr
-    numbers = {j: simple_number(err.values[j], half[j], plan) for j in range(len(err.values))}
-    numbers = {j: v for j, v in numbers.items() if v is not None}
-    for j, number in numbers.items():
-        yield _fixed(expr, {j: number})
-    if len(numbers) > 1:  # all at once: collinear terms (x⁵ + x³ on −1…1) may go only jointly
-        yield _fixed(expr, numbers)
+    for j in range(len(err.values)):
+        number = simple_number(err.values[j], half[j], plan)
+        if number is not None:
+            yield _fixed(expr, int(j), number)
     for tie in ties(expr):
         a, b = err.values[tie.i], err.values[tie.j]
         if a != 0 and abs(a - tie.sign * b) <= np.hypot(half[tie.i], half[tie.j]):
             yield _tidy(tied(expr, tie))
 
 
-def _fixed(expr: Expr, numbers: dict[int, Fraction]) -> Expr:
-    """``expr`` with its constants (by prefix order) in ``numbers`` replaced by them: its
+def _fixed(expr: Expr, index: int, number: Fraction) -> Expr:
+    """``expr`` with its ``index``-th constant (prefix order) replaced by ``number``: its
     canonical form, or the tree as it is where that is shorter (the canonical form writes
     ``(5/2)·x`` as ``5·x/2`` and ``(a/b)²`` as ``a²/b²``, whose extra nodes would cost the
     snapped law more than the constant it gives up)."""
     count = iter(range(expr.n_constants()))
-
-    def leaf(n: Expr) -> Expr:
-        if not isinstance(n, Const):
-            return n
-        j = next(count)
-        return Num(numbers[j]) if j in numbers else n
-    return _tidy(expr.map_leaves(leaf))
+    return _tidy(expr.map_leaves(
+        lambda n: Num(number) if isinstance(n, Const) and next(count) == index else n))
 
 
 def _tidy(raw: Expr) -> Expr:

@@ -264,6 +264,8 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
             _keep(found, share, tree)
     if extended and X.shape[1] <= MAX_MAPPED \
             and not any(share <= SURE for share, _ in found.values()):
+        # noisy (nothing exact so far): every mapped fit within ``LOOSE``, ranked with the rest
+        limit = CLOSE if any(share <= CLOSE for share, _ in found.values()) else LOOSE
         for j, name in itertools.product(range(X.shape[1]), VARIABLE_MAPS):
             h, usable, tree_of = VARIABLE_MAPS[name]
             if deadline is not None and time.perf_counter() > deadline:
@@ -274,8 +276,8 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
             with np.errstate(all="ignore"):
                 Xh[:, j] = h(X[:, j])
             inner = {j: tree_of(Var(j))}
-            exact = _over_transforms(Xh, y, sw, deadline, _designs(Xh)[0], limit=CLOSE)
-            for share, tree in exact.values():
+            mapped = _over_transforms(Xh, y, sw, deadline, _designs(Xh)[0], limit=limit)
+            for share, tree in mapped.values():
                 _keep(found, share, tree.substitute(inner))
     if any(share <= CLOSE for share, _ in found.values()):  # exact somewhere: only those
         found = {k: v for k, v in found.items() if v[0] <= CLOSE}
