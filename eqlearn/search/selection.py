@@ -126,12 +126,15 @@ def near_ties(candidates: Sequence[Candidate], front: Sequence[Candidate], rows:
         return []
     best = min(length(c.loss, c.expr.n_constants(), c.complexity) for c in front)
     on_front = {c.expr for c in front}
+    hopeful = sorted(((length(c.loss, c.expr.n_constants(), c.complexity), i, c)
+                      for i, c in enumerate(candidates)
+                      if c.expr.n_constants() and floor < c.loss < np.inf
+                      and c.expr not in on_front
+                      and length(c.loss, 0, c.complexity - 2 * c.expr.n_constants()) < best),
+                     key=lambda t: t[:2])
     cells: dict[tuple, tuple] = {}
-    for c in candidates:
+    for _, _, c in hopeful[:16 * limit]:  # the shortest as they stand (``simple`` maps back)
         k = c.expr.n_constants()
-        if (c.expr in on_front or k == 0 or not floor < c.loss < np.inf
-                or length(c.loss, 0, c.complexity - 2 * k) >= best):
-            continue
         s = simple(c)
         shortest = length(c.loss, k - s, c.complexity - 2 * s)
         if s and shortest < best and shortest < cells.get((c.complexity, k), (np.inf,))[0]:
