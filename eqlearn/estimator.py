@@ -1,7 +1,6 @@
 """``EquationRegressor``: the scikit-learn front door of eqlearn.
 
-It validates the data, reduces it by units when given, runs the fit pipeline
-(:mod:`eqlearn.search.pipeline`), maps the front back to the user's variables and stores it.
+It validates the data, reduces it by units, runs :mod:`eqlearn.search.pipeline`, maps back.
 """
 from __future__ import annotations
 
