@@ -67,18 +67,18 @@ def map_back(candidates: list[Candidate], X, scaling: Scaling, pi_groups: PiGrou
     """The Pareto front of ``candidates`` (by complexity, constants and loss; without
     dimensional analysis or differences, with its :func:`~eqlearn.search.selection.near_ties`
     on ``n_symbols`` symbols) in the user's units and variables, complexities counted as
-    written: unscaled, a
-    constant factor of a sum multiplied into its terms (``100*(2.2 - x)`` → ``220 - 100*x``),
-    and with dimensional analysis the equations mapped back; with differences, the square roots of ``M·f`` merged where their arguments are
-    positive on ``X`` (``sqrt(E - U)*sqrt(2 - u)``: one root, as written without the
+    written: unscaled, a constant factor of a sum multiplied into its terms
+    (``100*(2.2 - x)`` → ``220 - 100*x``), and with dimensional analysis the equations
+    mapped back; with differences, the square roots of ``M·f`` merged where their arguments
+    are positive on ``X`` (``sqrt(E - U)*sqrt(2 - u)``: one root, as written without the
     difference)."""
     rewritten = pi_groups is not None or differences is not None
     if rewritten:
         front = front_and_exact(candidates, by_constants=True)
     else:
         front = pareto_front(candidates, by_constants=True)
-        front = sorted(front + near_ties(candidates, front, len(X), n_symbols,
-                                         lambda c: _simple_constants(scaling.to_original(c.expr))),
+        simple = lambda c: _simple_constants(scaling.to_original(c.expr))  # noqa: E731
+        front = sorted(front + near_ties(candidates, front, len(X), n_symbols, simple),
                        key=lambda c: c.complexity)
     front = [replace(c, expr=scaling.to_original(c.expr)) for c in front]
     if rewritten:
