@@ -31,7 +31,8 @@ from ..expr.coefficients import exact_numbers
 from .lack_of_fit import consistent_with_noise, member_reference, noise_reference
 from .outliers import OutlierPlan, residual_outliers
 from .rewrite import drop_roundoff
-from .selection import ROUNDOFF, Candidate, dominated_near_ties, pareto_front, select
+from .selection import (ROUNDOFF, Candidate, dominated_near_ties, model_price,
+                        pareto_front, select)
 from .snapping import snap_front
 from .uncertainty import (ConstantErrors, constant_errors, polish_constants,
                           refit_constants)
@@ -126,7 +127,7 @@ def description_lengths(front: list[Candidate], errors: list[ConstantErrors], y:
             continue
         fit = e.rss / 2 if absolute else n / 2 * np.log(max(e.rss, floor) / n)
         k = len(e.values) + fitted_numbers(c.expr)
-        out[i] = fit + k / 2 * np.log(n) + c.complexity * np.log(n_symbols)
+        out[i] = fit + model_price(k, c.complexity, n, n_symbols)
     if not np.isfinite(out).any():  # every member has a constant the data cannot tell:
         out = np.array([c.complexity for c in front], dtype=float)  # the simplest
     return out

@@ -12,11 +12,11 @@ import numpy as np
 
 from ..exceptions import DataWarning
 from ..expr.factor import absorb_constant_factors, merged_roots
-from ..expr.tree import Const
 from .differences import Differences
 from .dimensionless import PiGroups, as_dimension, units_by_column
 from .scaling import Scaling
 from .selection import Candidate, complexity, front_and_exact, near_ties, pareto_front
+from .snapping import SnapPlan
 
 __all__ = ["Reduction", "map_back", "reduce_by_units"]
 
@@ -94,10 +94,10 @@ def map_back(candidates: list[Candidate], X, scaling: Scaling, pi_groups: PiGrou
     return [replace(c, complexity=complexity(c.expr)) for c in front]  # as written
 
 
-def _simple_constants(expr, rtol: float = 0.1) -> int:
+def _simple_constants(expr, rtol: float = 0.1, plan: SnapPlan = SnapPlan()) -> int:
     """How many of ``expr``'s constants lie within ``rtol`` of a nonzero multiple of 1/2 up
-    to 5 (the numbers :mod:`~eqlearn.search.snapping` may fix them to)."""
-    values = np.array([n.value for n in expr.preorder() if isinstance(n, Const)])
+    to ``plan.max_half`` (the numbers :mod:`~eqlearn.search.snapping` may fix them to)."""
+    values = np.array([c.value for c in expr.constants()])
     halves = np.round(2 * values) / 2
-    return int(np.sum((halves != 0) & (np.abs(halves) <= 5)
+    return int(np.sum((halves != 0) & (np.abs(halves) <= plan.max_half)
                       & (np.abs(values - halves) <= rtol * np.abs(halves))))

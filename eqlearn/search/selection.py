@@ -24,8 +24,8 @@ from ..expr.operators import OPERATORS
 from ..expr.tree import Expr, Node
 
 __all__ = ["Candidate", "ROUNDOFF", "accuracy_limit", "accurate_members", "complexity",
-           "dominated_near_ties", "front_and_exact", "near_ties", "pareto_front", "select",
-           "skeleton_of"]
+           "dominated_near_ties", "front_and_exact", "model_price", "near_ties", "pareto_front",
+           "select", "skeleton_of"]
 
 ROUNDOFF = 1e-20  #: normalised losses below this are round-off: the fit is exact
 
@@ -108,6 +108,13 @@ def _front_by_constants(candidates: Sequence[Candidate], floor: float,
     return [c for c in front if id(c) in kept or close(c)]
 
 
+def model_price(n_constants: int, size: int, rows: int, n_symbols: int) -> float:
+    """The nats a form and its constants cost in the description length of ``rows``
+    readings: ``ln(rows)/2`` per free constant, ``ln(n_symbols)`` per unit of complexity
+    (:func:`~eqlearn.search.choice.description_lengths` adds the residuals' code)."""
+    return n_constants / 2 * np.log(rows) + size * np.log(n_symbols)
+
+
 def near_ties(candidates: Sequence[Candidate], front: Sequence[Candidate], rows: int,
               n_symbols: int, simple: Callable[[Candidate], int], floor: float = ROUNDOFF,
               limit: int = 4) -> list[Candidate]:
@@ -120,7 +127,7 @@ def near_ties(candidates: Sequence[Candidate], front: Sequence[Candidate], rows:
     ``2.39·ω₀·v/c + 0.78·ω₀``). One per (complexity, constants), the shortest so counted
     first, at most ``limit``; marked ``info["near_tie"]``."""
     def length(loss: float, k: int, size: int) -> float:
-        return rows / 2 * np.log(loss) + k / 2 * np.log(rows) + size * np.log(n_symbols)
+        return rows / 2 * np.log(loss) + model_price(k, size, rows, n_symbols)
 
     if not front or min(c.loss for c in front) <= floor:
         return []

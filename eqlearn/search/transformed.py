@@ -29,7 +29,7 @@ from .choice import N_OPERATORS
 from .differences import one_signed_columns
 from .polynomial_fit import monomial_columns, stepwise_subsets
 from .polynomial_expansion import monomial_sum
-from .selection import complexity
+from .selection import complexity, model_price
 
 __all__ = ["transformed_equations", "TRANSFORMS"]
 
@@ -89,7 +89,8 @@ TRANSFORMS: dict[str, Transform] = {
 #: a variable may enter as one of these (``sin θ`` in Snell's law, ``log x`` in ``x**y``,
 #: ``exp(a)`` in ``1/(exp(a) + exp(-a))``, ``exp(1/g)`` where a group is ``g = 1/a``),
 #: tried one variable at a time when no transform fits surely exactly with the variables as
-#: given (``sin θ`` has rational approximations within ``CLOSE``); only exact fits are kept.
+#: given (``sin θ`` has rational approximations within ``CLOSE``); only exact fits are kept
+#: where any fit is exact (on noisy data, all within ``LOOSE``, ranked with the rest).
 #: name → (h, whether h suits a column, h on a variable's tree)
 VARIABLE_MAPS: dict[str, tuple[Callable, Callable, Callable[[Expr], Expr]]] = {
     "sin": (np.sin, lambda x: bool(np.all(np.abs(x) < ANGLES)), lambda v: Node("sin", (v,))),
@@ -246,7 +247,8 @@ def transformed_equations(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = N
     length on y, :func:`_by_information`), as ``(equation, 0.0)`` pairs. Unless a fit is
     surely exact (``SURE``) and ``extended``, the further bases (see :func:`_designs`:
     wider monomials, products of all variables), and each variable in turn entering as one of
-    :data:`VARIABLE_MAPS` (up to ``MAX_MAPPED`` variables; exact fits only). The
+    :data:`VARIABLE_MAPS` (up to ``MAX_MAPPED`` variables; exact fits only where any is
+    exact). The
     transforms stop at ``deadline`` (a ``time.perf_counter`` value)."""
     w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
     if len(y) > MAX_ROWS:
@@ -305,8 +307,7 @@ def _by_information(trees: list[Expr], X: np.ndarray, y: np.ndarray,
             rss = float(np.sum(w * (y - evaluate(tree, X)) ** 2))
         if np.isfinite(rss) and rss <= limit:
             out.append((n / 2 * np.log(max(rss, np.finfo(float).tiny))
-                        + tree.n_constants() / 2 * np.log(n) + complexity(tree) * np.log(symbols),
-                        tree))
+                        + model_price(tree.n_constants(), complexity(tree), n, symbols), tree))
     return sorted(out, key=lambda v: v[0])
 
 
