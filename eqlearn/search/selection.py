@@ -31,8 +31,20 @@ ROUNDOFF = 1e-20  #: normalised losses below this are round-off: the fit is exac
 
 
 def complexity(expr: Expr) -> int:
-    """PySR-style complexity: operator nodes cost their table complexity, leaves cost 1."""
-    return sum(OPERATORS[n.op].complexity if isinstance(n, Node) else 1 for n in expr.preorder())
+    """PySR-style complexity: operator nodes cost their table complexity, leaves cost 1; a
+    sign that a number of the term could carry is free (``−0.04·t`` costs 3, as
+    ``(−0.04)·t``, however the equation is written)."""
+    return sum(0 if isinstance(n, Node) and n.op == "neg" and _signed(n.args[0])
+               else OPERATORS[n.op].complexity if isinstance(n, Node) else 1
+               for n in expr.preorder())
+
+
+def _signed(e: Expr) -> bool:
+    """Whether ``e`` is a number, or a product or quotient with a number among its factors,
+    that could carry a sign."""
+    if isinstance(e, Node):
+        return e.op in ("mul", "div") and any(_signed(a) for a in e.args)
+    return not e.variables()
 
 
 @dataclass
