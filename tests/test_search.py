@@ -118,6 +118,17 @@ def test_pareto_front_and_selection_rules():
     assert complexity(parse_expr("exp(x1) + 2")) == 2 + 1 + 1 + 1
 
 
+def test_a_sign_a_number_could_carry_costs_nothing():
+    """However canonicalize writes a negative constant (``neg(C·t)``), the form costs what
+    it does with the sign on the number; a sign no number can carry costs its node."""
+    for negative, positive in [("3 - 2.5*exp(-0.3*x1)", "3 + 2.5*exp(0.3*x1)"),
+                               ("-x1/2", "x1/2"), ("-0.04*x1*x2", "0.04*x1*x2")]:
+        neg, pos = parse_expr(negative), parse_expr(positive)
+        assert any(getattr(n, "op", None) == "neg" for n in neg.preorder())
+        assert complexity(neg) == complexity(pos)
+    assert complexity(parse_expr("-(x1*x2)")) == complexity(parse_expr("x1*x2")) + 1
+
+
 def test_exact_ties_go_to_fewer_constants_then_the_shallower_tree():
     rng = np.random.default_rng(0)
     X = rng.uniform(0.5, 2, size=(50, 1))
