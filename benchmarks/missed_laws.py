@@ -23,7 +23,7 @@ from eqlearn.bench.runs import split_data
 from eqlearn.data.suites import load_suite
 from eqlearn.expr.export import parse_expr
 from eqlearn.search.choice import N_OPERATORS, description_lengths
-from eqlearn.search.selection import Candidate, complexity
+from eqlearn.search.selection import Candidate, complexity, symbol_count
 from eqlearn.search.uncertainty import constant_errors, refit_constants
 
 
@@ -32,7 +32,7 @@ def description_length(text: str, names, X, y) -> float:
     expr = refit_constants(parse_expr(text, names), X, y, w, "mse")
     errors = constant_errors(expr, X, y, w, sigma=None, loss="mse")
     cand = Candidate(expr, float(errors.rss / len(y)), complexity(expr))
-    return float(description_lengths([cand], [errors], y, w, N_OPERATORS + X.shape[1] + 1,
+    return float(description_lengths([cand], [errors], y, w, symbol_count(N_OPERATORS, X.shape[1]),
                                      False)[0])
 
 

@@ -145,7 +145,7 @@ class EquationRegressor(RegressorMixin, BaseEstimator):
         self.scaling_, self.search_stats_ = outcome.scaling, outcome.stats
         n_operators = len(self.operators or ()) or N_OPERATORS
         front = map_back(outcome.candidates, data.X, outcome.scaling, reduced.pi_groups,
-                         reduced.differences, n_operators + data.X.shape[1] + 1)
+                         reduced.differences, n_operators)
         if not front:
             raise FitError("no candidate equation could be fitted to the data")
         rows = np.flatnonzero(data.y != 0 if outcome.loss == "log" else data.y == data.y)

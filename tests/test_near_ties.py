@@ -7,7 +7,7 @@ from scipy.optimize import curve_fit
 
 from eqlearn.expr import evaluate, parse_expr
 from eqlearn.expr.export import to_sympy, variable_symbols
-from eqlearn.search.choice import choose_equation
+from eqlearn.search.choice import N_OPERATORS, choose_equation
 from eqlearn.search.reduction import map_back
 from eqlearn.search.scaling import Scaling
 from eqlearn.search.selection import Candidate, complexity, near_ties, pareto_front
@@ -78,7 +78,7 @@ def test_the_law_off_the_front_is_fixed_and_chosen_and_a_near_tie_that_does_not_
     other = _fitted("C*x3/(1 - C*x2/x1 - C*x2)", X, y, [1.0, 1.0, 0.0])
     # as if the search had found the line best at the law's complexity
     line = Candidate(line.expr, min(line.loss, form.loss) * 0.99, form.complexity)
-    plain = map_back([line, form, other], X, Scaling.identity(3), None, None, 14)
+    plain = map_back([line, form, other], X, Scaling.identity(3), None, None, N_OPERATORS)
     assert all(c.expr.n_constants() == 2 for c in plain)
     assert any(c.info.get("near_tie") for c in plain)
     choice = choose_equation(plain, X, y, np.ones(n), loss="mse")

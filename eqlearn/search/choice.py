@@ -32,7 +32,7 @@ from .lack_of_fit import consistent_with_noise, member_reference, noise_referenc
 from .outliers import OutlierPlan, residual_outliers
 from .rewrite import drop_roundoff
 from .selection import (ROUNDOFF, Candidate, dominated_near_ties, model_price,
-                        pareto_front, select)
+                        pareto_front, select, symbol_count)
 from .snapping import snap_front
 from .uncertainty import (ConstantErrors, constant_errors, polish_constants,
                           refit_constants)
@@ -78,7 +78,7 @@ def choose_equation(front: list[Candidate], X: np.ndarray, y: np.ndarray, w: np.
     errors = [constant_errors(c.expr, X, y, w, sigma=sigma, loss=_error_loss(loss))
               for c in front]
     if rule == "auto" and not exact:
-        n_symbols = n_operators + X.shape[1] + 1
+        n_symbols = symbol_count(n_operators, X.shape[1])
 
         def length(c: Candidate, e: ConstantErrors) -> float:
             return description_lengths([c], [e], y, w, n_symbols, sigma is not None, loss)[0]

@@ -15,7 +15,8 @@ from ..expr.factor import absorb_constant_factors, merged_roots
 from .differences import Differences
 from .dimensionless import PiGroups, as_dimension, units_by_column
 from .scaling import Scaling
-from .selection import Candidate, complexity, front_and_exact, near_ties, pareto_front
+from .selection import (Candidate, complexity, front_and_exact, near_ties, pareto_front,
+                        symbol_count)
 from .snapping import SnapPlan
 
 __all__ = ["Reduction", "map_back", "reduce_by_units"]
@@ -63,10 +64,10 @@ def reduce_by_units(X: np.ndarray, y: np.ndarray, names, X_units, y_units,
 
 
 def map_back(candidates: list[Candidate], X, scaling: Scaling, pi_groups: PiGroups | None,
-             differences: Differences | None, n_symbols: int) -> list[Candidate]:
+             differences: Differences | None, n_operators: int) -> list[Candidate]:
     """The Pareto front of ``candidates`` (by complexity, constants and loss; without
-    dimensional analysis or differences, with its :func:`~eqlearn.search.selection.near_ties`
-    on ``n_symbols`` symbols) in the user's units and variables, complexities counted as
+    dimensional analysis or differences, with its :func:`~eqlearn.search.selection.near_ties`,
+    forms written with ``n_operators`` operators) in the user's units and variables, complexities counted as
     written: unscaled, a constant factor of a sum multiplied into its terms
     (``100*(2.2 - x)`` → ``220 - 100*x``), and with dimensional analysis the equations
     mapped back; with differences, the square roots of ``M·f`` merged where their arguments
@@ -78,7 +79,8 @@ def map_back(candidates: list[Candidate], X, scaling: Scaling, pi_groups: PiGrou
     else:
         front = pareto_front(candidates, by_constants=True)
         simple = lambda c: _simple_constants(scaling.to_original(c.expr))  # noqa: E731
-        front = sorted(front + near_ties(candidates, front, len(X), n_symbols, simple),
+        front = sorted(front + near_ties(candidates, front, len(X),
+                                           symbol_count(n_operators, X.shape[1]), simple),
                        key=lambda c: c.complexity)
     front = [replace(c, expr=scaling.to_original(c.expr)) for c in front]
     if rewritten:

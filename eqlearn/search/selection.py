@@ -25,7 +25,7 @@ from ..expr.tree import Expr, Node
 
 __all__ = ["Candidate", "ROUNDOFF", "accuracy_limit", "accurate_members", "complexity",
            "dominated_near_ties", "front_and_exact", "model_price", "near_ties", "pareto_front",
-           "select", "skeleton_of"]
+           "select", "skeleton_of", "symbol_count"]
 
 ROUNDOFF = 1e-20  #: normalised losses below this are round-off: the fit is exact
 
@@ -118,6 +118,12 @@ def _front_by_constants(candidates: Sequence[Candidate], floor: float,
         return max(c.loss, floor) <= tolerance * max(best, floor)
 
     return [c for c in front if id(c) in kept or close(c)]
+
+
+def symbol_count(n_operators: int, n_variables: int) -> int:
+    """The symbols a form is written with, as the description length codes them: the
+    operators, the variables and the constant."""
+    return n_operators + n_variables + 1
 
 
 def model_price(n_constants: int, size: int, rows: int, n_symbols: int) -> float:

@@ -29,7 +29,7 @@ from .choice import N_OPERATORS
 from .differences import one_signed_columns
 from .polynomial_fit import monomial_columns, stepwise_subsets
 from .polynomial_expansion import monomial_sum
-from .selection import complexity, model_price
+from .selection import complexity, model_price, symbol_count
 
 __all__ = ["transformed_equations", "TRANSFORMS"]
 
@@ -299,7 +299,7 @@ def _by_information(trees: list[Expr], X: np.ndarray, y: np.ndarray,
     that on noisy data a term that fits only the noise costs more than it gains. Trees
     leaving more than ``LOOSE`` of y's variance are left out (a pole of g(y)'s fit placed
     on a spike of the transformed noise, 1/y near y = 0, fits nothing on y)."""
-    n, symbols = len(y), N_OPERATORS + X.shape[1] + 1
+    n, symbols = len(y), symbol_count(N_OPERATORS, X.shape[1])
     limit = LOOSE * weighted_variance(y, w) * float(np.sum(w))
     out = []
     for tree in trees:
