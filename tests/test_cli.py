@@ -276,7 +276,7 @@ def test_fit_prints_and_saves_the_constants_with_their_errors(tmp_path, tiny_mod
     rng = np.random.default_rng(4)
     x = rng.uniform(1, 3, 40)
     path = tmp_path / "noisy.csv"
-    pd.DataFrame({"force": x, "y": 2.5 * x + 1.0 + rng.normal(0, 0.05, 40)}).to_csv(
+    pd.DataFrame({"force": x, "y": 2.37 * x + 1.19 + rng.normal(0, 0.05, 40)}).to_csv(
         path, index=False)
     out = runner.invoke(app, ["fit", str(path), "--target", "y", "--time", "2", "--method",
                               "neural", "--model", tiny_model, "--out", str(tmp_path / "res")])
