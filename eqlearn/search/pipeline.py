@@ -44,6 +44,7 @@ from .neural import prior_macros, propose_skeletons
 from .outliers import suspected_outliers
 from .polynomial_expansion import expanded_polynomials
 from .polynomial_fit import polynomial_skeletons
+from .power_law import power_laws
 from .power_sums import power_sums
 from .refine import prune, refine
 from .rewrite import drop_skeletons, factor_common, snap_constants
@@ -275,6 +276,9 @@ def _direct_fits(X, y, w, plan: FitPlan, settings: SearchSettings, deadline: flo
                           source="baseline")
     found += fit_skeletons(polynomial_skeletons(X, y, w), X, y, w, settings, deadline,
                            source="polynomial")
+    if not plan.exact(found):  # C·Π x_j^k, fitted in y (noise of one size: not in logs)
+        laws = _explaining(power_laws(X, y, w), X, y, w, plan.explained)
+        found += fit_skeletons(laws, X, y, w, settings, deadline, source="powers", warm=True)
     # y = x_j**k · g(the other columns): fewer variables, ~0.5 s, so before the ~2 s rational
     # fits in all of them (and the exponentials' ~3 s), which an exact factored law skips
     if plan.extended and not plan.exact(found):
