@@ -3,7 +3,8 @@
 
 Stages, in order (each after the first skipped once an equation fits exactly):
 
-1. direct fits: baselines, polynomials, with a budget of ``extended_budget`` or more
+1. direct fits: baselines, polynomials, power laws ``C·Π x_j**k`` (fitted in y), with a
+   budget of ``extended_budget`` or more
    power-law factors ``y = x_j**k · g(the rest)``, rational fits of transformed targets,
    sums of powers and of exponentials (solved by projection, no share of the clock);
 2. a short unguided search (``burst_share`` of the time before refinement; hybrid only);
