@@ -8,6 +8,7 @@ import sympy
 
 from eqlearn import EquationRegressor
 from eqlearn.search import symmetry as S
+from eqlearn.search.differences import majority_sign_rows
 from eqlearn.search.dimensionless import _monomial
 from eqlearn.search.symmetry import scaling_symmetries, symmetry_groups
 
@@ -195,11 +196,11 @@ def test_with_one_percent_noise_signs_flipped_near_zero_do_not_stop_the_reading(
 def test_only_few_small_values_of_the_other_sign_count_as_noise_around_zero():
     law = np.linspace(1.0, 100.0, 95)
     small = np.r_[law, np.full(5, -0.5)]  # 0.5 is 1 % of the RMS: noise
-    assert S._majority_sign(small).tolist() == [True] * 95 + [False] * 5
-    assert S._majority_sign(-small).sum() == 95  # either sign
-    assert S._majority_sign(np.r_[law, np.full(5, -30.0)]).all()  # too large: a signed law
-    assert S._majority_sign(np.r_[law[:60], np.full(40, -0.5)]).all()  # too many
-    assert S._majority_sign(np.r_[law, np.zeros(5)]).sum() == 95  # zeros say nothing in logs
+    assert majority_sign_rows(small).tolist() == [True] * 95 + [False] * 5
+    assert majority_sign_rows(-small).sum() == 95  # either sign
+    assert majority_sign_rows(np.r_[law, np.full(5, -30.0)]).all()  # too large: a signed law
+    assert majority_sign_rows(np.r_[law[:60], np.full(40, -0.5)]).all()  # too many
+    assert majority_sign_rows(np.r_[law, np.zeros(5)]).sum() == 95  # zeros say nothing in logs
 
 
 def test_data_that_log_coordinates_cannot_read_gives_none_or_only_invariances():

@@ -29,7 +29,8 @@ from ..expr.simplify import canonicalize
 from ..expr.tree import Expr, Node, Var
 from .kernel import LENGTHS, kernel_ridge
 
-__all__ = ["Differences", "evenly_spaced_rows", "gradients", "loo_share", "opposite"]
+__all__ = ["Differences", "evenly_spaced_rows", "gradients", "loo_share", "majority_sign_rows",
+           "opposite"]
 
 MAX_ROWS = 256       #: rows the kernel models see (evenly spaced)
 RATIO = 0.8          #: a difference must leave this share of the leave-one-out error, or less
@@ -39,6 +40,10 @@ MAX_TESTS = 60       #: kernel models per fit at most (each ~30 ms)
 ANTI = 0.05          #: without units: ‖∂y/∂a + ∂y/∂b‖² at most this share of
                      #: ‖∂y/∂a‖² + ‖∂y/∂b‖² (0 for a difference, 1 for unrelated slopes)
 RIDGES = (1e-8, 1e-6, 1e-4, 1e-2)
+NOISY_RIDGES = RIDGES + (1e-1,)  #: where rows are weighted (noisy data): larger ones smooth
+FLIPPED = 0.05       #: y's values of its minority sign, all within this share of its RMS ...
+FLIPPED_SHARE = 0.25 #: ... and at most this share of the rows: noise around zero on a
+                     #: one-signed law
 
 
 def evenly_spaced_rows(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -48,6 +53,22 @@ def evenly_spaced_rows(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nda
         return X, y
     rows = np.linspace(0, len(y) - 1, MAX_ROWS).astype(int)
     return X[rows], y[rows]
+
+
+def majority_sign_rows(y: np.ndarray) -> np.ndarray:
+    """Rows to read: those of y's sign, where y has one (zeros left out), or where its other
+    sign is noise around zero (``FLIPPED``: a law over decades under noise of one size, as
+    1 % of y's RMS gives); else every row. Left out, they would weigh little anyway: an
+    error σ in y is σ/|y| in log|y|."""
+    if np.all(y >= 0) or np.all(y <= 0):
+        return y != 0
+    major = np.sign(np.sum(np.sign(y)))
+    minor = np.sign(y) != major
+    rms = np.sqrt(np.mean(y * y))
+    if major != 0 and np.mean(minor) <= FLIPPED_SHARE and \
+            np.max(np.abs(y[minor])) <= FLIPPED * rms:
+        return np.sign(y) == major
+    return np.ones(len(y), bool)
 
 
 def one_signed_columns(A: np.ndarray) -> np.ndarray:
@@ -62,17 +83,24 @@ def _tops(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
             max(float(np.max(np.abs(y))), np.finfo(float).tiny))
 
 
-def loo_share(X: np.ndarray, y: np.ndarray) -> float:
+def loo_share(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> float:
     """Leave-one-out mean squared error of a Gaussian-kernel ridge regression of y on the
     standardised columns of X, as a share of y's variance; the best over ``LENGTHS`` and
-    ``RIDGES`` (:func:`~eqlearn.search.kernel.kernel_ridge`)."""
+    ``RIDGES`` (:func:`~eqlearn.search.kernel.kernel_ridge`). With ``weights`` (per row,
+    inverse noise variances) the error and the variance are weighted, and the ridges are
+    ``NOISY_RIDGES``."""
     top, y_top = _tops(X, y)
     X, y = X / top, y / y_top
-    var = float(np.var(y))
+    if weights is not None:
+        weights = weights / np.mean(weights)
+    var = float(np.var(y)) if weights is None else \
+        float(np.average((y - np.average(y, weights=weights)) ** 2, weights=weights))
     if not var > 0:
         return np.inf
+    ridges = RIDGES if weights is None else NOISY_RIDGES
     with threadpool_limits(1, user_api="blas"):  # small matrices: threads only contend
-        return kernel_ridge(X, y, LENGTHS, RIDGES)[0] / var
+        fit = kernel_ridge(X, y, LENGTHS, ridges, weights=weights)
+    return np.inf if fit is None else fit[0] / var
 
 
 def gradients(X: np.ndarray, y: np.ndarray) -> np.ndarray:

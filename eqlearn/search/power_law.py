@@ -24,7 +24,7 @@ from scipy.optimize import least_squares
 from ..expr.tree import Const, Expr, Node, Num, Var
 from .differences import one_signed_columns
 
-__all__ = ["PowerLawConfig", "power_laws"]
+__all__ = ["PowerLawConfig", "power_laws", "weighted_log_fit"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def power_laws(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
         return []
     L = np.log(np.abs(X[:, cols]))
     sign = 1.0 if np.sum(w * y) >= 0 else -1.0
-    start = _log_fit(L, y * sign, w, cfg)
+    start = weighted_log_fit(L, y * sign, w, cfg)
     if start is None:
         return []
     free = _gauss_newton(L, y * sign, w, start, cfg)
@@ -75,9 +75,13 @@ def power_laws(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
     return out
 
 
-def _log_fit(L: np.ndarray, y: np.ndarray, w: np.ndarray, cfg: PowerLawConfig):
+def weighted_log_fit(L: np.ndarray, y: np.ndarray, w: np.ndarray,
+                     cfg: PowerLawConfig = PowerLawConfig()) -> np.ndarray | None:
     """``(a, k…)`` of ``log y ≈ a + L·k`` on the rows where y > 0, weighted by the fit's
-    ``ŷ²`` (first by y²); None when too few rows are positive."""
+    ``ŷ²`` (first by y²): under noise of one size in y, each row as its noise in log y
+    weighs. None when too few rows are positive. Where ``log y`` is ``L·k`` plus a function
+    of other columns drawn independently, the weights (a product over the columns)
+    leave them independent and the k of the power factors is still read right."""
     rows = y > 0
     if rows.sum() < max(cfg.min_rows, L.shape[1] + 2):
         return None

@@ -33,7 +33,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..expr.evaluate import weighted_variance
-from .differences import evenly_spaced_rows, one_signed_columns
+from .differences import evenly_spaced_rows, majority_sign_rows, one_signed_columns
 from .dimensionless import PiGroups, integral_exponents
 from .kernel import LENGTHS, kernel_ridge
 
@@ -59,9 +59,6 @@ NOISY_RIDGES = RIDGES + (1e-2, 1e-1)  #: where the rows are weighted: larger one
 SHIFTS = 4           #: y's exponent of a symmetry is also tried this many halves either side ...
 BETTER = 0.7         #: ... and moved where the groups then fit with at most this share of the error
 PAIR_NULL = 0.02     #: a symmetry of two columns read one at a time (_pair_symmetries)
-FLIPPED = 0.05       #: y's values of its minority sign, all within this share of its RMS ...
-FLIPPED_SHARE = 0.25 #: ... and at most this share of the rows: noise around zero on a
-                     #: one-signed law
 
 
 class _Noise(NamedTuple):
@@ -180,10 +177,10 @@ def _read(X, y):
     """Rows, F (log|y|, or y/std(y) where y takes both signs), the kernel model's
     leave-one-out error and gradients dF/dL, whether y takes both signs, and the noise model
     the kernel models use (:class:`_Noise`); None when the data cannot be read. Where y's
-    other sign is only noise around zero (:func:`_majority_sign`), the rows of its sign are
+    other sign is only noise around zero (:func:`~eqlearn.search.differences.majority_sign_rows`), the rows of its sign are
     read first, then, failing that, all rows with both signs."""
     X, y = evenly_spaced_rows(np.asarray(X, float), np.asarray(y, float))
-    keep = _majority_sign(y)  # zeros (underflow) and noise around them say nothing in logs
+    keep = majority_sign_rows(y)  # zeros (underflow) and noise around them say nothing in logs
     read = _read_rows(X[keep], y[keep])
     flipped = not keep.all() and np.any(y > 0) and np.any(y < 0)  # zeros alone: not again
     return _read_rows(X, y) if read is None and flipped else read
@@ -232,22 +229,6 @@ def _noise_model(L, F, y) -> tuple[tuple | None, _Noise]:
             -n / 2 * np.log(fit[0]):
         return weighted, scaled
     return fit, equal
-
-
-def _majority_sign(y: np.ndarray) -> np.ndarray:
-    """Rows to read: those of y's sign, where y has one (zeros left out), or where its other
-    sign is noise around zero (``FLIPPED``: a law over decades under noise of one size, as
-    1 % of y's RMS gives); else every row. Left out, they would weigh little anyway: an
-    error σ in y is σ/|y| in log|y|."""
-    if np.all(y >= 0) or np.all(y <= 0):
-        return y != 0
-    major = np.sign(np.sum(np.sign(y)))
-    minor = np.sign(y) != major
-    rms = np.sqrt(np.mean(y * y))
-    if major != 0 and np.mean(minor) <= FLIPPED_SHARE and \
-            np.max(np.abs(y[minor])) <= FLIPPED * rms:
-        return np.sign(y) == major
-    return np.ones(len(y), bool)
 
 
 def _one_signed(A: np.ndarray) -> bool:
