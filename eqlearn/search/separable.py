@@ -35,7 +35,8 @@ from .transformed import transformed_equations
 __all__ = ["power_factors", "factored_equations"]
 
 EXPONENTS = tuple(Fraction(k, 2) for k in range(-8, 9) if k)  #: ±1/2 … ±4
-MAX_TESTS = 30       #: kernel models per call at most (each reading)
+MAX_TESTS = 60       #: kernel models per reading at most (~1–2 s; 30 stopped test.1-like
+                     #: laws of seven variables after three of their six factors)
 NOISY_RATIO = 1.5    #: noisy reading: a factor's model without its column may leave up to
                      #: this share of the error with it (the noise floor is in both; a
                      #: column y depends on otherwise leaves 2.5–40 times as much at 1 %)
