@@ -21,8 +21,10 @@ from fractions import Fraction
 import numpy as np
 from scipy.optimize import least_squares
 
-from ..expr.tree import Const, Expr, Node, Num, Var
+from ..expr.tree import Const, Expr
 from .differences import one_signed_columns
+from .polynomial_expansion import monomial_sum
+from .polynomial_fit import monomial_columns
 
 __all__ = ["PowerLawConfig", "power_laws", "weighted_log_fit"]
 
@@ -134,17 +136,13 @@ def _roundings(k: np.ndarray, cfg: PowerLawConfig) -> list[tuple[Fraction, ...]]
 def _power_law(X, y, w, cols, powers) -> Expr | None:
     """``C·Π x_j^k`` with C fitted by projection (fractional powers of columns < 0 are
     not real: None)."""
-    law: Expr | None = None
-    value = np.ones(len(y))
+    exponents = [Fraction(0)] * X.shape[1]
     for j, k in zip(cols, powers):
-        if k == 0:
-            continue
         if k.denominator != 1 and not np.all(X[:, j] > 0):
             return None
-        value = value * X[:, j] ** float(k)
-        factor = Var(int(j)) if k == 1 else Node("pow", (Var(int(j)), Num(k)))
-        law = factor if law is None else Node("mul", (law, factor))
+        exponents[j] = k
+    value = monomial_columns(X, [exponents])[:, 0]
     c = float(np.sum(w * y * value) / np.sum(w * value ** 2))
-    if law is None or not np.isfinite(c) or c == 0:
+    if not np.isfinite(c) or c == 0:
         return None
-    return Node("mul", (Const(c), law))
+    return monomial_sum([(tuple(exponents), Const(c))])

@@ -85,7 +85,10 @@ def _factors(X: np.ndarray, y: np.ndarray) -> tuple[list[tuple[int, Fraction]], 
     if X.shape[1] < 2 or len(y) < 3 * X.shape[1] or not one_signed_columns(y[:, None])[0] \
             or not np.all(np.isfinite(X)):
         return [], False
-    plain, noisy = _greedy(X, y, weighted=False), _greedy(X, y, weighted=True)
+    plain = _greedy(X, y, weighted=False)
+    if len(plain) == X.shape[1] - 1:  # all a reading can take: the noisy one cannot take more
+        return plain, False
+    noisy = _greedy(X, y, weighted=True)
     return (noisy, True) if len(noisy) > len(plain) else (plain, False)
 
 
